@@ -1,0 +1,51 @@
+"""Generative Studio: one gr.Blocks with a tab per capability, built from demos/.
+
+    python app.py          # http://127.0.0.1:7860 (what a Hugging Face Space runs)
+
+`demo` is importable (tests launch it on a free port). Only this file calls queue()/launch().
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no outside calls unless a host asks for them
+
+import gradio as gr  # noqa: E402
+
+from demos import latent_lab  # noqa: E402
+from demos.i18n import I18N, add_strings  # noqa: E402
+from pipelines.common.config import get_settings  # noqa: E402
+
+t = add_strings(
+    en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
+        "tab.latent": "Latent Lab"},
+    ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
+        "tab.latent": "잠재 공간 실험실"},
+)
+
+# (tab label key, module): each module's build() returns its own gr.Blocks.
+TABS = [("tab.latent", latent_lab)]
+
+CSS = """
+#latent-samples img, #latent-edited img, #latent-arith-result img { image-rendering: auto; }
+"""
+
+with gr.Blocks(title="Generative Studio") as demo:
+    gr.Markdown(t("app.title"))
+    with gr.Tabs():
+        for key, module in TABS:
+            with gr.Tab(t(key), id=key):
+                module.build()
+
+demo.queue(default_concurrency_limit=get_settings().concurrency)
+
+# show_error: Gradio's own input checks (a seed sent as "abc") reach the user as sentences too.
+LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(), show_error=True)
+
+if __name__ == "__main__":
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        **LAUNCH_OPTIONS,
+    )

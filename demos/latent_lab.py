@@ -1,0 +1,258 @@
+"""Latent Lab tab: samples, A − B + C, interpolation, sliders, "is it copying?", side by side.
+
+Each button's event is also a named API endpoint (api_name below). Handlers take the
+same arguments a gradio_client caller sends and let the pipeline validate them.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demos.errors import user_errors
+from demos.i18n import add_strings
+from pipelines.common.seeding import random_seed
+from pipelines.latent import lab as latent
+from pipelines.latent.nearest import get_nearest
+
+EN = {
+    "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
+    "Sample some, click them into groups, and do arithmetic, blends and slider edits on their codes.",
+    "latent.generator": "Generator",
+    "latent.generator_info": "Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
+    "latent.seed": "Seed",
+    "latent.seed_info": "The same seed always gives the same sample.",
+    "latent.random": "🎲 Random seed",
+    "latent.count": "How many samples",
+    "latent.truncation": "Truncation ψ",
+    "latent.truncation_info": "Lower = more typical, less varied samples (ψ = 0 is the average).",
+    "latent.sample": "Generate samples",
+    "latent.samples": "Samples (click one to use it below)",
+    "latent.click_target": "Clicking a sample puts its seed into",
+    "latent.arithmetic": "Arithmetic",
+    "latent.arith_hint": "Pick about three samples per group (the DCGAN paper averaged three per concept). "
+    "The result is mean(A) − mean(B) + mean(C): e.g. A = smiling women, B = neutral women, C = neutral men.",
+    "latent.group_a": "Group A (seeds)",
+    "latent.group_b": "Group B (seeds)",
+    "latent.group_c": "Group C (seeds)",
+    "latent.run_arith": "Compute A − B + C",
+    "latent.mean_a": "mean(A)",
+    "latent.mean_b": "mean(B)",
+    "latent.mean_c": "mean(C)",
+    "latent.result": "A − B + C",
+    "latent.interpolate": "Interpolate",
+    "latent.seed_a": "From seed",
+    "latent.seed_b": "To seed",
+    "latent.steps": "Frames",
+    "latent.mode": "Path",
+    "latent.mode_info": "Spherical keeps every frame as typical as the two ends.",
+    "latent.run_interp": "Interpolate",
+    "latent.strip": "From → to",
+    "latent.sliders": "Sliders",
+    "latent.sliders_hint": "Each PC slider moves along a direction found without labels (GANSpace: principal components "
+    "of the generator's features). The trait slider moves along a direction you define by example.",
+    "latent.edit_seed": "Sample to edit (seed)",
+    "latent.pc": "Direction",
+    "latent.trait_with": "Samples WITH the trait (seeds)",
+    "latent.trait_without": "Samples WITHOUT it (seeds)",
+    "latent.trait_amount": "Trait amount",
+    "latent.edited": "Edited sample",
+    "latent.copying": "Is it copying? Find the nearest training images",
+    "latent.nearest": "Nearest training images",
+    "latent.compare": "Side by side",
+    "latent.compare_hint": "The same seeds (from the controls above) through each generator, with the time each took.",
+    "latent.compare_which": "Generators",
+    "latent.run_compare": "Compare",
+    "latent.compared": "One row per generator",
+}
+KO = {
+    "latent.intro": "## 잠재 공간 실험실\n생성기는 난수 목록(**시드**로 고르는 *잠재 코드*)을 그림으로 바꿉니다. "
+    "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요.",
+    "latent.generator": "생성기",
+    "latent.generator_info": "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함.",
+    "latent.seed": "시드",
+    "latent.seed_info": "같은 시드는 언제나 같은 샘플을 만듭니다.",
+    "latent.random": "🎲 무작위 시드",
+    "latent.count": "샘플 수",
+    "latent.truncation": "절단 ψ",
+    "latent.truncation_info": "낮을수록 평범하고 덜 다양한 샘플 (ψ = 0 은 평균).",
+    "latent.sample": "샘플 생성",
+    "latent.samples": "샘플 (클릭해서 아래에 사용)",
+    "latent.click_target": "샘플을 클릭하면 시드가 들어갈 곳",
+    "latent.arithmetic": "잠재 산술",
+    "latent.arith_hint": "그룹마다 샘플을 세 개쯤 고르세요 (DCGAN 논문은 개념마다 세 개를 평균했습니다). "
+    "결과는 평균(A) − 평균(B) + 평균(C) 입니다. 예: A = 웃는 여성, B = 무표정 여성, C = 무표정 남성.",
+    "latent.group_a": "그룹 A (시드)",
+    "latent.group_b": "그룹 B (시드)",
+    "latent.group_c": "그룹 C (시드)",
+    "latent.run_arith": "A − B + C 계산",
+    "latent.mean_a": "평균(A)",
+    "latent.mean_b": "평균(B)",
+    "latent.mean_c": "평균(C)",
+    "latent.result": "A − B + C",
+    "latent.interpolate": "보간",
+    "latent.seed_a": "시작 시드",
+    "latent.seed_b": "끝 시드",
+    "latent.steps": "프레임 수",
+    "latent.mode": "경로",
+    "latent.mode_info": "구면 보간은 모든 프레임을 양 끝만큼 자연스럽게 유지합니다.",
+    "latent.run_interp": "보간하기",
+    "latent.strip": "시작 → 끝",
+    "latent.sliders": "슬라이더",
+    "latent.sliders_hint": "PC 슬라이더는 라벨 없이 찾은 방향(GANSpace: 생성기 특징의 주성분)을 따라 움직입니다. "
+    "특성 슬라이더는 예시로 직접 정한 방향을 따라 움직입니다.",
+    "latent.edit_seed": "편집할 샘플 (시드)",
+    "latent.pc": "방향",
+    "latent.trait_with": "특성이 있는 샘플 (시드)",
+    "latent.trait_without": "특성이 없는 샘플 (시드)",
+    "latent.trait_amount": "특성 강도",
+    "latent.edited": "편집된 샘플",
+    "latent.copying": "베낀 걸까? 가장 가까운 학습 이미지 찾기",
+    "latent.nearest": "가장 가까운 학습 이미지",
+    "latent.compare": "나란히 비교",
+    "latent.compare_hint": "위 설정의 같은 시드를 각 생성기에 넣고 걸린 시간과 함께 보여줍니다.",
+    "latent.compare_which": "생성기",
+    "latent.run_compare": "비교",
+    "latent.compared": "생성기마다 한 줄",
+}
+t = add_strings(EN, KO)
+
+GENERATOR_CHOICES = [("Faces — DigiFace DCGAN (pretrained)", "digiface"), ("Fashion-MNIST DCGAN (trained here)", "fashion-mnist")]
+CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
+
+
+def _captioned(result: latent.LatentImages) -> list[tuple]:
+    return list(zip(result.images, result.labels))
+
+
+@user_errors
+def latent_samples(generator, seed, count, truncation):
+    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    return _captioned(result), [int(label.split()[-1]) for label in result.labels]
+
+
+@user_errors
+def latent_arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation=latent.DEFAULT_TRUNCATION):
+    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    return (result.image, *result.group_means)
+
+
+@user_errors
+def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", truncation=latent.DEFAULT_TRUNCATION):
+    return _captioned(latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation))
+
+
+@user_errors
+def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
+    lab = latent.get_lab(latent.check_generator(generator))
+    return lab.edit(seed, truncation, [pc1, pc2, pc3, pc4, pc5], trait_with, trait_without, trait_amount)
+
+
+@user_errors
+def latent_nearest(generator, image):
+    if image is None:
+        raise ValueError("there is no image to check yet: edit a sample first")
+    lab = latent.get_lab(latent.check_generator(generator))
+    result = get_nearest(lab.info.get("training_data") or "").query(image)
+    verdict = "far from" if result.distances[0] > 0.5 * result.typical_distance else "suspiciously close to"
+    summary = (
+        f"Nearest training image: distance **{result.distances[0]:.3f}** "
+        f"(unseen real images are typically **{result.typical_distance:.3f}** from their nearest). "
+        f"This sample is {verdict} a copy."
+    )
+    captions = [f"{label} · {d:.3f}" for label, d in zip(result.labels, result.distances)]
+    return list(zip(result.images, captions)), summary
+
+
+@user_errors
+def latent_compare(generators, seed, count, truncation, progress=gr.Progress()):
+    results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
+    names = dict((key, label) for label, key in GENERATOR_CHOICES)
+    tiles = []
+    for key, result in results.items():
+        tiles += [(im, f"{names[key]} · {lab} · {1000 * result.seconds:.0f} ms") for im, lab in zip(result.images, result.labels)]
+    return gr.Gallery(value=tiles, columns=len(next(iter(results.values())).images))
+
+
+def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):
+    """A click on a sample: put its seed where the radio says."""
+    seed = shown_seeds[evt.index]
+    append = lambda text: f"{text}, {seed}" if str(text or "").strip() else str(seed)  # noqa: E731
+    values = dict(A=a, B=b, C=c, **{"from": seed_a, "to": seed_b, "edit": edit_seed, "with": with_, "without": without})
+    values[target] = append(values[target]) if target in ("A", "B", "C", "with", "without") else seed
+    return [values[k] for k in CLICK_TARGETS]
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks() as demo:
+        gr.Markdown(t("latent.intro"))
+        shown_seeds = gr.State([])  # the seeds behind the gallery's images, per user
+        with gr.Row(equal_height=True):
+            generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"))
+            seed = gr.Number(0, minimum=0, label=t("latent.seed"), info=t("latent.seed_info"))
+            dice = gr.Button(t("latent.random"), scale=0)
+            count = gr.Slider(1, latent.MAX_SAMPLES, value=8, step=1, label=t("latent.count"))
+            truncation = gr.Slider(0, 1, value=latent.DEFAULT_TRUNCATION, step=0.05, label=t("latent.truncation"), info=t("latent.truncation_info"))
+        sample_btn = gr.Button(t("latent.sample"), variant="primary")
+        gallery = gr.Gallery(label=t("latent.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain", elem_id="latent-samples")
+        target = gr.Radio(
+            [("A", "A"), ("B", "B"), ("C", "C"), (t("latent.seed_a"), "from"), (t("latent.seed_b"), "to"),
+             (t("latent.edit_seed"), "edit"), (t("latent.trait_with"), "with"), (t("latent.trait_without"), "without")],
+            value="A", label=t("latent.click_target"),
+        )
+        with gr.Tabs():
+            with gr.Tab(t("latent.arithmetic")):
+                gr.Markdown(t("latent.arith_hint"))
+                with gr.Row():
+                    a_box = gr.Textbox("1, 2, 3", label=t("latent.group_a"))
+                    b_box = gr.Textbox("4, 5, 6", label=t("latent.group_b"))
+                    c_box = gr.Textbox("7, 8, 9", label=t("latent.group_c"))
+                arith_btn = gr.Button(t("latent.run_arith"), variant="primary")
+                with gr.Row():
+                    mean_a = gr.Image(format="png", label=t("latent.mean_a"), height=160, show_label=True)
+                    mean_b = gr.Image(format="png", label=t("latent.mean_b"), height=160)
+                    mean_c = gr.Image(format="png", label=t("latent.mean_c"), height=160)
+                    arith_out = gr.Image(format="png", label=t("latent.result"), height=160, elem_id="latent-arith-result")
+            with gr.Tab(t("latent.interpolate")):
+                with gr.Row():
+                    seed_a = gr.Number(0, minimum=0, label=t("latent.seed_a"))
+                    seed_b = gr.Number(1, minimum=0, label=t("latent.seed_b"))
+                    steps = gr.Slider(2, latent.MAX_STEPS, value=8, step=1, label=t("latent.steps"))
+                    mode = gr.Radio(list(latent.INTERPOLATION_MODES), value="spherical", label=t("latent.mode"), info=t("latent.mode_info"))
+                interp_btn = gr.Button(t("latent.run_interp"), variant="primary")
+                strip = gr.Gallery(label=t("latent.strip"), columns=8, height=200, allow_preview=False, format="png", object_fit="contain")
+            with gr.Tab(t("latent.sliders")):
+                gr.Markdown(t("latent.sliders_hint"))
+                with gr.Row():
+                    with gr.Column():
+                        edit_seed = gr.Number(0, minimum=0, label=t("latent.edit_seed"))
+                        pcs = [gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=f"PC{i + 1}") for i in range(latent.N_DIRECTIONS)]
+                        with gr.Row():
+                            trait_with = gr.Textbox("", label=t("latent.trait_with"), placeholder="10, 11, 12")
+                            trait_without = gr.Textbox("", label=t("latent.trait_without"), placeholder="13, 14, 15")
+                        trait_amount = gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=t("latent.trait_amount"))
+                    with gr.Column():
+                        edited = gr.Image(format="png", label=t("latent.edited"), height=256, elem_id="latent-edited")
+                        nearest_btn = gr.Button(t("latent.copying"))
+                        nearest_text = gr.Markdown()
+                        nearest = gr.Gallery(label=t("latent.nearest"), columns=5, height=140, allow_preview=False, format="png")
+            with gr.Tab(t("latent.compare")):
+                gr.Markdown(t("latent.compare_hint"))
+                which = gr.CheckboxGroup(GENERATOR_CHOICES, value=[key for _, key in GENERATOR_CHOICES], label=t("latent.compare_which"))
+                compare_btn = gr.Button(t("latent.run_compare"), variant="primary")
+                compared = gr.Gallery(label=t("latent.compared"), columns=8, height=300, allow_preview=False, format="png", object_fit="contain")
+
+        dice.click(random_seed, outputs=seed, api_visibility="private")
+        sample_inputs = [generator, seed, count, truncation]
+        gr.on([sample_btn.click, generator.change], latent_samples, sample_inputs, [gallery, shown_seeds], api_name="latent_samples")
+        targets = [a_box, b_box, c_box, seed_a, seed_b, edit_seed, trait_with, trait_without]
+        gallery.select(pick_sample, [shown_seeds, target, *targets], targets, api_visibility="private")
+        arith_btn.click(latent_arithmetic, [generator, a_box, b_box, c_box, truncation], [arith_out, mean_a, mean_b, mean_c], api_name="latent_arithmetic")
+        interp_btn.click(latent_interpolate, [generator, seed_a, seed_b, steps, mode, truncation], strip, api_name="latent_interpolate")
+        edit_inputs = [generator, edit_seed, truncation, *pcs, trait_with, trait_without, trait_amount]
+        gr.on(
+            [edit_seed.change, *[s.input for s in (*pcs, trait_amount)], generator.change],
+            latent_edit, edit_inputs, edited, api_name="latent_edit", trigger_mode="always_last", show_progress="hidden",
+        )
+        nearest_btn.click(latent_nearest, [generator, edited], [nearest, nearest_text], api_name="latent_nearest")
+        compare_btn.click(latent_compare, [which, seed, count, truncation], compared, api_name="latent_compare")
+    return demo

@@ -1,0 +1,1 @@
+"""Models and their logic. Nothing in this package imports gradio."""

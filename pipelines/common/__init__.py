@@ -1,0 +1,1 @@
+"""Helpers shared by every pipeline: configuration, seeding, loading, images, GPU."""

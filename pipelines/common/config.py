@@ -1,0 +1,70 @@
+"""Every setting the app reads from the environment, in one place.
+
+Each field documents its variable and default; the README's "Configuration"
+table mirrors this file. Settings are read once per process (`get_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ASSETS_DIR = REPO_ROOT / "assets"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    # GS_DATA_DIR: where the app writes what it keeps (SQLite stats, caches). Created on first use.
+    data_dir: Path
+    # GS_DEVICE: "auto" (CUDA when available, else CPU), "cpu" or "cuda".
+    device: str
+    # GS_TORCH_THREADS: intra-op threads for torch on CPU. 1 is the default because small
+    # models run many times faster with one thread on a busy 2-core machine (OpenMP spin-waits).
+    torch_threads: int
+    # GS_CONCURRENCY: how many requests of one endpoint run at once (Gradio's queue).
+    concurrency: int
+    # GS_FACE_GENERATOR: checkpoint folder of the Latent Lab's face generator.
+    face_generator: str
+    # GS_FASHION_GENERATOR: checkpoint folder of the Fashion-MNIST generator trained here.
+    fashion_generator: str
+    # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
+    fashion_mnist_dir: Path
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    device = _env("GS_DEVICE", "auto").lower()
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"GS_DEVICE={device!r} must be 'auto', 'cpu' or 'cuda'")
+    return Settings(
+        data_dir=Path(_env("GS_DATA_DIR", str(REPO_ROOT / "data"))).expanduser(),
+        device=device,
+        torch_threads=max(1, _env_int("GS_TORCH_THREADS", 1)),
+        concurrency=max(1, _env_int("GS_CONCURRENCY", 4)),
+        face_generator=_env("GS_FACE_GENERATOR", str(ASSETS_DIR / "latent" / "digiface_dcgan")),
+        fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
+        fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
+    )
+
+
+def data_dir() -> Path:
+    """The writable data directory, created on first use."""
+    path = get_settings().data_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return path

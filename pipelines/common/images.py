@@ -1,0 +1,61 @@
+"""Image helpers shared by the tabs: tensors to PIL, labelled grids."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+
+def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
+    """(N, C, H, W) in [-1, 1] (C = 1 or 3) → a list of PIL images."""
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, 1|3, H, W), got {tuple(images.shape)}")
+    arrays = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    arrays = arrays.permute(0, 2, 3, 1).numpy()
+    if arrays.shape[-1] == 1:
+        return [Image.fromarray(a[..., 0], mode="L") for a in arrays]
+    return [Image.fromarray(a, mode="RGB") for a in arrays]
+
+
+def pil_to_array(image: Image.Image | np.ndarray, size: int, grayscale: bool) -> np.ndarray:
+    """A float32 array in [0, 1], resized to size×size, (H, W) or (H, W, 3)."""
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    image = image.convert("L" if grayscale else "RGB")
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def upscale(image: Image.Image, size: int) -> Image.Image:
+    """Enlarge a small image smoothly for display (the same filter for every image)."""
+    return image.resize((size, size), Image.Resampling.BICUBIC)
+
+
+def image_grid(
+    images: Sequence[Image.Image],
+    cols: int | None = None,
+    labels: Sequence[str] | None = None,
+    cell: int | None = None,
+    pad: int = 4,
+) -> Image.Image:
+    """Tile images into one RGB picture, each with an optional caption underneath."""
+    if not images:
+        raise ValueError("image_grid needs at least one image")
+    cols = cols or len(images)
+    rows = -(-len(images) // cols)
+    cell = cell or max(im.width for im in images)
+    label_h = 14 if labels else 0
+    grid = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + label_h + pad) + pad), "white")
+    draw = ImageDraw.Draw(grid)
+    font = ImageFont.load_default()
+    for i, im in enumerate(images):
+        x = pad + (i % cols) * (cell + pad)
+        y = pad + (i // cols) * (cell + label_h + pad)
+        grid.paste(im.convert("RGB").resize((cell, cell), Image.Resampling.BICUBIC), (x, y))
+        if labels:
+            draw.text((x, y + cell + 1), str(labels[i])[: cell // 6], fill="black", font=font)
+    return grid

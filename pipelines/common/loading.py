@@ -1,0 +1,78 @@
+"""Offline-safe model loading: a hub id, a local folder or a single file.
+
+Every tab resolves its weights through `resolve_model_source`, so a missing
+model always produces the same kind of plain message, never a stack trace or a
+download that hangs on a machine without internet.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+class ModelUnavailableError(ValueError):
+    """The requested weights are not on this machine (and cannot be fetched)."""
+
+
+def is_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+
+
+def resolve_model_source(spec: str, what: str = "model") -> Path:
+    """Turn `spec` into a local path: an existing file or folder, or a hub id's cached snapshot.
+
+    Raises ModelUnavailableError naming the spec and how to provide it.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"{what} must be a hub id or a local path, got {spec!r}")
+    spec = spec.strip()
+    path = Path(spec).expanduser()
+    if path.exists():
+        return path
+    if not _HUB_ID.match(spec) or spec.startswith((".", "/", "~")):
+        raise ModelUnavailableError(f"{what} {spec!r} was not found: no such file or folder")
+    from huggingface_hub import snapshot_download  # a gradio dependency, imported only here
+
+    try:
+        return Path(snapshot_download(spec, local_files_only=True))
+    except Exception:
+        if is_offline():
+            raise ModelUnavailableError(
+                f"{what} {spec!r} is not downloaded and this machine is offline (HF_HUB_OFFLINE=1). "
+                f"Download it where there is internet (huggingface-cli download {spec}) "
+                "or give a local folder or .safetensors file instead."
+            ) from None
+    try:
+        return Path(snapshot_download(spec, etag_timeout=10))
+    except Exception as exc:  # no network, no such repo, gated repo...
+        raise ModelUnavailableError(
+            f"{what} {spec!r} could not be downloaded ({type(exc).__name__}). "
+            "Check the id and the network, or give a local folder or .safetensors file."
+        ) from None
+
+
+def cached_loader(fn: Callable[..., T]) -> Callable[..., T]:
+    """Memoize a loader by its arguments; concurrent first calls load only once."""
+    cache: dict[tuple, T] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        if args in cache:
+            return cache[args]
+        with lock:
+            if args not in cache:
+                cache[args] = fn(*args)
+            return cache[args]
+
+    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return wrapper

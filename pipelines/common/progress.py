@@ -1,0 +1,15 @@
+"""The progress callback every pipeline accepts: `progress(fraction, description)`."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+ProgressFn = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, description: str = "") -> None:
+    """The default callback: report nothing."""
+
+
+def report(progress: Optional[ProgressFn], fraction: float, description: str = "") -> None:
+    (progress or no_progress)(min(max(fraction, 0.0), 1.0), description)

@@ -1,0 +1,1 @@
+"""Latent Lab: DCGAN generators and the operations on their latent space."""

@@ -1,0 +1,122 @@
+"""LatentLab operations on a tiny random generator, and the nearest-image search."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pipelines.latent.lab import LatentLab, check_generator, slerp
+from pipelines.latent.model import DCGANConfig, Generator
+from pipelines.latent.nearest import NearestTrainingImages, get_nearest
+
+
+@pytest.fixture(scope="module")
+def lab():
+    torch.manual_seed(0)
+    return LatentLab(Generator(DCGANConfig(z_dim=16, image_size=16, base_size=4, channels=3, ngf=8)))
+
+
+def pixels(image):
+    return np.asarray(image, dtype=np.int16)
+
+
+def test_samples_are_reproducible_and_distinct(lab):
+    first, again = lab.samples(5, 3, 0.8), lab.samples(5, 3, 0.8)
+    assert first.labels == ["seed 5", "seed 6", "seed 7"]
+    assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(first.images, again.images))
+    assert not np.array_equal(pixels(first.images[0]), pixels(first.images[1]))
+
+
+def test_truncation_zero_gives_the_average_for_every_seed(lab):
+    images = lab.samples(0, 3, 0.0).images
+    assert np.array_equal(pixels(images[0]), pixels(images[2]))
+
+
+def test_interpolation_ends_at_the_two_samples(lab):
+    a, b = lab.samples(1, 1, 0.8).images[0], lab.samples(9, 1, 0.8).images[0]
+    for mode in ("linear", "spherical"):
+        strip = lab.interpolate(1, 9, 5, mode, 0.8).images
+        assert len(strip) == 5
+        assert np.abs(pixels(strip[0]) - pixels(a)).max() <= 1
+        assert np.abs(pixels(strip[-1]) - pixels(b)).max() <= 1
+
+
+def test_slerp_keeps_length_between_equal_length_vectors():
+    a, b = torch.randn(64), torch.randn(64)
+    b = b / b.norm() * a.norm()
+    assert torch.isclose(slerp(a, b, 0.5).norm(), a.norm(), rtol=1e-4)
+
+
+def test_arithmetic_with_b_equal_a_returns_c(lab):
+    result = lab.arithmetic([3, 4], [3, 4], [7], 1.0)
+    assert len(result.group_means) == 3
+    assert np.abs(pixels(result.image) - pixels(lab.samples(7, 1, 1.0).images[0])).max() <= 1
+
+
+def test_edit_with_no_movement_is_the_sample(lab):
+    sample = lab.samples(2, 1, 0.8).images[0]
+    assert np.array_equal(pixels(lab.edit(2, 0.8, [0, 0, 0, 0, 0])), pixels(sample))
+    moved = lab.edit(2, 0.8, [3, 0, 0, 0, 0])
+    assert not np.array_equal(pixels(moved), pixels(sample))
+
+
+def test_directions_are_unit_and_stable(lab):
+    d = lab.directions
+    assert d.vectors.shape == (5, 16)
+    assert torch.allclose(d.vectors.norm(dim=1), torch.ones(5), atol=1e-5)
+    assert all(a >= b for a, b in zip(d.explained, d.explained[1:]))
+    fresh = LatentLab(lab.generator).directions
+    assert torch.allclose(fresh.vectors, d.vectors, atol=1e-5)
+
+
+def test_trait_direction_points_from_without_to_with(lab):
+    direction = lab.trait_direction([1, 2], [3])
+    expected = lab.latents([1, 2]).mean(0) - lab.latent(3)
+    assert torch.allclose(direction, expected / expected.norm())
+    with pytest.raises(ValueError, match="same"):
+        lab.trait_direction([1], [1])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda lab: lab.samples(-3, 2), "-3"),
+        (lambda lab: lab.samples(2**40, 2), str(2**40)),
+        (lambda lab: lab.samples(1.5, 2), "1.5"),
+        (lambda lab: lab.samples(1, 0), "count"),
+        (lambda lab: lab.samples(1, 33), "33"),
+        (lambda lab: lab.samples(1, 2, 1.5), "1.5"),
+        (lambda lab: lab.samples(1, 2, float("nan")), "truncation"),
+        (lambda lab: lab.arithmetic([], [1], [2]), "group A is empty"),
+        (lambda lab: lab.arithmetic([1], "2, x", [2]), "'x'"),
+        (lambda lab: lab.interpolate(1, 2, 1), "steps"),
+        (lambda lab: lab.interpolate(1, 2, 4, "cubic"), "cubic"),
+        (lambda lab: lab.edit(1, 0.8, [99]), "99"),
+        (lambda lab: lab.edit(1, 0.8, [0] * 6), "at most 5"),
+        (lambda lab: lab.edit(1, 0.8, [], "", "", 1.0), "empty"),
+    ],
+)
+def test_bad_input_raises_value_error_quoting_it(lab, call, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        call(lab)
+
+
+def test_unknown_generator():
+    with pytest.raises(ValueError, match="'stylegan9'"):
+        check_generator("stylegan9")
+
+
+def test_nearest_finds_an_exact_training_image():
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    index = NearestTrainingImages(train, np.zeros(50, dtype=np.uint8), rng.integers(0, 256, (10, 28, 28), dtype=np.uint8))
+    result = index.query(Image.fromarray(train[17]), k=3)
+    assert result.labels[0].endswith("#17") and result.distances[0] == 0.0
+    assert result.distances == sorted(result.distances) and result.typical_distance > 0.2
+    with pytest.raises(ValueError, match="k must"):
+        index.query(Image.fromarray(train[0]), k=100)
+
+
+def test_nearest_refuses_generators_without_training_data():
+    with pytest.raises(ValueError, match="not available"):
+        get_nearest("")
