@@ -38,10 +38,18 @@ with gr.Blocks(title="Generative Studio") as demo:
             with gr.Tab(t(key), id=key):
                 module.build()
 
+    def ping() -> str:
+        """Health check: answers at once, touches no model (the floor under every endpoint's time)."""
+        return "ok"
+
+    gr.api(ping, api_name="ping")
+
 demo.queue(default_concurrency_limit=get_settings().concurrency)
 
 # show_error: Gradio's own input checks (a seed sent as "abc") reach the user as sentences too.
-LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(), show_error=True)
+# System font stacks: the stock themes fetch Google Fonts, which hangs a page offline.
+THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=THEME, show_error=True)
 
 if __name__ == "__main__":
     demo.launch(

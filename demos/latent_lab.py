@@ -148,10 +148,11 @@ def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with
 
 
 @user_errors
-def latent_nearest(generator, image):
+def latent_nearest(generator, image, progress=gr.Progress()):
     if image is None:
         raise ValueError("there is no image to check yet: edit a sample first")
     lab = latent.get_lab(latent.check_generator(generator))
+    progress(0.1, desc="Searching the training images (the first search loads them)")
     result = get_nearest(lab.info.get("training_data") or "").query(image)
     verdict = "far from" if result.distances[0] > 0.5 * result.typical_distance else "suspiciously close to"
     summary = (

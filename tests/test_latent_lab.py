@@ -120,3 +120,19 @@ def test_nearest_finds_an_exact_training_image():
 def test_nearest_refuses_generators_without_training_data():
     with pytest.raises(ValueError, match="not available"):
         get_nearest("")
+
+
+def test_missing_generator_checkpoint_is_a_plain_message(monkeypatch, tmp_path):
+    from pipelines.common.config import get_settings
+    from pipelines.latent import lab as lab_module
+
+    monkeypatch.setenv("GS_FASHION_GENERATOR", str(tmp_path / "nowhere"))
+    get_settings.cache_clear()
+    lab_module.get_lab.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="nowhere.*no such file"):
+            lab_module.get_lab("fashion-mnist")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        lab_module.get_lab.cache_clear()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import torch
@@ -18,11 +17,11 @@ from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.images import tensor_to_pil
-from pipelines.common.loading import ModelUnavailableError, cached_loader
+from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.latent.model import Generator, load_generator
+from pipelines.latent.model import WEIGHTS_FILE, Generator, load_generator
 
 MAX_SAMPLES = 32  # images per request
 MAX_GROUP = 16  # seeds per arithmetic group
@@ -231,12 +230,10 @@ def get_lab(key: str) -> LatentLab:
     """The lab for a generator key, loaded on first use and kept."""
     check_generator(key)
     configure_torch()
-    folder = Path(_settings_paths()[key])
-    if not (folder / "generator.safetensors").is_file():
-        raise ModelUnavailableError(
-            f"generator {key!r} has no checkpoint at {str(folder)!r}. "
-            + ("Train it with `python -m pipelines.latent.train`." if key == "fashion-mnist" else "Check GS_FACE_GENERATOR.")
-        )
+    # A local checkpoint folder, or a hub repo holding one (offline: only if already cached).
+    folder = resolve_model_source(_settings_paths()[key], what=f"generator {key!r}")
+    if not (folder / WEIGHTS_FILE).is_file():
+        raise ModelUnavailableError(f"generator {key!r}: {str(folder)!r} holds no {WEIGHTS_FILE}")
     generator, info = load_generator(folder)
     return LatentLab(generator, info)
 

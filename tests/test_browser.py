@@ -1,0 +1,51 @@
+"""A real browser: Debian's headless Chromium driven by Playwright, against the live app."""
+
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_latent_lab_in_the_browser(browser, app_url):
+    page = browser.new_page(locale="en-US")
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="Latent Lab", exact=True).click()
+    page.get_by_role("button", name="Generate samples", exact=True).click()
+    samples = page.locator("#latent-samples img")
+    samples.first.wait_for(timeout=30_000)
+    assert samples.count() == 8
+
+    # Click a sample into the slider editor, switch to the Sliders tab and see the edited image.
+    page.get_by_label("Sample to edit (seed)", exact=True).first.check()
+    samples.nth(2).click()
+    page.get_by_role("tab", name="Sliders", exact=True).click()
+    page.locator("#latent-edited img").wait_for(timeout=30_000)
+
+    # Arithmetic on the default groups.
+    page.get_by_role("tab", name="Arithmetic", exact=True).click()
+    page.get_by_role("button", name="Compute A − B + C", exact=True).click()
+    page.locator("#latent-arith-result img").wait_for(timeout=30_000)
+    assert not errors, errors
+    page.close()
+
+
+def test_interface_speaks_korean(browser, app_url):
+    page = browser.new_page(locale="ko-KR")
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="잠재 공간 실험실", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="샘플 생성", exact=True).wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Generate samples", exact=True).count() == 0
+    page.close()
