@@ -14,7 +14,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup test-setup system-data bench train-fashion clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz clean
 
 run: setup system-data
 	$(PY) app.py
@@ -47,10 +47,13 @@ $(CHROMIUM):
 
 bench: test-setup system-data
 	$(PY) -m bench.latent_lab
+	$(PY) -m bench.face_quiz
 
-# Retrain the shipped Fashion-MNIST generator (about 40 minutes on one CPU core).
+# Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data
 	$(PY) -m pipelines.latent.train --iterations 8000 --seed 0
+train-quiz: setup
+	$(PY) -m pipelines.face_quiz.train --iterations 2000 --seed 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -43,6 +43,8 @@ class Settings:
     face_generator: str
     # GS_FASHION_GENERATOR: checkpoint folder of the Fashion-MNIST generator trained here.
     fashion_generator: str
+    # GS_QUIZ_GENERATOR: checkpoint folder of the face generator adapted to the quiz's LFW crops.
+    quiz_generator: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
 
@@ -59,6 +61,7 @@ def get_settings() -> Settings:
         concurrency=max(1, _env_int("GS_CONCURRENCY", 4)),
         face_generator=_env("GS_FACE_GENERATOR", str(ASSETS_DIR / "latent" / "digiface_dcgan")),
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
+        quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
     )
 

@@ -59,3 +59,14 @@ def image_grid(
         if labels:
             draw.text((x, y + cell + 1), str(labels[i])[: cell // 6], fill="black", font=font)
     return grid
+
+
+def pairwise_rms(queries: torch.Tensor, references: torch.Tensor, ref_sq: torch.Tensor | None = None) -> torch.Tensor:
+    """RMS pixel distance between every query and every reference: (N, D), (M, D) → (N, M).
+
+    Uses |q - r|² = |q|² + |r|² - 2 q·r, one matrix product; pass `ref_sq` (|r|² per row) to
+    reuse it across calls on a large reference set.
+    """
+    ref_sq = references.pow(2).sum(1) if ref_sq is None else ref_sq
+    d2 = queries.pow(2).sum(1, keepdim=True) + ref_sq - 2 * queries @ references.T
+    return (d2.clamp_min(0) / queries.shape[1]).sqrt()

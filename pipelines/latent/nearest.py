@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from pipelines.common.images import pil_to_array
+from pipelines.common.images import pairwise_rms, pil_to_array
 from pipelines.common.loading import cached_loader
 from pipelines.latent.data import CLASS_NAMES, load_fashion_mnist
 
@@ -41,10 +41,7 @@ class NearestTrainingImages:
         self.train_sq = flat.pow(2).sum(1)
 
     def _search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        # ||q - t||² = |q|² + |t|² - 2 q·t: one matrix product over the whole training set.
-        d2 = queries.pow(2).sum(1, keepdim=True) + self.train_sq - 2 * queries @ self.train.T
-        d2, idx = d2.clamp_min(0).topk(k, dim=1, largest=False)
-        return (d2 / queries.shape[1]).sqrt(), idx
+        return pairwise_rms(queries, self.train, self.train_sq).topk(k, dim=1, largest=False)
 
     @cached_property
     def typical_distance(self) -> float:

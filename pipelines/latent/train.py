@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from pipelines.common.config import ASSETS_DIR
 from pipelines.latent.data import load_fashion_mnist
+from pipelines.latent.gan_training import LossLog, gan_step, recalibrate_batchnorm, update_ema
 from pipelines.latent.model import DCGANConfig, Discriminator, Generator, init_weights, save_generator
 
 
@@ -43,26 +43,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-@torch.no_grad()
-def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    for e, m in zip(ema.parameters(), model.parameters()):
-        e.lerp_(m, 1.0 - decay)
-
-
-@torch.no_grad()
-def recalibrate_batchnorm(generator: Generator, seed: int, batches: int = 50, batch_size: int = 256) -> None:
-    """Recompute the running statistics that the eval-mode generator uses, for these weights."""
-    gen = torch.Generator().manual_seed(seed)
-    for module in generator.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.reset_running_stats()
-            module.momentum = None  # cumulative average over all batches
-    generator.train()
-    for _ in range(batches):
-        generator(torch.randn(batch_size, generator.config.z_dim, generator=gen))
-    generator.eval()
-
-
 def train(args: argparse.Namespace) -> dict:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -81,8 +61,7 @@ def train(args: argparse.Namespace) -> dict:
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
     data_gen = torch.Generator().manual_seed(args.seed)
 
-    history: list[dict] = []
-    d_sum = g_sum = 0.0
+    log = LossLog(args.log_every)
     start = time.time()
     order = torch.randperm(len(data), generator=data_gen)
     cursor = 0
@@ -92,32 +71,11 @@ def train(args: argparse.Namespace) -> dict:
         real = data[order[cursor : cursor + args.batch_size]]
         cursor += args.batch_size
         z = torch.randn(len(real), config.z_dim)
-
-        # Discriminator: real → 1 (smoothed to 0.9, which steadies training), fake → 0.
-        fake = generator(z)
-        d_real, d_fake = discriminator(real), discriminator(fake.detach())
-        loss_d = F.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, 0.9)) + F.binary_cross_entropy_with_logits(
-            d_fake, torch.zeros_like(d_fake)
-        )
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-
-        # Generator: the non-saturating loss, fake → 1.
-        d_fake = discriminator(fake)
-        loss_g = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
+        loss_d, loss_g = gan_step(generator, discriminator, opt_g, opt_d, real, z)
         update_ema(ema, generator, args.ema if it > 200 else 0.0)
-
-        d_sum, g_sum = d_sum + loss_d.item(), g_sum + loss_g.item()
-        if it % args.log_every == 0 or it == args.iterations:
-            n = it % args.log_every or args.log_every
-            row = {"iteration": it, "seconds": round(time.time() - start, 1), "loss_d": round(d_sum / n, 4), "loss_g": round(g_sum / n, 4)}
-            history.append(row)
+        row = log.add(it, time.time() - start, loss_d, loss_g, last=it == args.iterations)
+        if row:
             print(json.dumps(row), flush=True)
-            d_sum = g_sum = 0.0
 
     recalibrate_batchnorm(ema, seed=args.seed)
     record = {
@@ -128,7 +86,7 @@ def train(args: argparse.Namespace) -> dict:
         "args": vars(args),
         "torch": torch.__version__,
         "machine": f"{platform.machine()}, {args.threads} thread(s)",
-        "history": history,
+        "history": log.rows,
     }
     info = {
         "name": "Fashion-MNIST DCGAN (trained here)",

@@ -1,0 +1,123 @@
+"""The quiz's rules: rounds, answers and scores. The answer never leaves the server.
+
+A `Round` is kept in the player's server-side state; what goes to the browser is a
+`RoundImages`: the faces only, enlarged with the same smooth filter, stripped of metadata,
+and each freshly dithered (±1 grey level) so that a real photo seen twice never gives the
+same bytes, or the same cache file name, twice.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+import numpy as np
+from PIL import Image
+
+from pipelines.common.config import get_settings
+from pipelines.common.loading import cached_loader, resolve_model_source
+from pipelines.common.torch_setup import configure_torch
+from pipelines.face_quiz.data import held_out_faces
+from pipelines.face_quiz.fakes import FakeFaces, FakePool
+from pipelines.face_quiz.stats import QuizStats
+
+MODES = ("pair", "single")
+CHOICES = {"pair": ("left", "right"), "single": ("real", "generated")}
+DISPLAY_SIZE = 256
+HUMAN_BASELINES = {"untrained": 48.2, "trained": 59.0}  # Nightingale & Farid, PNAS 2022, % correct
+TIPS = (
+    "Look at the background: generators often smear it or let it bleed into the hair.",
+    "Compare the two eyes: different sizes, shapes or gaze directions give fakes away.",
+    "Check where the face meets the hair and ears: fakes blur or bend these borders.",
+    "Look for asymmetry: glasses, eyebrows and mouth corners that do not match each other.",
+    "Skin that is too smooth, or blotchy in a regular pattern, hints at a generator.",
+    "Teeth and mouth corners are hard for generators: look for melted shapes.",
+)
+
+
+@dataclass
+class Round:
+    mode: str
+    answer: str  # the right choice: "left"/"right" (where the real one is) or "real"/"generated"
+    real_index: Optional[int]  # index into the held-out photos, if a real photo is shown
+    fake_seed: Optional[int]  # the generator seed, if a fake is shown
+
+
+@dataclass
+class Score:
+    played: int = 0
+    correct: int = 0
+    streak: int = 0
+    best_streak: int = 0
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.correct / self.played if self.played else 0.0
+
+
+@dataclass
+class Outcome:
+    correct: bool
+    real: str  # pair: "left" or "right"; single: "real" or "generated" (what the face was)
+    tip: str
+    score: Score = field(default_factory=Score)
+
+
+def check_mode(mode: Any) -> str:
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'pair' or 'single', got {mode!r}")
+    return mode
+
+
+class FaceQuiz:
+    def __init__(self, fakes: FakeFaces, pool: FakePool, reals: np.ndarray) -> None:
+        if not pool.seeds:
+            raise ValueError("no generated face passed the near-copy check: the quiz has nothing to show")
+        self.fakes, self.pool, self.reals = fakes, pool, reals
+        self.rng = random.SystemRandom()  # unpredictable: a client cannot replay the draw
+
+    def _display(self, face: np.ndarray) -> Image.Image:
+        big = Image.fromarray((face * 255).round().astype(np.uint8), mode="L").resize((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.BICUBIC)
+        noise = np.random.default_rng(self.rng.getrandbits(64)).integers(-1, 2, size=(DISPLAY_SIZE, DISPLAY_SIZE), dtype=np.int16)
+        pixels = np.asarray(big, dtype=np.int16) + noise
+        return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), mode="L")  # a new image: no .info, no metadata
+
+    def new_round(self, mode: Any) -> tuple[Round, list[Image.Image]]:
+        """(the round to keep on the server, the 1 or 2 images to show)."""
+        mode = check_mode(mode)
+        real_index = self.rng.randrange(len(self.reals))
+        fake_seed = self.rng.choice(self.pool.seeds)
+        real, fake = self.reals[real_index], self.fakes.render([fake_seed])[0]
+        if mode == "pair":
+            real_left = self.rng.random() < 0.5
+            faces = [real, fake] if real_left else [fake, real]
+            return Round(mode, "left" if real_left else "right", real_index, fake_seed), [self._display(f) for f in faces]
+        if self.rng.random() < 0.5:
+            return Round(mode, "real", real_index, None), [self._display(real)]
+        return Round(mode, "generated", None, fake_seed), [self._display(fake)]
+
+    def answer(self, current: Optional[Round], choice: Any, score: Score) -> Outcome:
+        """Judge a guess. Raises ValueError without scoring if there is no open round or the choice is off."""
+        if current is None:
+            raise ValueError("there is no open round: start a new round first (each round takes one guess)")
+        if choice not in CHOICES[current.mode]:
+            raise ValueError(f"in {current.mode} mode the choice must be one of {CHOICES[current.mode]}, got {choice!r}")
+        correct = choice == current.answer
+        streak = score.streak + 1 if correct else 0
+        new_score = replace(score, played=score.played + 1, correct=score.correct + correct, streak=streak, best_streak=max(score.best_streak, streak))
+        return Outcome(correct, current.answer, self.rng.choice(TIPS), new_score)
+
+
+@cached_loader
+def get_quiz() -> FaceQuiz:
+    """The quiz with its generator and its pool of checked fakes, built on first use (~2 s)."""
+    configure_torch()
+    folder = resolve_model_source(get_settings().quiz_generator, what="quiz generator")
+    fakes = FakeFaces.from_checkpoint(folder)
+    return FaceQuiz(fakes, fakes.build_pool(), held_out_faces())
+
+
+@cached_loader
+def get_stats() -> QuizStats:
+    return QuizStats()

@@ -1,0 +1,87 @@
+"""Which Face Is Real? through the API: no leaks before the guess, exact totals, no mixing."""
+
+import random
+import re
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from pipelines.face_quiz.quiz import get_stats
+
+
+def png_chunks(data: bytes) -> list[str]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, pos = [], 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunks.append(kind.decode("ascii"))
+        pos += 12 + length
+    return chunks
+
+
+def image_paths(response) -> list[str]:
+    return [item for item in response if item]
+
+
+def test_a_new_round_reveals_nothing(client):
+    answer_words = re.compile(r"real|generated|fake|left|right|seed|answer", re.I)
+    names = []
+    for mode in ("pair", "single") * 4:
+        response = client.predict(mode, api_name="/quiz_new_round")
+        paths = image_paths(response)
+        assert len(paths) == (2 if mode == "pair" else 1)
+        # nothing in the JSON but the images and an empty result
+        assert len(response) == 2 and (mode == "pair" or response[1] is None)  # the images, nothing else
+        for path in paths:
+            data = Path(path).read_bytes()
+            assert png_chunks(data) == ["IHDR"] + ["IDAT"] * (png_chunks(data).count("IDAT")) + ["IEND"]
+            assert not answer_words.search(Path(path).name)
+            names.append(Path(path).parent.name)
+        client.predict("left" if mode == "pair" else "real", api_name="/quiz_answer")
+    assert len(set(names)) == len(names)  # every image is new bytes: a repeated photo cannot be recognised by name
+
+
+def test_answering_twice_or_without_a_round_scores_nothing(app_url):
+    player = Client(app_url, verbose=False)
+    with pytest.raises(AppError, match="no open round"):
+        player.predict("left", api_name="/quiz_answer")
+    player.predict("pair", api_name="/quiz_new_round")
+    before = get_stats().totals().answers
+    first = player.predict("left", api_name="/quiz_answer")
+    with pytest.raises(AppError, match="no open round"):
+        player.predict("right", api_name="/quiz_answer")
+    assert get_stats().totals().answers == before + 1
+    assert first[3]["score"]["played"] == 1
+
+
+@pytest.mark.parametrize("args, api_name, message", [(("triple",), "/quiz_new_round", "triple"), (("sideways",), "/quiz_answer", "sideways")])
+def test_bad_input(app_url, args, api_name, message):
+    player = Client(app_url, verbose=False)
+    player.predict("pair", api_name="/quiz_new_round")
+    with pytest.raises(AppError, match=message):
+        player.predict(*args, api_name=api_name)
+
+
+def test_200_rounds_from_8_sessions_add_up(app_url):
+    before = get_stats().totals()
+
+    def play(k: int) -> tuple[int, int]:
+        player, rng, correct = Client(app_url, verbose=False), random.Random(k), 0
+        for i in range(25):
+            mode = ("pair", "single")[(i + k) % 2]
+            player.predict(mode, api_name="/quiz_new_round")
+            choice = rng.choice(("left", "right") if mode == "pair" else ("real", "generated"))
+            summary = player.predict(choice, api_name="/quiz_answer")[3]
+            correct += summary["correct"]
+            assert summary["score"] == {**summary["score"], "played": i + 1, "correct": correct}  # never another session's
+        return 25, correct
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(play, range(8)))
+    after = get_stats().totals()
+    assert after.answers - before.answers == 200
+    assert after.correct - before.correct == sum(c for _, c in results)
