@@ -24,8 +24,8 @@ EN = {
     "quiz.left": "Left",
     "quiz.right": "Right",
     "quiz.guess": "Your guess",
-    "quiz.score": "Your score",
-    "quiz.players": "All players",
+    "quiz.score": "### Your score",
+    "quiz.players": "### All players",
 }
 KO = {
     "quiz.intro": "## 어느 얼굴이 진짜일까?\n하나는 실제 사진(LFW 데이터셋)이고, 다른 하나는 그 사진들처럼 보이도록 조정된 생성기가 그린 얼굴입니다. "
@@ -37,8 +37,8 @@ KO = {
     "quiz.left": "왼쪽",
     "quiz.right": "오른쪽",
     "quiz.guess": "내 추측",
-    "quiz.score": "내 점수",
-    "quiz.players": "전체 플레이어",
+    "quiz.score": "### 내 점수",
+    "quiz.players": "### 전체 플레이어",
 }
 t = add_strings(EN, KO)
 
@@ -59,7 +59,7 @@ def players_text() -> str:
     if not totals.answers:
         return "No answers recorded yet: be the first."
     return (
-        f"Players got **{totals.percent:.1f} %** right so far ({totals.answers} answers). "
+        f"Players got **{totals.percent:.1f} %** right so far ({totals.answers} answer{'s' if totals.answers != 1 else ''}). "
         f"People in PNAS 2022: {HUMAN_BASELINES['untrained']} % untrained, {HUMAN_BASELINES['trained']} % after training."
     )
 
@@ -102,18 +102,22 @@ def build() -> gr.Blocks:
         gr.Markdown(t("quiz.intro"))
         state = gr.State(new_state())  # per player, on the server: holds the open round's answer
         with gr.Row(equal_height=True):
-            mode = gr.Radio(MODE_CHOICES, value="pair", label=t("quiz.mode"), info=t("quiz.mode_info"))
-            new_btn = gr.Button(t("quiz.new"), variant="primary", elem_id="quiz-new")
+            mode = gr.Radio(MODE_CHOICES, value="pair", label=t("quiz.mode"), info=t("quiz.mode_info"), scale=3)
+            new_btn = gr.Button(t("quiz.new"), variant="primary", size="lg", scale=1, elem_id="quiz-new")
         with gr.Row():
-            left = gr.Image(label=t("quiz.left"), format="png", height=300, interactive=False, elem_id="quiz-left")
-            right = gr.Image(label=t("quiz.right"), format="png", height=300, interactive=False, elem_id="quiz-right")
+            left = gr.Image(label=t("quiz.left"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-left")
+            right = gr.Image(label=t("quiz.right"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-right")
         # Created with every choice (Gradio checks a client's value against these); each round's
         # update then shows only its mode's two, and the pipeline checks the choice fits the round.
         guess = gr.Radio([(label, choice) for choice, label in CHOICE_LABELS.items()], value=None, interactive=False, label=t("quiz.guess"))
         result = gr.Markdown(elem_id="quiz-result")
         with gr.Row():
-            score = gr.Markdown(score_text(Score()), label=t("quiz.score"), show_label=True, elem_id="quiz-score")
-            players = gr.Markdown(label=t("quiz.players"), show_label=True)
+            with gr.Column(variant="panel"):
+                gr.Markdown(t("quiz.score"))
+                score = gr.Markdown(score_text(Score()), elem_id="quiz-score")
+            with gr.Column(variant="panel"):
+                gr.Markdown(t("quiz.players"))
+                players = gr.Markdown()
         summary = gr.JSON(visible=False)  # the same outcome, structured, for API clients
 
         # The endpoints return only what a client needs; the page's own updates follow privately.

@@ -127,7 +127,7 @@ def _captioned(result: latent.LatentImages) -> list[tuple]:
 @user_errors
 def latent_samples(generator, seed, count, truncation):
     result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
-    return _captioned(result), [int(label.split()[-1]) for label in result.labels]
+    return _captioned(result), result.seeds
 
 
 @user_errors

@@ -49,3 +49,16 @@ def test_interface_speaks_korean(browser, app_url):
     page.get_by_role("button", name="샘플 생성", exact=True).wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Generate samples", exact=True).count() == 0
     page.close()
+
+
+def test_face_quiz_round_in_the_browser(browser, app_url):
+    page = browser.new_page(locale="en-US")
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="Which Face Is Real?", exact=True).click()
+    page.get_by_role("button", name="New round", exact=True).click()
+    page.locator("#quiz-left img").wait_for(timeout=60_000)
+    page.locator("#quiz-right img").wait_for(timeout=30_000)
+    page.get_by_label("⬅ Left is real", exact=True).check()
+    page.locator("#quiz-result").get_by_text("The real photo was on the").wait_for(timeout=30_000)
+    assert "/ 1" in page.locator("#quiz-score").inner_text()
+    page.close()

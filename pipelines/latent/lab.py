@@ -79,6 +79,7 @@ class LatentImages:
     images: list[Image.Image]
     labels: list[str]  # one caption per image (its seed, or its place in a strip)
     seconds: float
+    seeds: list[int] = field(default_factory=list)  # the seed behind each image, where there is one
 
 
 @dataclass
@@ -121,7 +122,7 @@ class LatentLab:
         seeds = [(seed + i) % 2**32 for i in range(count)]
         start = time.perf_counter()
         images = self.render(self.latents(seeds, psi))
-        return LatentImages(images, [f"seed {s}" for s in seeds], time.perf_counter() - start)
+        return LatentImages(images, [f"seed {s}" for s in seeds], time.perf_counter() - start, seeds)
 
     def arithmetic(self, a_seeds: Any, b_seeds: Any, c_seeds: Any, truncation: Any = DEFAULT_TRUNCATION) -> ArithmeticResult:
         """mean(A) − mean(B) + mean(C); averaging a few exemplars per concept steadies the result."""
