@@ -12,9 +12,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music clean
 
 run: setup system-data
 	$(PY) app.py
@@ -27,20 +28,24 @@ test-setup: $(VENV)/.test-installed
 system-data: $(FASHION_MNIST)
 
 # torch first, pinned: pip takes the CPU wheel on disk; anything looser pulls CUDA packages.
-$(VENV)/.installed: requirements.txt
+# portaudio's headers: tinysoundfont requires pyaudio, which compiles against them.
+$(VENV)/.installed: requirements.txt | $(PORTAUDIO)
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install torch==2.13.0
 	$(PIP) install -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
-	$(PIP) install -r requirements-test.txt
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt requirements-train.txt
+	$(PIP) install -r requirements-test.txt -r requirements-train.txt
 	touch $@
 
 # Debian packages: try with the current lists, refresh them only if that fails.
 $(FASHION_MNIST):
 	$(APT_INSTALL) dataset-fashion-mnist || ($(SUDO) apt-get update -q && $(APT_INSTALL) dataset-fashion-mnist)
+
+$(PORTAUDIO):
+	$(APT_INSTALL) portaudio19-dev || ($(SUDO) apt-get update -q && $(APT_INSTALL) portaudio19-dev)
 
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium)
@@ -48,12 +53,19 @@ $(CHROMIUM):
 bench: test-setup system-data
 	$(PY) -m bench.latent_lab
 	$(PY) -m bench.face_quiz
+	$(PY) -m bench.mood_tagger
+	$(PY) -m bench.music
 
 # Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data
 	$(PY) -m pipelines.latent.train --iterations 8000 --seed 0
 train-quiz: setup
 	$(PY) -m pipelines.face_quiz.train --iterations 2000 --seed 0
+# The music corpus (about 30 CPU-minutes), the mood tagger, then the five mood models two at a time.
+train-music: test-setup
+	$(PY) -m pipelines.music.corpus --workers 2
+	$(PY) -m pipelines.mood.train
+	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.music.train --mood {}
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -45,6 +45,8 @@ class Settings:
     fashion_generator: str
     # GS_QUIZ_GENERATOR: checkpoint folder of the face generator adapted to the quiz's LFW crops.
     quiz_generator: str
+    # GS_MUSIC_MODELS: folder holding one checkpoint folder per mood (happy/, sad/, …).
+    music_models: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
 
@@ -62,6 +64,7 @@ def get_settings() -> Settings:
         face_generator=_env("GS_FACE_GENERATOR", str(ASSETS_DIR / "latent" / "digiface_dcgan")),
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
+        music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
     )
 

@@ -1,0 +1,34 @@
+"""Which sentence encoder for the mood tagger? Held-out accuracy per language, and speed.
+
+    .venv/bin/python -m bench.mood_tagger
+
+Trains the tagger's head (pipelines.mood.train) on each encoder with the same split and reports
+held-out accuracy in English and Korean, and the time to encode one sentence.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pipelines.mood.data import load_sentences
+from pipelines.mood.encoders import ENCODERS, get_encoder
+from pipelines.mood.train import train
+
+
+def main() -> None:
+    texts = [s.text for s in load_sentences()][:200]
+    for name in ENCODERS:
+        encoder = get_encoder(name)
+        encoder.encode(texts[:2])  # load
+        start = time.perf_counter()
+        for text in texts[:50]:
+            encoder.encode([text])
+        per_sentence = (time.perf_counter() - start) / 50 * 1000
+        for l2 in (1e-4, 1e-5):
+            _, info = train(name, l2)
+            en, ko = info["held_out"]["en"]["accuracy"], info["held_out"]["ko"]["accuracy"]
+            print(f"{name:<6} l2={l2:g}: held-out accuracy en {100 * en:.1f} %, ko {100 * ko:.1f} % | {per_sentence:.1f} ms per sentence")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Text → Music: mood fidelity of each model's samples, and speed. Ratios measured in one run.
+
+    .venv/bin/python -m bench.music [--pieces 20]
+
+Fidelity: per mood, N pieces of 20 s (seeds 0…N-1, default settings); the share in major and minor
+by Krumhansl–Schmuckler, and the share whose note density lies in the mood's signature range
+(tempo is the signature's default, so it is in range by construction).
+Speed: text → 30 s of playable audio end to end; sampling with the KV cache vs recomputing the
+context at every step; audio rendering against real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from pipelines.music.generate import generate_piece, sample
+from pipelines.music.moods import MOODS, SIGNATURES, features
+from pipelines.music.render import render_wav
+from pipelines.music.studio import TextToMusic, get_music_model
+from pipelines.music.tokens import BOS, TOKEN_ID, to_midi
+
+
+def fidelity(pieces: int) -> None:
+    print(f"| mood | expected | major | minor | density in range | mean density (onsets/quarter) | tempo |")
+    print("|---|---|---|---|---|---|---|")
+    for mood in MOODS:
+        s = SIGNATURES[mood]
+        model = get_music_model(mood)
+        stats = [features(generate_piece(model, 20, s.default_tempo, seed=seed, meter=s.meters[0]).piece) for seed in range(pieces)]
+        major = sum(f.key.mode == "major" for f in stats) / pieces
+        in_range = sum(s.density[0] <= f.density <= s.density[1] for f in stats) / pieces
+        mean_density = sum(f.density for f in stats) / pieces
+        print(f"| {mood} | {s.mode} | {100 * major:.0f} % | {100 * (1 - major):.0f} % | {100 * in_range:.0f} % | {mean_density:.2f} "
+              f"(range {s.density[0]}–{s.density[1]}) | {s.default_tempo} BPM |")
+
+
+def speed() -> None:
+    studio = TextToMusic()
+    studio("warm up", "calm", 5)
+    start = time.perf_counter()
+    result = studio("a sunny morning walk with my dog", "auto", 30, seed=0)
+    total = time.perf_counter() - start
+    stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+    print(f"text → 30 s of audio ({result.mood}): {total:.2f} s end to end ({stages}); target ≤ 3 s")
+
+    model = get_music_model("happy")
+    prompt = [BOS, TOKEN_ID["TS_6/8"]]
+    timings = {}
+    for use_cache in (True, False):
+        start = time.perf_counter()
+        tokens = sample(model, prompt, min_bars=10_000, max_tokens=400, seed=0, use_cache=use_cache)
+        timings[use_cache] = (time.perf_counter() - start, len(tokens))
+    (cached, n), (full, _) = timings[True], timings[False]
+    print(f"sampling {n} tokens: KV cache {cached:.2f} s, recomputing {full:.2f} s → {full / cached:.1f}× faster (target ≥ 8×)")
+
+    piece = generate_piece(model, 30, 132, seed=0).piece
+    midi = to_midi(piece, "/tmp/bench-music.mid", 132, 0)
+    length = piece.length / 4 * 60 / 132
+    start = time.perf_counter()
+    render_wav(midi, "/tmp/bench-music.wav", length)
+    seconds = time.perf_counter() - start
+    print(f"rendering {length:.1f} s of audio took {seconds * 1000:.0f} ms → {length / seconds:.0f}× real time (target ≥ 50×)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pieces", type=int, default=20)
+    args = p.parse_args()
+    fidelity(args.pieces)
+    speed()
+
+
+if __name__ == "__main__":
+    main()

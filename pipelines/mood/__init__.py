@@ -1,0 +1,1 @@
+"""Text (English or Korean) → one of the five moods, with a probability for each."""

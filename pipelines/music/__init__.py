@@ -1,0 +1,1 @@
+"""Text → Music: an event vocabulary, a corpus from music21's collections, moods, small GPTs."""

@@ -1,0 +1,182 @@
+"""Sampling music from a mood's GPT, and turning the piece into MIDI, audio and a piano roll.
+
+Sampling is constrained by the token grammar (`Grammar`): every sample decodes to a
+well-formed piece of the requested length. The same seed and settings give the same MIDI bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from pipelines.common.progress import ProgressFn, report
+from pipelines.common.seeding import check_seed, cpu_generator
+from pipelines.music.model import MusicGPT
+from pipelines.music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
+
+MAX_SECONDS = 60
+MAX_PRIMER_TOKENS = 192
+MAX_CHORD = 4  # notes that may start together
+_KIND = np.array([t.split("_")[0] for t in VOCAB])
+_POSITION = np.array([int(t[4:]) if t.startswith("POS_") else -1 for t in VOCAB])
+
+
+class Grammar:
+    """Which tokens may come next: TS after BOS; after BAR a POS in the bar (or BAR); a PITCH
+    after POS; a DUR after PITCH; after DUR another PITCH (a chord of at most MAX_CHORD notes),
+    a later POS, BAR, or EOS."""
+
+    def __init__(self, min_bars: int) -> None:
+        self.min_bars, self.last, self.bars, self.position, self.bar_length, self.chord = min_bars, BOS, 0, -1, 16, 0
+
+    def max_tokens_per_bar(self) -> int:
+        return 1 + self.bar_length * (1 + 2 * MAX_CHORD)
+
+    def advance(self, token: int) -> None:
+        kind = _KIND[token]
+        if kind == "TS":
+            num, den = map(int, VOCAB[token][3:].split("/"))
+            self.bar_length = min(num * 16 // den, MAX_POSITION)
+        elif token == BAR:
+            self.bars, self.position = self.bars + 1, -1
+        elif kind == "POS":
+            self.position, self.chord = int(_POSITION[token]), 0
+        elif kind == "PITCH":
+            self.chord += 1
+        self.last = token
+
+    def allowed(self) -> torch.Tensor:
+        kind = _KIND[self.last]
+        if self.last == BOS:
+            ok = _KIND == "TS"
+        elif kind == "POS":
+            ok = _KIND == "PITCH"
+        elif kind == "PITCH":
+            ok = _KIND == "DUR"
+        else:  # after TS, BAR or DUR
+            ok = (_KIND == "POS") & (_POSITION > self.position) & (_POSITION < self.bar_length)
+            if kind == "DUR" and self.chord < MAX_CHORD:
+                ok |= _KIND == "PITCH"
+            if kind != "TS":
+                ok[BAR] = True
+            ok[EOS] = self.bars >= self.min_bars
+        return torch.from_numpy(ok)
+
+
+@torch.inference_mode()
+def sample(
+    model: MusicGPT,
+    prompt: list[int],
+    min_bars: int,
+    max_tokens: int,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+    use_cache: bool = True,
+    progress: Optional[ProgressFn] = None,
+) -> list[int]:
+    """Continue `prompt` until `min_bars` bars are complete (or max_tokens). With use_cache=False
+    every step recomputes the whole context (kept for the benchmark that measures the cache)."""
+    gen, grammar, window = cpu_generator(seed), Grammar(min_bars), model.config.block_size
+    for token in prompt:
+        grammar.advance(token)
+    tokens, past, fed = list(prompt), None, 0
+    while len(tokens) < max_tokens:
+        if not use_cache or past is None or fed >= window:
+            context = tokens[-(window // 2) :] if len(tokens) > window - 1 else tokens  # slide by half a window
+            logits, _, past = model(torch.tensor([context]))
+            fed = len(context)
+        else:
+            logits, _, past = model(torch.tensor([[tokens[-1]]]), past=past)
+            fed += 1
+        logits = logits[0, -1].float() / max(temperature, 1e-3)
+        logits[~grammar.allowed()] = float("-inf")
+        if top_k:
+            kth = torch.topk(logits, min(top_k, int(torch.isfinite(logits).sum()))).values[-1]
+            logits[logits < kth] = float("-inf")
+        token = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
+        if token == EOS or (token == BAR and grammar.bars >= min_bars):
+            break
+        tokens.append(token)
+        grammar.advance(token)
+        if token == BAR:
+            report(progress, grammar.bars / max(min_bars, 1), f"bar {grammar.bars} of {min_bars}")
+    return tokens + [EOS]
+
+
+NOTE_NAME = re.compile(r"^([A-Ga-g])([#b]?)(-?\d)$")
+SEMITONE = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def parse_typed_notes(text: str, time_signature: str = "4/4") -> Piece:
+    """'C4 E4 G4' → a piece of quarter notes, one after another."""
+    names = text.replace(",", " ").split()
+    if not names:
+        raise ValueError("type a few notes such as 'C4 E4 G4', or leave the primer empty")
+    if len(names) > 32:
+        raise ValueError(f"{len(names)} typed notes; at most 32 are used as a primer")
+    notes = []
+    for i, name in enumerate(names):
+        match = NOTE_NAME.match(name)
+        if not match:
+            raise ValueError(f"{name!r} is not a note: write a letter, an optional # or b, and an octave, e.g. C4, F#3, Bb4")
+        letter, accidental, octave = match.groups()
+        pitch = 12 * (int(octave) + 1) + SEMITONE[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]
+        notes.append(Note(4 * i, 4, pitch))
+    return Piece(time_signature, [], notes)
+
+
+def primer_tokens(piece: Piece) -> list[int]:
+    """The primer's tokens without EOS, cut to whole bars within MAX_PRIMER_TOKENS."""
+    if piece.time_signature not in TIME_SIGNATURES:
+        piece = Piece("4/4", [], piece.notes)
+    ids = encode(piece)[:-1]
+    if len(ids) > MAX_PRIMER_TOKENS:
+        bars = [i for i, t in enumerate(ids[:MAX_PRIMER_TOKENS]) if t == BAR]
+        ids = ids[: bars[-1]] if len(bars) > 1 else ids[:MAX_PRIMER_TOKENS]
+        while ids and _KIND[ids[-1]] in ("POS", "PITCH"):  # never end mid-note
+            ids.pop()
+    return ids
+
+
+def check_number(value: Any, name: str, low: float, high: float, whole: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not float(value).is_integer()):
+        raise ValueError(f"{name} must be a {'whole ' if whole else ''}number from {low} to {high}, got {value!r}")
+    if not low <= value <= high:  # also rejects NaN
+        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
+    return int(value) if whole else float(value)
+
+
+@dataclass
+class Sampled:
+    piece: Piece
+    tokens: list[int]
+    seconds: float  # time taken to sample
+
+
+def generate_piece(
+    model: MusicGPT, seconds: Any, tempo: Any, temperature: Any = 1.0, top_k: Any = 0, seed: Any = 0,
+    primer: Optional[Piece] = None, meter: str = "4/4", progress: Optional[ProgressFn] = None,
+) -> Sampled:
+    seconds = check_number(seconds, "seconds", 1, MAX_SECONDS)
+    tempo = check_number(tempo, "tempo", 30, 240, whole=True)
+    temperature = check_number(temperature, "temperature", 0.1, 2.0)
+    top_k = check_number(top_k, "top_k", 0, len(VOCAB), whole=True)
+    seed = check_seed(seed)
+    prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
+    if primer is not None and primer.notes:
+        prompt = primer_tokens(primer)
+    grammar = Grammar(0)
+    for token in prompt:
+        grammar.advance(token)
+    sixteenths = seconds * tempo / 60 * 4
+    min_bars = max(1, round(sixteenths / grammar.bar_length))
+    start = time.perf_counter()
+    budget = len(prompt) + (min_bars + 1) * grammar.max_tokens_per_bar()  # enough for the densest possible bars
+    tokens = sample(model, prompt, min_bars, budget, temperature, top_k, seed, progress=progress)
+    return Sampled(decode(tokens), tokens, time.perf_counter() - start)

@@ -1,0 +1,141 @@
+"""A small GPT over music event tokens, after nanoGPT's model.py, with a KV cache for generation.
+
+A checkpoint is a folder: `model.safetensors`, `config.json` (GPTConfig under "model", the mood,
+the vocabulary and how it was trained), so `load_model(folder)` rebuilds it from the folder alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from pipelines.music.tokens import VOCAB
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B, heads, T, head size)
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int = len(VOCAB)  # event tokens (pipelines.music.tokens)
+    block_size: int = 512  # longest context, in tokens
+    n_layer: int = 4  # transformer blocks
+    n_head: int = 4  # attention heads per block
+    n_embd: int = 128  # width of the residual stream
+    dropout: float = 0.1  # during training only
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.n_head, self.dropout = config.n_head, config.dropout
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd)
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor, past: Optional[tuple[torch.Tensor, torch.Tensor]] = None):
+        b, t, c = x.shape
+        q, k, v = self.c_attn(x).split(c, dim=2)
+        q, k, v = (y.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for y in (q, k, v))
+        if past is not None:  # the new tokens attend to every cached one
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        # With a cache and one new token, nothing lies in its future: no mask is needed.
+        causal = past is None or t > 1
+        if causal and past is not None:
+            mask = torch.ones(t, k.shape[2], dtype=torch.bool).tril(k.shape[2] - t)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=causal, dropout_p=self.dropout if self.training else 0.0)
+        y = y.transpose(1, 2).contiguous().view(b, t, c)
+        return self.resid_dropout(self.c_proj(y)), (k, v)
+
+
+class Block(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.ln_1, self.ln_2 = nn.LayerNorm(config.n_embd), nn.LayerNorm(config.n_embd)
+        self.attn = CausalSelfAttention(config)
+        self.mlp = nn.Sequential(
+            nn.Linear(config.n_embd, 4 * config.n_embd), nn.GELU(), nn.Linear(4 * config.n_embd, config.n_embd), nn.Dropout(config.dropout)
+        )
+
+    def forward(self, x: torch.Tensor, past=None):
+        attended, present = self.attn(self.ln_1(x), past)
+        x = x + attended
+        return x + self.mlp(self.ln_2(x)), present
+
+
+class MusicGPT(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.wpe = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight  # weight tying, as GPT-2
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2's scaled init of the residual projections
+            if name.endswith("c_proj.weight") or name.endswith("mlp.2.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def forward(self, idx: torch.Tensor, targets: Optional[torch.Tensor] = None, past: Optional[KVCache] = None):
+        """(logits, loss or None, new cache). With `past`, idx holds only the new tokens."""
+        start = past[0][0].shape[2] if past else 0
+        if start + idx.shape[1] > self.config.block_size:
+            raise ValueError(f"sequence of {start + idx.shape[1]} tokens exceeds block_size {self.config.block_size}")
+        pos = torch.arange(start, start + idx.shape[1], device=idx.device)
+        x = self.drop(self.wte(idx) + self.wpe(pos))
+        present = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, past[i] if past else None)
+            present.append(kv)
+        logits = self.lm_head(self.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
+        return logits, loss, present
+
+
+def save_model(folder: str | Path, model: MusicGPT, info: dict[str, Any], half: bool = True) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # the tied lm_head shares wte's tensor: store it once
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    save_file(state, str(folder / WEIGHTS_FILE))
+    config = {"model": asdict(model.config), "vocabulary": list(VOCAB), **info}
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return folder
+
+
+def load_model(folder: str | Path) -> tuple[MusicGPT, dict[str, Any]]:
+    folder = Path(folder)
+    info = json.loads((folder / CONFIG_FILE).read_text())
+    if info.get("vocabulary") != list(VOCAB):
+        raise ValueError(f"{str(folder)!r} was trained with another token vocabulary than pipelines.music.tokens")
+    known = {f.name for f in fields(GPTConfig)}
+    model = MusicGPT(GPTConfig(**{k: v for k, v in info["model"].items() if k in known}))
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
+    state["lm_head.weight"] = state["wte.weight"]
+    model.load_state_dict(state)
+    return model.eval().requires_grad_(False), info

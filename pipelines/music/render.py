@@ -1,0 +1,69 @@
+"""A piece as sound (tinysoundfont + the General MIDI SoundFont bundled in pretty_midi) and as a picture."""
+
+from __future__ import annotations
+
+import importlib.util
+import wave
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from pipelines.music.tokens import Piece
+
+SAMPLE_RATE = 44100
+TAIL_SECONDS = 1.5  # let the last notes ring out
+
+
+@lru_cache(maxsize=1)
+def soundfont_path() -> Path:
+    """TimGM6mb.sf2 inside the pretty_midi package (found without importing pretty_midi)."""
+    spec = importlib.util.find_spec("pretty_midi")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the General MIDI SoundFont comes with pretty_midi: pip install pretty_midi")
+    return Path(spec.submodule_search_locations[0]) / "TimGM6mb.sf2"
+
+
+def render_wav(midi_path: str | Path, wav_path: str | Path, seconds: float) -> Path:
+    """Synthesize a MIDI file to a 16-bit stereo WAV of `seconds` plus a short tail."""
+    import tinysoundfont  # a 200 kB compiled synth; imported on first use
+
+    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
+    synth.sfload(str(soundfont_path()))
+    sequencer = tinysoundfont.Sequencer(synth)
+    sequencer.midi_load(str(midi_path))
+    samples = int((seconds + TAIL_SECONDS) * SAMPLE_RATE)
+    audio = np.frombuffer(synth.generate(samples), dtype=np.float32).reshape(-1, 2)
+    peak = float(np.abs(audio).max())
+    if peak > 0:
+        audio = audio * min(1.0, 0.9 / peak) if peak > 0.9 else audio * min(4.0, 0.5 / peak)  # steady loudness
+    with wave.open(str(wav_path), "wb") as f:
+        f.setnchannels(2)
+        f.setsampwidth(2)
+        f.setframerate(SAMPLE_RATE)
+        f.writeframes((audio.clip(-1, 1) * 32767).astype("<i2").tobytes())
+    return Path(wav_path)
+
+
+def piano_roll(piece: Piece, width: int = 900, height: int = 260, colour: tuple = (79, 70, 229)) -> Image.Image:
+    """Notes as bars on a pitch × time grid, with bar lines; the pitch range fits the piece."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    if not piece.notes:
+        draw.text((10, height // 2), "(no notes)", fill="gray")
+        return image
+    low = min(n.pitch for n in piece.notes) - 2
+    high = max(n.pitch for n in piece.notes) + 2
+    length = max(piece.length, 1)
+    x_scale, y_scale = (width - 2) / length, (height - 2) / (high - low + 1)
+    for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard
+        if pitch % 12 in (1, 3, 6, 8, 10):
+            y = height - 1 - (pitch - low + 1) * y_scale
+            draw.rectangle([0, y, width, y + y_scale], fill=(243, 244, 246))
+    for bar in piece.bars or range(0, length, piece.bar_length):
+        draw.line([(bar * x_scale, 0), (bar * x_scale, height)], fill=(209, 213, 219))
+    for note in piece.notes:
+        x0, y0 = 1 + note.start * x_scale, height - 1 - (note.pitch - low + 1) * y_scale
+        draw.rectangle([x0, y0, max(x0 + 1, x0 + note.duration * x_scale - 1), y0 + max(y_scale - 1, 1)], fill=colour)
+    return image

@@ -1,0 +1,164 @@
+"""Music pipelines on tiny models: tokens, MIDI, moods, grammar-constrained sampling, the KV cache, rendering."""
+
+import hashlib
+import wave
+
+import numpy as np
+import pytest
+import torch
+
+from pipelines.music import generate as gen
+from pipelines.music import train as train_script
+from pipelines.music.model import GPTConfig, MusicGPT, load_model, save_model
+from pipelines.music.moods import MOODS, SIGNATURES, features, find_key, label_piece
+from pipelines.music.render import piano_roll, render_wav
+from pipelines.music.tokens import BAR, EOS, Note, Piece, decode, encode, from_midi, to_midi
+
+C_MAJOR = [60, 62, 64, 65, 67, 69, 71, 72]
+A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
+
+
+def scale_piece(pitches, step=4, meter="4/4", repeats=2) -> Piece:
+    notes = [Note(i * step, step, p) for i, p in enumerate(pitches * repeats)]
+    return Piece(meter, [], notes)
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    torch.manual_seed(0)
+    return MusicGPT(GPTConfig(block_size=64, n_layer=2, n_head=2, n_embd=32, dropout=0.0)).eval()
+
+
+def test_round_trip_tokens_and_midi(tmp_path):
+    piece = Piece("3/4", [0, 12, 24], [Note(0, 4, 60), Note(4, 4, 64), Note(8, 4, 67), Note(12, 12, 72), Note(12, 12, 64), Note(24, 2, 62)])
+    again = decode(encode(piece))
+    assert sorted(again.notes, key=lambda n: (n.start, -n.pitch)) == sorted(piece.notes, key=lambda n: (n.start, -n.pitch))
+    read = from_midi(to_midi(again, tmp_path / "x.mid", 100, 40))
+    assert read.time_signature == "3/4" and read.notes == again.notes
+
+
+def test_encode_rejects_what_it_cannot_write():
+    with pytest.raises(ValueError, match="5/4"):
+        encode(Piece("5/4", [], [Note(0, 4, 60)]))
+
+
+def test_from_midi_refuses_garbage(tmp_path):
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"not a midi file at all")
+    with pytest.raises(ValueError, match="not a readable MIDI"):
+        from_midi(bad)
+
+
+def test_key_finding_and_labels():
+    assert find_key(scale_piece(C_MAJOR)).mode == "major" and find_key(scale_piece(C_MAJOR)).tonic == 0
+    assert find_key(scale_piece(A_MINOR)).mode == "minor"
+    slow_minor = scale_piece(A_MINOR, step=8, meter="3/4")
+    fast_minor = scale_piece(A_MINOR, step=1, repeats=6)
+    assert label_piece(slow_minor) == "sad" and label_piece(fast_minor) == "tense"
+    assert features(fast_minor).density > features(slow_minor).density
+    assert set(SIGNATURES) == set(MOODS) and {SIGNATURES[m].mode for m in ("happy", "triumphant", "calm")} == {"major"}
+
+
+def test_kv_cache_matches_full_recompute(tiny_model):
+    idx = torch.randint(0, 100, (1, 30))
+    full, _, _ = tiny_model(idx)
+    _, _, past = tiny_model(idx[:, :20])
+    steps = []
+    for i in range(20, 30):
+        logits, _, past = tiny_model(idx[:, i : i + 1], past=past)
+        steps.append(logits[:, -1])
+    assert torch.allclose(torch.stack(steps[:-1], 1), full[:, 20:29], atol=1e-5)
+
+
+def test_sampling_is_well_formed_reproducible_and_long_enough(tiny_model):
+    first = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=4, top_k=10)
+    again = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=4, top_k=10)
+    other = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=5, top_k=10)
+    assert first.tokens == again.tokens and first.tokens != other.tokens
+    assert first.tokens[-1] == EOS and first.tokens.count(BAR) >= 3  # 6 s at 120 BPM = 3 bars of 4/4
+    assert first.piece.notes and all(n.duration >= 1 for n in first.piece.notes)
+    # a window longer than block_size slides instead of failing
+    long = gen.generate_piece(tiny_model, seconds=30, tempo=200, seed=1)
+    assert long.tokens.count(BAR) >= 20 and len(long.tokens) > tiny_model.config.block_size
+
+
+def test_cache_and_recompute_sample_the_same(tiny_model):
+    prompt = encode(scale_piece(C_MAJOR))[:-1]
+    cached = gen.sample(tiny_model, prompt, 6, 200, seed=2, use_cache=True)
+    full = gen.sample(tiny_model, prompt, 6, 200, seed=2, use_cache=False)
+    assert cached[: min(len(cached), 40)] == full[: min(len(cached), 40)]
+
+
+def test_primer_is_continued(tiny_model):
+    primer = gen.parse_typed_notes("C4 E4 G4 C5")
+    result = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=0, primer=primer)
+    assert [n.pitch for n in result.piece.notes[:4]] == [60, 64, 67, 72]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [(dict(seconds=0), "seconds"), (dict(seconds=1000), "1000"), (dict(tempo=5), "tempo"), (dict(temperature=0), "temperature"),
+     (dict(top_k=-1), "top_k"), (dict(seed=-2), "seed"), (dict(seconds="ten"), "ten")],
+)
+def test_bad_generation_settings(tiny_model, kwargs, message):
+    args = {**dict(seconds=5, tempo=120, temperature=1.0, top_k=0, seed=0), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        gen.generate_piece(tiny_model, **args)
+
+
+@pytest.mark.parametrize("text, message", [("", "type a few notes"), ("C4 H4", "'H4'"), ("C4 " * 40, "at most 32")])
+def test_bad_typed_primer(text, message):
+    with pytest.raises(ValueError, match=message):
+        gen.parse_typed_notes(text)
+
+
+def test_render_audio_and_piano_roll(tmp_path):
+    piece = scale_piece(C_MAJOR)
+    midi = to_midi(piece, tmp_path / "s.mid", 120, 0)
+    wav = render_wav(midi, tmp_path / "s.wav", seconds=piece.length / 4 * 0.5)
+    with wave.open(str(wav)) as f:
+        frames = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+        assert f.getframerate() == 44100 and f.getnchannels() == 2
+    assert np.sqrt(np.mean((frames / 32768.0) ** 2)) > 0.01  # audible, not silence
+    roll = piano_roll(piece)
+    assert roll.size == (900, 260) and len(set(roll.getdata())) > 2
+
+
+def test_midi_bytes_are_reproducible(tiny_model, tmp_path):
+    digests = []
+    for name in ("a", "b"):
+        piece = gen.generate_piece(tiny_model, seconds=5, tempo=100, seed=9).piece
+        digests.append(hashlib.sha256(to_midi(piece, tmp_path / f"{name}.mid", 100, 0).read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+
+
+def test_checkpoint_round_trip(tiny_model, tmp_path):
+    save_model(tmp_path / "m", tiny_model, {"mood": "calm"}, half=False)
+    loaded, info = load_model(tmp_path / "m")
+    idx = torch.randint(0, 100, (1, 10))
+    assert info["mood"] == "calm" and torch.equal(loaded(idx)[0], tiny_model(idx)[0])
+
+
+def test_training_script_few_steps(tmp_path):
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 30), ("val", 5)):
+        ids = [i for _ in range(n) for i in encode(scale_piece([int(p) for p in rng.choice(C_MAJOR, 8)]))]
+        np.save(tmp_path / f"calm.{split}.npy", np.asarray(ids, dtype=np.uint8))
+    args = ["--mood", "calm", "--iterations", "4", "--eval-every", "2", "--block-size", "32", "--n-embd", "16", "--n-layer", "1",
+            "--n-head", "2", "--batch-size", "2", "--corpus", str(tmp_path)]
+    records = [train_script.train(train_script.parse_args(args + ["--out", str(tmp_path / run)])) for run in ("a", "b")]
+    assert records[0]["history"] == [{**row, "seconds": records[0]["history"][i]["seconds"]} for i, row in enumerate(records[1]["history"])]
+    model, info = load_model(tmp_path / "a")
+    assert info["training"]["iterations"] == 4 and model.config.n_embd == 16
+
+
+def test_a_bach_chorale_parses_onto_the_grid():
+    music21 = pytest.importorskip("music21")
+    from pipelines.music.corpus import score_to_piece
+
+    piece, tempo = score_to_piece(music21.corpus.parse("bach/bwv66.6"))
+    starts = {n.start for n in piece.notes}
+    assert piece.time_signature == "4/4" and len(piece.bars) >= 8
+    assert max(sum(n.start == s for n in piece.notes) for s in starts) == 4  # four voices sound together
+    assert find_key(piece).mode == "minor"  # F-sharp minor, as music21's own analysis says
+    assert decode(encode(piece)).notes  # and it tokenises
