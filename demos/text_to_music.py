@@ -141,10 +141,11 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 tagged = gr.Label(label=t("music.tagged"), num_top_classes=5, elem_id="music-mood")
                 audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")
-                midi = gr.File(label=t("music.midi"), interactive=False)
+                midi = gr.File(label=t("music.midi"), interactive=False, height=90)
                 info = gr.Markdown()
         roll = gr.Image(label=t("music.roll"), format="png", interactive=False, elem_id="music-roll")
-        gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시")
+        # example_labels: one button per example (the table headers would not be translated)
+        gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
         with gr.Row():
             compared = []
             for m in MOODS:
