@@ -120,6 +120,9 @@ def main() -> None:
         client.predict(*edit_args(0), api_name="/latent_edit")  # load the model and its directions first
         ping_ms, edit_ms = slider_latency(client)
         print(f"slider move: /latent_edit median {edit_ms:.0f} ms vs /ping {ping_ms:.0f} ms → +{edit_ms - ping_ms:.0f} ms over the floor (target ≤ 50 ms), ratio {edit_ms / ping_ms:.2f}")
+        # The same without fetching the PNG afterwards: the answer alone, as a page gets it before loading the image.
+        ping_ms, edit_ms = slider_latency(Client(url, verbose=False, download_files=False))
+        print(f"  without downloading the image: /latent_edit {edit_ms:.0f} ms vs /ping {ping_ms:.0f} ms → +{edit_ms - ping_ms:.0f} ms")
         calls, errors, seconds = concurrent_clients(url)
         print(f"16 concurrent clients: {calls} slider moves, {errors} errors, {seconds:.1f} s ({calls / seconds:.0f} moves/s)")
         rss_before = rss_mib(server.pid)[0]

@@ -62,3 +62,15 @@ def test_face_quiz_round_in_the_browser(browser, app_url):
     page.locator("#quiz-result").get_by_text("The real photo was on the").wait_for(timeout=30_000)
     assert "/ 1" in page.locator("#quiz-score").inner_text()
     page.close()
+
+
+def test_text_to_music_in_the_browser(browser, app_url):
+    page = browser.new_page(locale="en-US")
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="Text → Music", exact=True).click()
+    page.get_by_label("Your words", exact=True).fill("드디어 우승했다! 모두가 환호한다")
+    page.get_by_role("button", name="Compose", exact=True).click()
+    page.locator("#music-roll img").wait_for(timeout=90_000)
+    assert "triumphant" in page.locator("#music-mood").inner_text()
+    assert page.locator("#music-audio audio, #music-audio [data-testid='waveform-controls']").count() >= 1
+    page.close()

@@ -162,3 +162,10 @@ def test_a_bach_chorale_parses_onto_the_grid():
     assert max(sum(n.start == s for n in piece.notes) for s in starts) == 4  # four voices sound together
     assert find_key(piece).mode == "minor"  # F-sharp minor, as music21's own analysis says
     assert decode(encode(piece)).notes  # and it tokenises
+
+
+def test_a_piece_as_much_major_as_minor_gets_no_mood():
+    ambiguous = Piece("4/4", [], [Note(4 * i, 4, [60, 64, 67, 69][i % 4]) for i in range(24)])  # C E G A, evenly
+    key = find_key(ambiguous)
+    assert key.margin < 0.05 and label_piece(ambiguous) is None
+    assert find_key(scale_piece(A_MINOR)).margin > 0.05

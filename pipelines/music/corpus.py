@@ -152,7 +152,7 @@ def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 2
 
     splits = {(m, s): [] for m in MOODS for s in ("train", "val")}
     report: dict = {m: {"pieces": 0, "tokens": 0, "collections": {}} for m in MOODS}
-    skipped = 0
+    skipped = ambiguous = 0
     for n, (meta, piece) in enumerate(load_pieces()):
         try:
             ids = encode(piece)
@@ -160,6 +160,9 @@ def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 2
             skipped += 1
             continue
         mood = label_piece(piece, meta["tempo"])
+        if mood is None:
+            ambiguous += 1
+            continue
         splits[mood, "val" if n % every_nth_for_validation == 0 else "train"].extend(ids)
         entry = report[mood]
         entry["pieces"] += 1
@@ -167,7 +170,8 @@ def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 2
         entry["collections"][meta["collection"]] = entry["collections"].get(meta["collection"], 0) + 1
     for (mood, split), ids in splits.items():
         np.save(out / f"{mood}.{split}.npy", np.asarray(ids, dtype=np.uint8))
-    summary = {"moods": report, "skipped": skipped, "validation": f"every {every_nth_for_validation}th piece"}
+    summary = {"moods": report, "skipped (meter or bars not writable)": skipped, "left out (mode ambiguous)": ambiguous,
+               "validation": f"every {every_nth_for_validation}th piece"}
     (out / "labels.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -50,11 +50,15 @@ MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 
 MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
+MIN_MODE_MARGIN = 0.05  # corpus pieces whose best major and best minor key fit closer than this are left out
+
+
 @dataclass(frozen=True)
 class Key:
     tonic: int  # pitch class, 0 = C
     mode: str  # "major" or "minor"
     correlation: float  # how well the best profile fits, -1..1
+    margin: float = 0.0  # how much better than the best key of the other mode
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,14 @@ def find_key(piece: Piece) -> Key:
         histogram[note.pitch % 12] += note.duration
     if not histogram.any():
         raise ValueError("a piece with no notes has no key")
-    best = Key(0, "major", -2.0)
+    best = {"major": (-2.0, 0), "minor": (-2.0, 0)}  # mode → (correlation, tonic)
     for tonic in range(12):
         for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
             r = float(np.corrcoef(histogram, np.roll(profile, tonic))[0, 1])
-            if r > best.correlation:
-                best = Key(tonic, mode, r)
-    return best
+            best[mode] = max(best[mode], (r, tonic))
+    mode = "major" if best["major"] >= best["minor"] else "minor"
+    other = "minor" if mode == "major" else "major"
+    return Key(best[mode][1], mode, best[mode][0], best[mode][0] - best[other][0])
 
 
 def features(piece: Piece, tempo: Optional[float] = None) -> Features:
@@ -115,6 +120,11 @@ def mood_scores(f: Features) -> dict[str, float]:
     return scores
 
 
-def label_piece(piece: Piece, tempo: Optional[float] = None) -> str:
-    scores = mood_scores(features(piece, tempo))
+def label_piece(piece: Piece, tempo: Optional[float] = None) -> Optional[str]:
+    """The mood whose signature fits best; None when the piece's mode is ambiguous (so no mood's
+    model learns from a tune that is as much major as minor)."""
+    f = features(piece, tempo)
+    if f.key.margin < MIN_MODE_MARGIN:
+        return None
+    scores = mood_scores(f)
     return max(scores, key=scores.get)

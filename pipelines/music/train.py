@@ -1,6 +1,6 @@
 """Train one mood's GPT on its part of the corpus.
 
-    python -m pipelines.music.train --mood happy --iterations 1200 --seed 0
+    python -m pipelines.music.train --mood happy --iterations 2400 --seed 0
 
 Reads assets/music/corpus/<mood>.{train,val}.npy (built by `python -m pipelines.music.corpus`),
 trains on random windows, each transposed by a random shift of -5…+6 semitones (the mode, and
@@ -33,7 +33,7 @@ LAST_PITCH = TOKEN_ID[f"PITCH_{PITCH_RANGE[1]}"]
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mood", required=True, choices=MOODS)
-    p.add_argument("--iterations", type=int, default=1200)
+    p.add_argument("--iterations", type=int, default=2400)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--block-size", type=int, default=256)
     p.add_argument("--n-layer", type=int, default=4)
