@@ -27,8 +27,9 @@ t = add_strings(
 # (tab label key, module): each module's build() returns its own gr.Blocks.
 TABS = [("tab.music", text_to_music), ("tab.latent", latent_lab), ("tab.quiz", face_quiz)]
 
+# Generators draw 28–64 px images: show them filling their boxes, smoothly enlarged.
 CSS = """
-#latent-samples img, #latent-edited img, #latent-arith-result img { image-rendering: auto; }
+.latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 """
 
 with gr.Blocks(title="Generative Studio") as demo:

@@ -187,14 +187,14 @@ def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("latent.intro"))
         shown_seeds = gr.State([])  # the seeds behind the gallery's images, per user
-        with gr.Row(equal_height=True):
+        with gr.Row():
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"))
             seed = gr.Number(0, minimum=0, label=t("latent.seed"), info=t("latent.seed_info"))
-            dice = gr.Button(t("latent.random"), scale=0)
+            dice = gr.Button(t("latent.random"), scale=0, size="sm")
             count = gr.Slider(1, latent.MAX_SAMPLES, value=8, step=1, label=t("latent.count"))
             truncation = gr.Slider(0, 1, value=latent.DEFAULT_TRUNCATION, step=0.05, label=t("latent.truncation"), info=t("latent.truncation_info"))
         sample_btn = gr.Button(t("latent.sample"), variant="primary")
-        gallery = gr.Gallery(label=t("latent.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain", elem_id="latent-samples")
+        gallery = gr.Gallery(label=t("latent.samples"), columns=8, height=160, allow_preview=False, format="png", object_fit="contain", elem_id="latent-samples")
         target = gr.Radio(
             [("A", "A"), ("B", "B"), ("C", "C"), (t("latent.seed_a"), "from"), (t("latent.seed_b"), "to"),
              (t("latent.edit_seed"), "edit"), (t("latent.trait_with"), "with"), (t("latent.trait_without"), "without")],
@@ -209,10 +209,10 @@ def build() -> gr.Blocks:
                     c_box = gr.Textbox("7, 8, 9", label=t("latent.group_c"))
                 arith_btn = gr.Button(t("latent.run_arith"), variant="primary")
                 with gr.Row():
-                    mean_a = gr.Image(format="png", label=t("latent.mean_a"), height=160, show_label=True)
-                    mean_b = gr.Image(format="png", label=t("latent.mean_b"), height=160)
-                    mean_c = gr.Image(format="png", label=t("latent.mean_c"), height=160)
-                    arith_out = gr.Image(format="png", label=t("latent.result"), height=160, elem_id="latent-arith-result")
+                    mean_a = gr.Image(format="png", label=t("latent.mean_a"), height=160, show_label=True, elem_classes="latent-big")
+                    mean_b = gr.Image(format="png", label=t("latent.mean_b"), height=160, elem_classes="latent-big")
+                    mean_c = gr.Image(format="png", label=t("latent.mean_c"), height=160, elem_classes="latent-big")
+                    arith_out = gr.Image(format="png", label=t("latent.result"), height=160, elem_id="latent-arith-result", elem_classes="latent-big")
             with gr.Tab(t("latent.interpolate")):
                 with gr.Row():
                     seed_a = gr.Number(0, minimum=0, label=t("latent.seed_a"))
@@ -232,7 +232,7 @@ def build() -> gr.Blocks:
                             trait_without = gr.Textbox("", label=t("latent.trait_without"), placeholder="13, 14, 15")
                         trait_amount = gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=t("latent.trait_amount"))
                     with gr.Column():
-                        edited = gr.Image(format="png", label=t("latent.edited"), height=256, elem_id="latent-edited")
+                        edited = gr.Image(format="png", label=t("latent.edited"), height=256, elem_id="latent-edited", elem_classes="latent-big")
                         nearest_btn = gr.Button(t("latent.copying"))
                         nearest_text = gr.Markdown()
                         nearest = gr.Gallery(label=t("latent.nearest"), columns=5, height=140, allow_preview=False, format="png")
