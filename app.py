@@ -32,7 +32,8 @@ CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 """
 
-with gr.Blocks(title="Generative Studio") as demo:
+# delete_cache: every hour, drop outputs older than two hours from Gradio's cache (quiz images are all unique).
+with gr.Blocks(title="Generative Studio", delete_cache=(3600, 7200)) as demo:
     gr.Markdown(t("app.title"))
     with gr.Tabs():
         for key, module in TABS:

@@ -15,7 +15,7 @@ import argparse
 import time
 
 from pipelines.music.generate import generate_piece, sample
-from pipelines.music.moods import MOODS, SIGNATURES, features
+from pipelines.music.moods import MOODS, SIGNATURES, check_piece, features
 from pipelines.music.render import render_wav
 from pipelines.music.studio import TextToMusic, get_music_model
 from pipelines.music.tokens import BOS, TOKEN_ID, to_midi
@@ -27,9 +27,11 @@ def fidelity(pieces: int) -> None:
     for mood in MOODS:
         s = SIGNATURES[mood]
         model = get_music_model(mood)
-        stats = [features(generate_piece(model, 20, s.default_tempo, seed=seed, meter=s.meters[0]).piece) for seed in range(pieces)]
+        generated = [generate_piece(model, 20, s.default_tempo, seed=seed, meter=s.meters[0]).piece for seed in range(pieces)]
+        stats = [features(piece) for piece in generated]
+        checks = [check_piece(piece, mood, s.default_tempo) for piece in generated]
         major = sum(f.key.mode == "major" for f in stats) / pieces
-        in_range = sum(s.density[0] <= f.density <= s.density[1] for f in stats) / pieces
+        in_range = sum(c["density"] for c in checks) / pieces
         mean_density = sum(f.density for f in stats) / pieces
         print(f"| {mood} | {s.mode} | {100 * major:.0f} % | {100 * (1 - major):.0f} % | {100 * in_range:.0f} % | {mean_density:.2f} "
               f"(range {s.density[0]}–{s.density[1]}) | {s.default_tempo} BPM |")

@@ -101,8 +101,16 @@ def tag_mood(text):
     return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
 
 
+def as_program(instrument):
+    """A typed custom instrument arrives as text: "40" → 40 (the pipeline checks the range)."""
+    if isinstance(instrument, str) and instrument.strip().lstrip("-").isdigit():
+        return int(instrument)
+    return instrument
+
+
 @user_errors
 def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="", progress=gr.Progress()):
+    instrument = as_program(instrument)
     result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes,
                     progress=lambda f, d: progress(f, desc=d))
     return mood_label(result), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result)
@@ -122,7 +130,7 @@ def build() -> gr.Blocks:
                 text = gr.Textbox(label=t("music.text"), placeholder=t("music.text_placeholder"), lines=2, max_length=500)
                 with gr.Row():
                     mood = gr.Dropdown(MOOD_CHOICES, value="auto", label=t("music.mood"), info=t("music.mood_info"))
-                    seconds = gr.Slider(5, MAX_SECONDS, value=20, step=1, label=t("music.seconds"))
+                    seconds = gr.Slider(1, MAX_SECONDS, value=20, step=1, label=t("music.seconds"))
                 with gr.Accordion(t("music.advanced"), open=False):
                     with gr.Row():
                         temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
@@ -131,7 +139,8 @@ def build() -> gr.Blocks:
                         seed = gr.Number(0, minimum=0, label=t("music.seed"))
                         dice = gr.Button(t("music.random"), scale=0)
                         tempo = gr.Slider(0, 240, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"))
-                        instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"))
+                        # any General MIDI program (0–127) may be typed or sent; the list holds favourites
+                        instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"), allow_custom_value=True)
                     with gr.Row():
                         primer = gr.File(label=t("music.primer"), file_types=[".mid", ".midi"], type="filepath")
                         primer_notes = gr.Textbox(label=t("music.primer_notes"), placeholder="C4 E4 G4 C5")

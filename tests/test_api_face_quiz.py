@@ -85,3 +85,17 @@ def test_200_rounds_from_8_sessions_add_up(app_url):
     after = get_stats().totals()
     assert after.answers - before.answers == 200
     assert after.correct - before.correct == sum(c for _, c in results)
+
+
+def test_two_answers_sent_at_once_count_once(app_url):
+    player = Client(app_url, verbose=False)
+    player.predict("pair", api_name="/quiz_new_round")
+    before = get_stats().totals().answers
+    jobs = [player.submit(choice, api_name="/quiz_answer") for choice in ("left", "right", "left")]
+    outcomes = []
+    for job in jobs:
+        try:
+            outcomes.append(job.result())
+        except AppError as error:
+            assert "no open round" in str(error)
+    assert len(outcomes) == 1 and get_stats().totals().answers == before + 1

@@ -89,3 +89,8 @@ def test_bad_input_gets_a_sentence_not_a_traceback(client, args, api_name, messa
         client.predict(*args, api_name=api_name)
     text = str(caught.value)
     assert message in text and "Traceback" not in text
+
+
+def test_compare_takes_each_generator_once(client):
+    tiles = client.predict(["digiface"] * 50, 0, 2, 0.8, api_name="/latent_compare")
+    assert len(tiles) == 2

@@ -52,6 +52,7 @@ def test_text_to_music_gives_audio_midi_and_a_piano_roll(client):
 
 def test_mood_override_tempo_instrument_and_primer(client):
     label, _, midi, _, info = music(client, mood="tense", tempo=150, instrument=40, primer_notes="A3 C4 E4")
+    assert "program 1" in music(client, mood="calm", instrument=1)[4]  # any GM program, not only the listed ones
     assert "chosen" in label["label"] and "150 BPM" in info and "Violin" in info
     track = mido.MidiFile(midi).tracks[0]
     assert any(m.type == "program_change" and m.program == 40 for m in track)

@@ -136,3 +136,9 @@ def test_missing_generator_checkpoint_is_a_plain_message(monkeypatch, tmp_path):
         monkeypatch.undo()
         get_settings.cache_clear()
         lab_module.get_lab.cache_clear()
+
+
+def test_spherical_interpolation_at_truncation_zero_is_the_mean_not_nan(lab):
+    strip = lab.interpolate(0, 1, 4, "spherical", 0.0).images
+    mean = lab.samples(5, 1, 0.0).images[0]
+    assert all(np.array_equal(pixels(im), pixels(mean)) for im in strip)

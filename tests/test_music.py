@@ -3,6 +3,7 @@
 import hashlib
 import wave
 
+import mido
 import numpy as np
 import pytest
 import torch
@@ -10,9 +11,9 @@ import torch
 from pipelines.music import generate as gen
 from pipelines.music import train as train_script
 from pipelines.music.model import GPTConfig, MusicGPT, load_model, save_model
-from pipelines.music.moods import MOODS, SIGNATURES, features, find_key, label_piece
+from pipelines.music.moods import MOODS, SIGNATURES, check_piece, features, find_key, label_piece
 from pipelines.music.render import piano_roll, render_wav
-from pipelines.music.tokens import BAR, EOS, Note, Piece, decode, encode, from_midi, to_midi
+from pipelines.music.tokens import BAR, EOS, TOKEN_ID, Note, Piece, decode, encode, from_midi, to_midi
 
 C_MAJOR = [60, 62, 64, 65, 67, 69, 71, 72]
 A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
@@ -169,3 +170,30 @@ def test_a_piece_as_much_major_as_minor_gets_no_mood():
     key = find_key(ambiguous)
     assert key.margin < 0.05 and label_piece(ambiguous) is None
     assert find_key(scale_piece(A_MINOR)).margin > 0.05
+
+
+def test_samples_open_their_first_bar_like_the_training_pieces(tiny_model):
+    tokens = gen.generate_piece(tiny_model, seconds=4, tempo=120, seed=7).tokens
+    assert tokens[0] == 1 and tokens[1] == TOKEN_ID["TS_4/4"] and tokens[2] == BAR
+    assert tokens[-2] != BAR  # never ends on an empty bar
+
+
+def test_hostile_midi_files_get_a_sentence(tmp_path):
+    far = mido.MidiFile(ticks_per_beat=1)
+    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=90, time=0x0FFFFFFF),
+                            mido.Message("note_off", note=60, velocity=0, time=1)])
+    far.tracks.append(track)
+    far.save(tmp_path / "far.mid")
+    piece = from_midi(tmp_path / "far.mid")  # one note, moved to the start: no 67-million-bar primer
+    assert piece.notes[0].start == 0 and len(encode(piece)) < 10
+    data = bytearray((tmp_path / "far.mid").read_bytes())
+    data[12:14] = b"\x00\x00"  # ticks per beat 0
+    (tmp_path / "zero.mid").write_bytes(bytes(data))
+    with pytest.raises(ValueError):
+        from_midi(tmp_path / "zero.mid")
+
+
+def test_check_piece_reads_the_signature():
+    verdict = check_piece(scale_piece(A_MINOR, step=8, meter="3/4"), "sad", 70)
+    assert verdict["mode"] and verdict["tempo"] and verdict["density"]
+    assert not check_piece(scale_piece(A_MINOR, step=8, meter="3/4"), "happy", 70)["mode"]

@@ -32,7 +32,8 @@ def _env_int(name: str, default: int) -> int:
 class Settings:
     # GS_DATA_DIR: where the app writes what it keeps (SQLite stats, caches). Created on first use.
     data_dir: Path
-    # GS_DEVICE: "auto" (CUDA when available, else CPU), "cpu" or "cuda".
+    # GS_DEVICE: where the generators run: "cpu" (default: they are small, and on a ZeroGPU Space CUDA
+    # exists only inside @spaces.GPU calls), "cuda", or "auto" (CUDA when available).
     device: str
     # GS_TORCH_THREADS: intra-op threads for torch on CPU. 1 is the default because small
     # models run many times faster with one thread on a busy 2-core machine (OpenMP spin-waits).
@@ -53,7 +54,7 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    device = _env("GS_DEVICE", "auto").lower()
+    device = _env("GS_DEVICE", "cpu").lower()
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"GS_DEVICE={device!r} must be 'auto', 'cpu' or 'cuda'")
     return Settings(

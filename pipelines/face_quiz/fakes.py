@@ -15,6 +15,7 @@ import torch
 
 from pipelines.common.images import pairwise_rms
 from pipelines.common.seeding import cpu_generator
+from pipelines.common.torch_setup import get_device
 from pipelines.face_quiz.data import real_faces
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.latent.model import Generator, load_generator
@@ -43,7 +44,8 @@ class FakeFaces:
     """A generator plus its QuizDomain: seeds → 25×25 grayscale faces in [0, 1]."""
 
     def __init__(self, generator: Generator, domain: QuizDomain) -> None:
-        self.generator = generator.eval().requires_grad_(False)
+        self.device = get_device()
+        self.generator = generator.eval().requires_grad_(False).to(self.device)
         self.domain = domain
 
     @classmethod
@@ -54,8 +56,8 @@ class FakeFaces:
     @torch.inference_mode()
     def render(self, seeds: list[int]) -> np.ndarray:
         z = torch.stack([torch.randn(self.generator.config.z_dim, generator=cpu_generator(s)) for s in seeds])
-        faces = self.domain(self.generator(z))[:, 0]
-        return ((faces + 1) / 2).clamp(0, 1).numpy()
+        faces = self.domain(self.generator(z.to(self.device)))[:, 0]
+        return ((faces + 1) / 2).clamp(0, 1).cpu().numpy()
 
     def build_pool(self, candidates: int = 512, first_seed: int = 0, batch: int = 128) -> FakePool:
         """Render `candidates` seeds and keep those that are not near-copies of any real photo."""

@@ -9,6 +9,7 @@ same bytes, or the same cache file name, twice.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -42,6 +43,7 @@ class Round:
     answer: str  # the right choice: "left"/"right" (where the real one is) or "real"/"generated"
     real_index: Optional[int]  # index into the held-out photos, if a real photo is shown
     fake_seed: Optional[int]  # the generator seed, if a fake is shown
+    answered: bool = False  # set, under the quiz's lock, by the one answer that counts
 
 
 @dataclass
@@ -76,9 +78,13 @@ class FaceQuiz:
             raise ValueError("no generated face passed the near-copy check: the quiz has nothing to show")
         self.fakes, self.pool, self.reals = fakes, pool, reals
         self.rng = random.SystemRandom()  # unpredictable: a client cannot replay the draw
+        self._lock = threading.Lock()  # one answer per round, even when a client sends two at once
 
-    def _display(self, face: np.ndarray) -> Image.Image:
-        big = Image.fromarray((face * 255).round().astype(np.uint8), mode="L").resize((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.BICUBIC)
+    def _display(self, face: np.ndarray, mirror: bool = False) -> Image.Image:
+        small = Image.fromarray((face * 255).round().astype(np.uint8), mode="L")
+        if mirror:
+            small = small.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        big = small.resize((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.BICUBIC)
         noise = np.random.default_rng(self.rng.getrandbits(64)).integers(-1, 2, size=(DISPLAY_SIZE, DISPLAY_SIZE), dtype=np.int16)
         pixels = np.asarray(big, dtype=np.int16) + noise
         return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), mode="L")  # a new image: no .info, no metadata
@@ -89,20 +95,23 @@ class FaceQuiz:
         real_index = self.rng.randrange(len(self.reals))
         fake_seed = self.rng.choice(self.pool.seeds)
         real, fake = self.reals[real_index], self.fakes.render([fake_seed])[0]
+        mirror = self.rng.random() < 0.5  # both faces alike: a seen photo is not the same picture twice
         if mode == "pair":
             real_left = self.rng.random() < 0.5
             faces = [real, fake] if real_left else [fake, real]
-            return Round(mode, "left" if real_left else "right", real_index, fake_seed), [self._display(f) for f in faces]
+            return Round(mode, "left" if real_left else "right", real_index, fake_seed), [self._display(f, mirror) for f in faces]
         if self.rng.random() < 0.5:
-            return Round(mode, "real", real_index, None), [self._display(real)]
-        return Round(mode, "generated", None, fake_seed), [self._display(fake)]
+            return Round(mode, "real", real_index, None), [self._display(real, mirror)]
+        return Round(mode, "generated", None, fake_seed), [self._display(fake, mirror)]
 
     def answer(self, current: Optional[Round], choice: Any, score: Score) -> Outcome:
         """Judge a guess. Raises ValueError without scoring if there is no open round or the choice is off."""
-        if current is None:
-            raise ValueError("there is no open round: start a new round first (each round takes one guess)")
-        if choice not in CHOICES[current.mode]:
-            raise ValueError(f"in {current.mode} mode the choice must be one of {CHOICES[current.mode]}, got {choice!r}")
+        with self._lock:
+            if current is None or current.answered:
+                raise ValueError("there is no open round: start a new round first (each round takes one guess)")
+            if choice not in CHOICES[current.mode]:
+                raise ValueError(f"in {current.mode} mode the choice must be one of {CHOICES[current.mode]}, got {choice!r}")
+            current.answered = True
         correct = choice == current.answer
         streak = score.streak + 1 if correct else 0
         new_score = replace(score, played=score.played + 1, correct=score.correct + correct, streak=streak, best_streak=max(score.best_streak, streak))

@@ -20,7 +20,7 @@ from pipelines.common.images import tensor_to_pil
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
-from pipelines.common.torch_setup import configure_torch
+from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.latent.model import WEIGHTS_FILE, Generator, load_generator
 
 MAX_SAMPLES = 32  # images per request
@@ -97,7 +97,8 @@ class Directions:
 
 class LatentLab:
     def __init__(self, generator: Generator, info: Optional[dict] = None) -> None:
-        self.generator = generator.eval().requires_grad_(False)
+        self.device = get_device()
+        self.generator = generator.eval().requires_grad_(False).to(self.device)
         self.info = info or {}
         self.z_dim = generator.config.z_dim
 
@@ -111,7 +112,8 @@ class LatentLab:
 
     @torch.inference_mode()
     def render(self, z: torch.Tensor) -> list[Image.Image]:
-        return tensor_to_pil(self.generator(z.reshape(-1, self.z_dim)))
+        # z is always drawn on the CPU (the same seed, the same image, on any device)
+        return tensor_to_pil(self.generator(z.reshape(-1, self.z_dim).to(self.device)))
 
     # -- operations --------------------------------------------------------------------
     def samples(self, seed: Any, count: Any = 8, truncation: Any = DEFAULT_TRUNCATION) -> LatentImages:
@@ -196,6 +198,8 @@ def _with_norm(v: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
     """Spherical interpolation (Shoemake 1985), as in White's "Sampling Generative Networks"."""
+    if a.norm() < 1e-8 or b.norm() < 1e-8:  # truncation 0: both ends are the mean, nothing to turn around
+        return torch.lerp(a, b, t)
     cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1, 1)
     omega = torch.arccos(cos)
     if omega.abs() < 1e-4:
@@ -212,7 +216,7 @@ def principal_directions(generator: Generator, k: int, samples: int = 2048, seed
     the sliders mean the same thing after every restart.
     """
     z = torch.randn(samples, generator.config.z_dim, generator=cpu_generator(seed))
-    features = generator.first_features(z)
+    features = generator.first_features(z.to(next(generator.parameters()).device)).cpu()
     features = features - features.mean(0)
     # A randomised SVD is enough for the top k components, and ~20x faster than a full one.
     with torch.random.fork_rng():  # svd_lowrank draws from the global RNG
@@ -245,6 +249,9 @@ def compare(keys: Any, seed: Any, count: Any = 4, truncation: Any = DEFAULT_TRUN
         keys = [keys]
     if not isinstance(keys, (list, tuple)) or not keys:
         raise ValueError(f"generators must be a non-empty list, got {keys!r}")
+    keys = list(dict.fromkeys(keys))  # each generator once
+    if len(keys) > len(GENERATORS):
+        raise ValueError(f"generators lists {len(keys)} names; there are only {len(GENERATORS)}: {', '.join(GENERATORS)}")
     results = {}
     for i, key in enumerate(keys):
         report(progress, i / len(keys), f"{key}")

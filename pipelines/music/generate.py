@@ -54,17 +54,18 @@ class Grammar:
         kind = _KIND[self.last]
         if self.last == BOS:
             ok = _KIND == "TS"
+        elif kind == "TS":  # a piece opens its first bar, as every training piece does
+            ok = _KIND == "BAR"
         elif kind == "POS":
             ok = _KIND == "PITCH"
         elif kind == "PITCH":
             ok = _KIND == "DUR"
-        else:  # after TS, BAR or DUR
+        else:  # after BAR or DUR
             ok = (_KIND == "POS") & (_POSITION > self.position) & (_POSITION < self.bar_length)
             if kind == "DUR" and self.chord < MAX_CHORD:
                 ok |= _KIND == "PITCH"
-            if kind != "TS":
-                ok[BAR] = True
-            ok[EOS] = self.bars >= self.min_bars
+            ok[BAR] = True
+            ok[EOS] = kind == "DUR" and self.bars >= self.min_bars  # never end on an empty bar
         return torch.from_numpy(ok)
 
 

@@ -1,6 +1,7 @@
 """The five moods and their musical signatures, as code.
 
-Used twice: to label the corpus (`label_piece`) and to check generated music (`check_piece`).
+Used twice: to label the corpus (`label_piece`) and to check generated music (`check_piece`,
+used by bench/music.py and the tests).
 Each signature gives the mode a key-finding algorithm should report, and ranges for tempo,
 note density, register and melodic intervals, plus the meters typical of the mood.
 """
@@ -128,3 +129,14 @@ def label_piece(piece: Piece, tempo: Optional[float] = None) -> Optional[str]:
         return None
     scores = mood_scores(f)
     return max(scores, key=scores.get)
+
+
+def check_piece(piece: Piece, mood: str, tempo: float) -> dict[str, bool]:
+    """Does a generated piece carry its mood's signature? One verdict per measured trait."""
+    s, f = SIGNATURES[mood], features(piece, tempo)
+    return {
+        "mode": f.key.mode == s.mode,
+        "tempo": s.tempo[0] <= tempo <= s.tempo[1],
+        "density": s.density[0] <= f.density <= s.density[1],
+        "register": s.register[0] <= f.register <= s.register[1],
+    }

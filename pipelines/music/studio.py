@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, resol
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed
 from pipelines.common.torch_setup import configure_torch
-from pipelines.music.generate import check_number, generate_piece, parse_typed_notes
+from pipelines.music.generate import MAX_SECONDS, check_number, generate_piece, parse_typed_notes
 from pipelines.music.model import WEIGHTS_FILE, MusicGPT, load_model
 from pipelines.music.moods import MOODS, SIGNATURES
 from pipelines.music.render import piano_roll, render_wav
@@ -60,6 +61,20 @@ def load_primer(primer: Any, notes: Any, meter: str) -> Optional[Piece]:
     if isinstance(notes, str) and notes.strip():
         return parse_typed_notes(notes, meter)
     return None
+
+
+OUTPUT_ROOT = Path(tempfile.gettempdir()) / "generative-studio-music"
+OUTPUT_MAX_AGE = 2 * 3600  # seconds: Gradio has copied the files to its own cache long before
+
+
+def output_folder() -> Path:
+    """A fresh folder for one request's files; folders older than OUTPUT_MAX_AGE are removed."""
+    OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in OUTPUT_ROOT.iterdir():
+        if now - old.stat().st_mtime > OUTPUT_MAX_AGE:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
 @cached_loader
@@ -112,9 +127,10 @@ class TextToMusic:
         sampled = generate_piece(get_music_model(mood), seconds, tempo, temperature, top_k, seed, primer_piece, meter, progress)
         timings["sample"] = time.perf_counter() - start
         start = time.perf_counter()
-        folder = Path(tempfile.mkdtemp(prefix=f"gs-music-{mood}-"))
+        folder = output_folder()
         midi_path = to_midi(sampled.piece, folder / f"{mood}-{seed}.mid", tempo, program)
-        length = sampled.piece.length / 4 * 60 / tempo
+        bars_length = len(sampled.piece.bars) * sampled.piece.bar_length  # whole bars, rests at the end included
+        length = min(max(sampled.piece.length, bars_length) / 4 * 60 / tempo, MAX_SECONDS + 5)
         audio_path = render_wav(midi_path, folder / f"{mood}-{seed}.wav", length)
         roll = piano_roll(sampled.piece)
         timings["render"] = time.perf_counter() - start

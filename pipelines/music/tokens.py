@@ -149,12 +149,15 @@ def to_midi(piece: Piece, path: str | Path, tempo_bpm: float = 120.0, program: i
     return path
 
 
-def from_midi(path: str | Path, max_notes: int = 5000) -> Piece:
-    """Read every note of a MIDI file onto the sixteenth grid (all tracks and channels but drums)."""
+def from_midi(path: str | Path, max_notes: int = 5000, max_bars: int = 16) -> Piece:
+    """Read the notes of a MIDI file onto the sixteenth grid (all tracks and channels but drums),
+    moved so the first note starts the piece, keeping the first `max_bars` bars of 4/4."""
     try:
         midi = mido.MidiFile(path)
     except Exception as exc:  # mido raises many kinds for a damaged file
         raise ValueError(f"{Path(path).name!r} is not a readable MIDI file ({exc})") from None
+    if midi.ticks_per_beat <= 0:  # SMPTE timing or a damaged header
+        raise ValueError(f"{Path(path).name!r} uses a timing this app cannot read (ticks per beat {midi.ticks_per_beat})")
     step_ticks = midi.ticks_per_beat / STEPS_PER_QUARTER
     time_signature, notes = "4/4", []
     for track in midi.tracks:
@@ -171,4 +174,8 @@ def from_midi(path: str | Path, max_notes: int = 5000) -> Piece:
                 notes.append(Note(round(start / step_ticks), max(1, round((tick - start) / step_ticks)), message.note))
                 if len(notes) > max_notes:
                     raise ValueError(f"{Path(path).name!r} has more than {max_notes} notes: upload a short primer")
+    if not notes:
+        raise ValueError(f"{Path(path).name!r} has no notes to continue")
+    first = min(n.start for n in notes)
+    notes = [Note(n.start - first, min(n.duration, 32), n.pitch) for n in notes if n.start - first < max_bars * 16]
     return Piece(time_signature, [], sorted(notes, key=lambda n: (n.start, -n.pitch)))
