@@ -13,7 +13,7 @@ from pipelines.music import train as train_script
 from pipelines.music.model import GPTConfig, MusicGPT, load_model, save_model
 from pipelines.music.moods import MOODS, SIGNATURES, check_piece, features, find_key, label_piece
 from pipelines.music.render import piano_roll, render_wav
-from pipelines.music.tokens import BAR, EOS, TOKEN_ID, Note, Piece, decode, encode, from_midi, to_midi
+from pipelines.music.tokens import BAR, EOS, TOKEN_ID, VOCAB, Note, Piece, decode, encode, from_midi, to_midi
 
 C_MAJOR = [60, 62, 64, 65, 67, 69, 71, 72]
 A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
@@ -76,10 +76,11 @@ def test_sampling_is_well_formed_reproducible_and_long_enough(tiny_model):
     again = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=4, top_k=10)
     other = gen.generate_piece(tiny_model, seconds=6, tempo=120, seed=5, top_k=10)
     assert first.tokens == again.tokens and first.tokens != other.tokens
-    assert first.tokens[-1] == EOS and first.tokens.count(BAR) >= 3  # 6 s at 120 BPM = 3 bars of 4/4
+    bar = decode(first.tokens).bar_length
+    assert first.tokens[-1] == EOS and first.tokens.count(BAR) * bar >= 6 * 2 * 4 - bar  # 6 s at 120 BPM: 48 sixteenths
     assert first.piece.notes and all(n.duration >= 1 for n in first.piece.notes)
     # a window longer than block_size slides instead of failing
-    long = gen.generate_piece(tiny_model, seconds=30, tempo=200, seed=1)
+    long = gen.generate_piece(tiny_model, seconds=30, tempo=200, seed=1, meter="4/4")
     assert long.tokens.count(BAR) >= 20 and len(long.tokens) > tiny_model.config.block_size
 
 
@@ -174,7 +175,8 @@ def test_a_piece_as_much_major_as_minor_gets_no_mood():
 
 def test_samples_open_their_first_bar_like_the_training_pieces(tiny_model):
     tokens = gen.generate_piece(tiny_model, seconds=4, tempo=120, seed=7).tokens
-    assert tokens[0] == 1 and tokens[1] == TOKEN_ID["TS_4/4"] and tokens[2] == BAR
+    assert tokens[0] == 1 and VOCAB[tokens[1]].startswith("TS_") and tokens[2] == BAR  # the model picks the meter
+    assert gen.generate_piece(tiny_model, seconds=4, tempo=120, seed=7, meter="3/4").tokens[1] == TOKEN_ID["TS_3/4"]
     assert tokens[-2] != BAR  # never ends on an empty bar
 
 
@@ -197,3 +199,12 @@ def test_check_piece_reads_the_signature():
     verdict = check_piece(scale_piece(A_MINOR, step=8, meter="3/4"), "sad", 70)
     assert verdict["mode"] and verdict["tempo"] and verdict["density"]
     assert not check_piece(scale_piece(A_MINOR, step=8, meter="3/4"), "happy", 70)["mode"]
+
+
+def test_corpus_pieces_move_to_their_home_key():
+    from pipelines.music.corpus import to_home_key
+
+    e_minor = scale_piece([p + 7 for p in A_MINOR])  # A minor moved up to E minor
+    d_major = scale_piece([p + 2 for p in C_MAJOR])
+    assert (find_key(to_home_key(e_minor)).tonic, find_key(to_home_key(e_minor)).mode) == (9, "minor")
+    assert (find_key(to_home_key(d_major)).tonic, find_key(to_home_key(d_major)).mode) == (0, "major")

@@ -142,9 +142,20 @@ def main() -> None:
 
 
 
+def to_home_key(piece: Piece) -> Piece:
+    """Transpose a piece to C major or A minor (the nearer way), so each mood's model learns one home
+    tonic instead of having to infer it: a small model otherwise drifts between a key and its relative."""
+    from pipelines.music.moods import find_key
+
+    key = find_key(piece)
+    shift = ((0 if key.mode == "major" else 9) - key.tonic) % 12
+    shift = shift - 12 if shift > 5 else shift
+    return Piece(piece.time_signature, piece.bars, [Note(n.start, n.duration, n.pitch + shift) for n in piece.notes])
+
+
 def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 20) -> dict:
-    """Label every piece into a mood by the signatures and write `<mood>.train.npy` / `<mood>.val.npy`
-    (uint8 token ids, pieces back to back) and `labels.json` (pieces and tokens per mood and collection)."""
+    """Label every piece into a mood by the signatures, move it to its home key (C major or A minor) and
+    write `<mood>.train.npy` / `<mood>.val.npy` (uint8 token ids, pieces back to back) and `labels.json`."""
     import numpy as np
 
     from pipelines.music.moods import MOODS, label_piece
@@ -163,6 +174,7 @@ def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 2
         if mood is None:
             ambiguous += 1
             continue
+        ids = encode(to_home_key(piece))
         splits[mood, "val" if n % every_nth_for_validation == 0 else "train"].extend(ids)
         entry = report[mood]
         entry["pieces"] += 1

@@ -162,16 +162,25 @@ class Sampled:
 
 def generate_piece(
     model: MusicGPT, seconds: Any, tempo: Any, temperature: Any = 1.0, top_k: Any = 0, seed: Any = 0,
-    primer: Optional[Piece] = None, meter: str = "4/4", progress: Optional[ProgressFn] = None,
+    primer: Optional[Piece] = None, meter: Optional[str] = None, progress: Optional[ProgressFn] = None,
 ) -> Sampled:
+    """Sample a piece of about `seconds` at `tempo`. With no primer the piece opens with `meter`, or,
+    when that is None, with a meter the model picks itself (as its training pieces do)."""
     seconds = check_number(seconds, "seconds", 1, MAX_SECONDS)
     tempo = check_number(tempo, "tempo", 30, 240, whole=True)
     temperature = check_number(temperature, "temperature", 0.1, 2.0)
     top_k = check_number(top_k, "top_k", 0, len(VOCAB), whole=True)
     seed = check_seed(seed)
-    prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
+    gen = cpu_generator(seed)
     if primer is not None and primer.notes:
         prompt = primer_tokens(primer)
+    elif meter:
+        prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
+    else:  # the model's own choice of meter, drawn with the same seed
+        logits, _, _ = model(torch.tensor([[BOS]]))
+        allowed = torch.from_numpy(_KIND == "TS")
+        probs = torch.softmax(logits[0, -1].float().masked_fill(~allowed, float("-inf")), -1)
+        prompt = [BOS, int(torch.multinomial(probs, 1, generator=gen))]
     grammar = Grammar(0)
     for token in prompt:
         grammar.advance(token)

@@ -119,12 +119,11 @@ class TextToMusic:
         if tempo < 30:
             raise ValueError(f"tempo must be 0 (the mood's own) or from 30 to 240, got {tempo}")
         program = signature.program if program < 0 else program
-        meter = signature.meters[0]
-        primer_piece = load_primer(primer, primer_notes, meter)
+        primer_piece = load_primer(primer, primer_notes, signature.meters[0])
         report(progress, 0.05, f"mood: {mood}")
 
         start = time.perf_counter()
-        sampled = generate_piece(get_music_model(mood), seconds, tempo, temperature, top_k, seed, primer_piece, meter, progress)
+        sampled = generate_piece(get_music_model(mood), seconds, tempo, temperature, top_k, seed, primer_piece, progress=progress)
         timings["sample"] = time.perf_counter() - start
         start = time.perf_counter()
         folder = output_folder()

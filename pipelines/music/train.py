@@ -2,9 +2,10 @@
 
     python -m pipelines.music.train --mood happy --iterations 2400 --seed 0
 
-Reads assets/music/corpus/<mood>.{train,val}.npy (built by `python -m pipelines.music.corpus`),
-trains on random windows, each transposed by a random shift of -5…+6 semitones (the mode, and
-so the mood, is unchanged), and writes assets/music/models/<mood>/ (float16 safetensors,
+Reads assets/music/corpus/<mood>.{train,val}.npy (built by `python -m pipelines.music.corpus`; every
+piece already in C major or A minor), trains on random windows (optionally transposed by up to
+±--transpose semitones; 0 by default, so the model keeps one home key), and writes
+assets/music/models/<mood>/ (float16 safetensors,
 config.json with the vocabulary, training_record.json). Reproducible from --seed on CPU.
 """
 
@@ -41,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-embd", type=int, default=128)
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--transpose", type=int, default=0, help="augment: random shifts of up to ± this many semitones")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-every", type=int, default=250)
@@ -57,11 +59,11 @@ def transpose(window: torch.Tensor, shift: int) -> torch.Tensor:
     return moved
 
 
-def batch(data: torch.Tensor, size: int, block: int, gen: torch.Generator, augment: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def batch(data: torch.Tensor, size: int, block: int, gen: torch.Generator, transpose: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     starts = torch.randint(len(data) - block - 1, (size,), generator=gen)
     windows = torch.stack([data[s : s + block + 1] for s in starts.tolist()])
-    if augment:
-        shifts = torch.randint(-5, 7, (size,), generator=gen).tolist()
+    if transpose:
+        shifts = torch.randint(-transpose, transpose + 1, (size,), generator=gen).tolist()
         windows = torch.stack([transpose(w, k) for w, k in zip(windows, shifts)])
     return windows[:, :-1], windows[:, 1:]
 
@@ -70,7 +72,7 @@ def batch(data: torch.Tensor, size: int, block: int, gen: torch.Generator, augme
 def validation_loss(model: MusicGPT, data: torch.Tensor, block: int, batches: int = 20) -> float:
     model.eval()
     gen = torch.Generator().manual_seed(1234)  # the same windows at every evaluation
-    losses = [model(*batch(data, 8, block, gen, augment=False))[1].item() for _ in range(batches)]
+    losses = [model(*batch(data, 8, block, gen))[1].item() for _ in range(batches)]
     model.train()
     return float(np.mean(losses))
 
@@ -95,7 +97,7 @@ def train(args: argparse.Namespace) -> dict:
         lr = args.lr * it / warmup if it <= warmup else args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in opt.param_groups:
             group["lr"] = lr
-        x, y = batch(train_data, args.batch_size, block, gen, augment=True)
+        x, y = batch(train_data, args.batch_size, block, gen, args.transpose)
         _, loss, _ = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
