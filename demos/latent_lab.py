@@ -171,7 +171,7 @@ def latent_compare(generators, seed, count, truncation, progress=gr.Progress()):
     tiles = []
     for key, result in results.items():
         tiles += [(im, f"{names[key]} · {lab} · {1000 * result.seconds:.0f} ms") for im, lab in zip(result.images, result.labels)]
-    return gr.Gallery(value=tiles, columns=len(next(iter(results.values())).images))
+    return tiles
 
 
 def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):

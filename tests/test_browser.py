@@ -45,7 +45,7 @@ def test_latent_lab_in_the_browser(browser, app_url):
 def test_interface_speaks_korean(browser, app_url):
     page = browser.new_page(locale="ko-KR")
     page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="잠재 공간 실험실", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("tab", name="잠재 공간 실험실", exact=True).click(timeout=30_000)
     page.get_by_role("button", name="샘플 생성", exact=True).wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Generate samples", exact=True).count() == 0
     page.close()
