@@ -133,7 +133,7 @@ def build() -> gr.Blocks:
                     seconds = gr.Slider(1, MAX_SECONDS, value=20, step=1, label=t("music.seconds"))
                 with gr.Accordion(t("music.advanced"), open=False):
                     with gr.Row():
-                        temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
+                        temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
                         top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
                     with gr.Row():
                         seed = gr.Number(0, minimum=0, label=t("music.seed"))

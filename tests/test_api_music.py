@@ -34,7 +34,7 @@ def test_tag_mood_bad_text(client, text, message):
 
 
 def music(client, **overrides):
-    args = dict(text="a quiet lake at dawn", mood="auto", seconds=6, temperature=1.0, top_k=0, seed=1, tempo=0, instrument=-1,
+    args = dict(text="a quiet lake at dawn", mood="auto", seconds=6, temperature=0.9, top_k=0, seed=1, tempo=0, instrument=-1,
                 primer=None, primer_notes="")
     args.update(overrides)
     return client.predict(**args, api_name="/text_to_music")

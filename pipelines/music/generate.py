@@ -161,7 +161,7 @@ class Sampled:
 
 
 def generate_piece(
-    model: MusicGPT, seconds: Any, tempo: Any, temperature: Any = 1.0, top_k: Any = 0, seed: Any = 0,
+    model: MusicGPT, seconds: Any, tempo: Any, temperature: Any = 0.9, top_k: Any = 0, seed: Any = 0,
     primer: Optional[Piece] = None, meter: Optional[str] = None, progress: Optional[ProgressFn] = None,
 ) -> Sampled:
     """Sample a piece of about `seconds` at `tempo`. With no primer the piece opens with `meter`, or,

@@ -92,7 +92,7 @@ class TextToMusic:
         text: Any = "",
         mood: Any = "auto",
         seconds: Any = 20,
-        temperature: Any = 1.0,
+        temperature: Any = 0.9,  # a little below 1: steadier tonality from small models
         top_k: Any = 0,
         seed: Any = 0,
         tempo: Any = 0,
