@@ -61,7 +61,7 @@ def test_mood_override_tempo_instrument_and_primer(client):
 
 @pytest.mark.parametrize(
     "overrides, message",
-    [(dict(mood="angry"), "angry"), (dict(seconds=0), "seconds"), (dict(seconds=900), "900"), (dict(tempo=999), "999"),
+    [(dict(mood="angry"), "angry"), (dict(seconds=0), "less than minimum value 1"), (dict(seconds=900), "900"), (dict(tempo=999), "999"),
      (dict(instrument=200), "200"), (dict(temperature=9), "9"), (dict(seed=-4), "-4"), (dict(primer_notes="C4 X9"), "X9"),
      (dict(text=""), "empty")],
 )
