@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from pipelines.common.config import get_settings
+from pipelines.common.images import upscale
 from pipelines.common.loading import cached_loader, resolve_model_source
 from pipelines.common.torch_setup import configure_torch
 from pipelines.face_quiz.data import held_out_faces
@@ -84,7 +85,7 @@ class FaceQuiz:
         small = Image.fromarray((face * 255).round().astype(np.uint8), mode="L")
         if mirror:
             small = small.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        big = small.resize((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.BICUBIC)
+        big = upscale(small, DISPLAY_SIZE)
         noise = np.random.default_rng(self.rng.getrandbits(64)).integers(-1, 2, size=(DISPLAY_SIZE, DISPLAY_SIZE), dtype=np.int16)
         pixels = np.asarray(big, dtype=np.int16) + noise
         return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), mode="L")  # a new image: no .info, no metadata
