@@ -21,6 +21,7 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, resol
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
+from pipelines.common.validation import check_number
 from pipelines.latent.model import WEIGHTS_FILE, Generator, load_generator
 
 MAX_SAMPLES = 32  # images per request
@@ -54,14 +55,6 @@ def check_truncation(value: Any) -> float:
     if not 0.0 <= psi <= 1.0:  # also rejects NaN
         raise ValueError(f"truncation must be between 0 and 1, got {value!r}")
     return psi
-
-
-def check_count(value: Any, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
-    return int(value)
 
 
 def check_amount(value: Any, name: str) -> float:
@@ -119,7 +112,7 @@ class LatentLab:
     def samples(self, seed: Any, count: Any = 8, truncation: Any = DEFAULT_TRUNCATION) -> LatentImages:
         """`count` samples with seeds seed, seed+1, …"""
         seed = check_seed(seed)
-        count = check_count(count, "count", 1, MAX_SAMPLES)
+        count = check_number(count, "count", 1, MAX_SAMPLES, whole=True)
         psi = check_truncation(truncation)
         seeds = [(seed + i) % 2**32 for i in range(count)]
         start = time.perf_counter()
@@ -144,7 +137,7 @@ class LatentLab:
     def interpolate(self, seed_a: Any, seed_b: Any, steps: Any = 8, mode: Any = "spherical", truncation: Any = DEFAULT_TRUNCATION) -> LatentImages:
         """A strip from sample A to sample B. Spherical keeps |z| typical along the way."""
         seed_a, seed_b = check_seed(seed_a, "seed_a"), check_seed(seed_b, "seed_b")
-        steps = check_count(steps, "steps", 2, MAX_STEPS)
+        steps = check_number(steps, "steps", 2, MAX_STEPS, whole=True)
         if mode not in INTERPOLATION_MODES:
             raise ValueError(f"mode must be one of {INTERPOLATION_MODES}, got {mode!r}")
         psi = check_truncation(truncation)

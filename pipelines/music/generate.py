@@ -16,6 +16,7 @@ import torch
 
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
+from pipelines.common.validation import check_number
 from pipelines.music.model import MusicGPT
 from pipelines.music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
 
@@ -143,14 +144,6 @@ def primer_tokens(piece: Piece) -> list[int]:
         while ids and _KIND[ids[-1]] in ("POS", "PITCH"):  # never end mid-note
             ids.pop()
     return ids
-
-
-def check_number(value: Any, name: str, low: float, high: float, whole: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not float(value).is_integer()):
-        raise ValueError(f"{name} must be a {'whole ' if whole else ''}number from {low} to {high}, got {value!r}")
-    if not low <= value <= high:  # also rejects NaN
-        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
-    return int(value) if whole else float(value)
 
 
 @dataclass

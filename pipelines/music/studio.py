@@ -20,7 +20,8 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, resol
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed
 from pipelines.common.torch_setup import configure_torch
-from pipelines.music.generate import MAX_SECONDS, check_number, generate_piece, parse_typed_notes
+from pipelines.common.validation import check_number
+from pipelines.music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
 from pipelines.music.model import WEIGHTS_FILE, MusicGPT, load_model
 from pipelines.music.moods import MOODS, SIGNATURES
 from pipelines.music.render import piano_roll, render_wav
