@@ -11,16 +11,18 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
+IMAGE_ITERATIONS ?= 12000
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image clean
 
 run: setup system-data
 	$(PY) app.py
 
-test: test-setup system-data $(CHROMIUM)
+test: test-setup system-data $(CHROMIUM) $(EMOJI_FONT)
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest
 
 setup: $(VENV)/.installed
@@ -36,8 +38,11 @@ $(VENV)/.installed: requirements.txt | $(PORTAUDIO)
 	$(PIP) install -r requirements.txt
 	touch $@
 
+# open-clip-torch only for the CLIP vocabulary file it ships (SD's tokenizer, offline); --no-deps because
+# its dependencies (torchvision, timm) would replace the pinned CPU torch.
 $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt requirements-train.txt
 	$(PIP) install -r requirements-test.txt -r requirements-train.txt
+	$(PIP) install --no-deps open-clip-torch==3.3.0
 	touch $@
 
 # Debian packages: try with the current lists, refresh them only if that fails.
@@ -49,6 +54,10 @@ $(PORTAUDIO):
 
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium)
+
+# The embedded text-to-image model's training images (and the tests of its data).
+$(EMOJI_FONT):
+	$(APT_INSTALL) fonts-noto-color-emoji || ($(SUDO) apt-get update -q && $(APT_INSTALL) fonts-noto-color-emoji)
 
 bench: test-setup system-data
 	$(PY) -m bench.latent_lab
@@ -66,6 +75,10 @@ train-music: test-setup
 	$(PY) -m pipelines.music.corpus --workers 2
 	$(PY) -m pipelines.mood.train
 	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.music.train --mood {}
+
+# The embedded text-to-image model (on 2 CPU cores: about 2 hours; resumable with --resume).
+train-image: test-setup $(EMOJI_FONT)
+	$(PY) -m pipelines.text_to_image.train --iterations $(IMAGE_ITERATIONS) --seed 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache

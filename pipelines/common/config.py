@@ -50,6 +50,20 @@ class Settings:
     music_models: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
+    # GS_EMOJI_MODEL: checkpoint folder of the embedded text-to-image model trained here.
+    emoji_model: str
+    # GS_IMAGE_MODELS: comma-separated Stable Diffusion models offered in the picker (hub ids,
+    # folders or .safetensors files), after the embedded model. Users may also type their own.
+    image_models: tuple[str, ...]
+    # GS_IMAGE_MODEL: the picker's first choice; default: the first SD model whose weights are
+    # present on this machine, else the embedded model.
+    image_model: str
+    # GS_TRANSLATION_MODEL: Korean → English model (transformers) for English-only SD models;
+    # used when its weights are present.
+    translation_model: str
+    # GS_SAFETY_FILTER: 1 (default) keeps a pipeline's safety checker on, for the page and the API
+    # alike; 0 turns it off for the whole app (the host's choice, not a request's).
+    safety_filter: bool
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +81,11 @@ def get_settings() -> Settings:
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
+        emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_diffusion")),
+        image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),
+        image_model=_env("GS_IMAGE_MODEL", ""),
+        translation_model=_env("GS_TRANSLATION_MODEL", "Helsinki-NLP/opus-mt-ko-en"),
+        safety_filter=_env("GS_SAFETY_FILTER", "1") not in ("0", "false", "no"),
     )
 
 

@@ -60,19 +60,45 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
         ) from None
 
 
-def cached_loader(fn: Callable[..., T]) -> Callable[..., T]:
-    """Memoize a loader by its arguments; concurrent first calls load only once."""
-    cache: dict[tuple, T] = {}
-    lock = threading.Lock()
+def is_present(spec: str) -> bool:
+    """Whether `spec` names weights already on this machine (never touches the network)."""
+    path = Path(str(spec)).expanduser()
+    if path.exists():
+        return True
+    if not _HUB_ID.match(str(spec)):
+        return False
+    from huggingface_hub import snapshot_download
 
-    @functools.wraps(fn)
-    def wrapper(*args):
-        if args in cache:
-            return cache[args]
-        with lock:
-            if args not in cache:
-                cache[args] = fn(*args)
-            return cache[args]
+    try:
+        snapshot_download(spec, local_files_only=True)
+        return True
+    except Exception:
+        return False
 
-    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return wrapper
+
+def cached_loader(fn: Callable[..., T] | None = None, *, maxsize: int | None = None):
+    """Memoize a loader by its arguments; concurrent first calls load only once.
+
+    `maxsize` bounds the cache (oldest first out) for loaders of big models. Failures are not
+    cached, so a model that appears later (downloaded, copied in) loads on the next call.
+    """
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        cache: dict[tuple, T] = {}
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def wrapper(*args):
+            if args in cache:
+                return cache[args]
+            with lock:
+                if args not in cache:
+                    if maxsize and len(cache) >= maxsize:
+                        cache.pop(next(iter(cache)))
+                    cache[args] = fn(*args)
+                return cache[args]
+
+        wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate

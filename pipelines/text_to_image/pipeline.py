@@ -1,0 +1,200 @@
+"""Text → Image: one pipeline class in front of every model (SD through diffusers, the embedded one).
+
+    result = TextToImage()("a red heart", model="emoji-diffusion", seed=7, num_images=4)
+    result.files      # PNGs, each carrying its settings in a text chunk
+    result.settings   # what was used, seed included
+
+`check_inputs` validates everything a client can send (past the UI's sliders) and raises
+ValueError quoting the bad value; prompts beyond the text encoder's window are cut and the user is
+told; a Korean prompt to an English-only model is translated when a translation model is present,
+and otherwise the user is told plainly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from PIL import Image
+
+from pipelines.common.images import image_grid
+from pipelines.common.outputs import output_folder
+from pipelines.common.progress import ProgressFn, report
+from pipelines.common.seeding import check_seed, random_seed
+from pipelines.common.validation import check_number
+from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
+from pipelines.text_to_image.metadata import save_png
+from pipelines.text_to_image.schedulers import SCHEDULERS
+from pipelines.text_to_image.translate import has_hangul, translate_to_english
+
+MAX_IMAGES = 8
+MAX_PROMPT_CHARS = 2000
+MAX_COMPARE = 8  # cells in one comparison grid
+DISPLAY_SIZE = 256  # pixels per cell of a comparison grid
+SCHEDULER_CHOICES = (MODEL_DEFAULT,) + tuple(SCHEDULERS)
+
+
+@dataclass
+class ImageResult:
+    images: list[Image.Image]  # as the model made them (the embedded model's are 32 px)
+    files: list[Path]  # one PNG per image, settings in its text chunks
+    seeds: list[int]  # image i was drawn with seeds[i] (= seed + i)
+    settings: dict[str, Any]  # everything used, ready to send back as JSON
+    seconds: float  # generation time, loading excluded
+    notices: list[str] = field(default_factory=list)  # truncation, translation, safety filter
+
+
+@dataclass
+class CompareCell:
+    label: str
+    image: Optional[Image.Image]  # None when this model could not run (the reason is in `error`)
+    seconds: float
+    file: Optional[Path] = None
+    error: str = ""
+
+
+@dataclass
+class CompareResult:
+    cells: list[CompareCell]
+    grid: Image.Image
+    grid_file: Path
+    seed: int
+
+
+def _check_text(value: Any, name: str, allow_empty: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be text, got {value!r}")
+    value = " ".join(value.split())
+    if not value and not allow_empty:
+        raise ValueError(f"{name} is empty: describe the picture you want, e.g. 'a red heart'")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_PROMPT_CHARS} are accepted")
+    return value
+
+
+def _check_model(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"model must be a model id, a folder or a .safetensors file, got {value!r}")
+    return value.strip()
+
+
+class TextToImage:
+    def load(self, model: str) -> Backend:
+        return get_backend(_check_model(model))
+
+    def check_inputs(self, backend: Backend, prompt: Any, negative_prompt: Any, steps: Any, guidance: Any,
+                     width: Any, height: Any, seed: Any, num_images: Any, scheduler: Any) -> dict[str, Any]:
+        """Validated settings with the model's defaults filled in (None = default; seed -1 = random)."""
+        limits = backend.limits
+        settings = dict(
+            prompt=_check_text(prompt, "prompt", allow_empty=False),
+            negative_prompt=_check_text(negative_prompt, "negative prompt", allow_empty=True),
+            model=backend.name,
+            steps=limits.default_steps if steps is None else check_number(steps, "steps", 1, limits.max_steps, whole=True),
+            guidance=limits.default_guidance if guidance is None
+            else check_number(guidance, "guidance", 0.0, limits.max_guidance),
+            num_images=check_number(num_images, "number of images", 1, MAX_IMAGES, whole=True),
+        )
+        for name, value in (("width", width), ("height", height)):
+            size = limits.default_size if value is None else check_number(
+                value, name, limits.min_size, limits.max_size, whole=True)
+            if size % 8:
+                raise ValueError(f"{name} must be a multiple of 8, got {size}")
+            settings[name] = size
+        settings["seed"] = random_seed() if seed is None or seed == -1 else check_seed(seed)
+        if scheduler is None:
+            scheduler = MODEL_DEFAULT
+        if scheduler not in SCHEDULER_CHOICES:
+            raise ValueError(f"unknown scheduler {scheduler!r}; choose one of {', '.join(SCHEDULER_CHOICES)}")
+        settings["scheduler"] = scheduler
+        return settings
+
+    def prepare_prompts(self, backend: Backend, settings: dict[str, Any]) -> list[str]:
+        """Translate or cut the prompts in place; return the notices for the user."""
+        notices = []
+        for key in ("prompt", "negative_prompt"):
+            text = settings[key]
+            if text and backend.limits.english_only and has_hangul(text):
+                translated = translate_to_english(text)
+                if translated is None:
+                    notices.append(
+                        f"{backend.name} reads English only and no Korean→English translation model is on this "
+                        f"machine, so the {key.replace('_', ' ')} was used as typed. Write it in English, or pick "
+                        f"'{EMBEDDED}', which understands Korean.")
+                else:
+                    notices.append(f"The {key.replace('_', ' ')} was translated for {backend.name}: {translated!r}")
+                    settings[f"{key}_original"], text = text, translated
+            if text and backend.count_tokens(text) > backend.limits.max_prompt_tokens:
+                text = backend.truncate(text)
+                notices.append(f"The {key.replace('_', ' ')} was longer than the model reads "
+                               f"({backend.limits.max_prompt_tokens} tokens) and was cut to: {text!r}")
+            settings[key] = text
+        return notices
+
+    def __call__(self, prompt: Any, negative_prompt: Any = "", model: Any = EMBEDDED, steps: Any = None,
+                 guidance: Any = None, width: Any = None, height: Any = None, seed: Any = -1, num_images: Any = 1,
+                 scheduler: Any = MODEL_DEFAULT, progress: Optional[ProgressFn] = None) -> ImageResult:
+        report(progress, 0.0, f"loading {model}")
+        backend = self.load(model)
+        settings = self.check_inputs(backend, prompt, negative_prompt, steps, guidance, width, height, seed,
+                                     num_images, scheduler)
+        notices = self.prepare_prompts(backend, settings)
+        seeds = [(settings["seed"] + i) % 2**32 for i in range(settings["num_images"])]
+        start = time.perf_counter()
+        generation = backend.generate(settings["prompt"], settings["negative_prompt"], settings["steps"],
+                                      settings["guidance"], settings["width"], settings["height"], seeds,
+                                      settings["scheduler"], progress)
+        seconds = time.perf_counter() - start
+        if any(generation.hidden):
+            notices.append(f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the safety filter.")
+        images = generation.images  # exactly what the model made; the page enlarges small ones
+        folder = output_folder("images")
+        files = [save_png(im, settings | {"seed": s}, folder / f"image_{s}.png") for im, s in zip(images, seeds)]
+        report(progress, 1.0, "done")
+        return ImageResult(images, files, seeds, settings | {"seeds": seeds, "seconds": round(seconds, 3)}, seconds, notices)
+
+    def compare(self, prompt: Any, models: Sequence[Any], seed: Any = -1, steps: Optional[Sequence[Any]] = None,
+                schedulers: Optional[Sequence[Any]] = None, negative_prompt: Any = "", guidance: Any = None,
+                progress: Optional[ProgressFn] = None) -> CompareResult:
+        """One prompt and seed across models × step counts × schedulers: a labelled grid with timings.
+
+        A model that cannot run (not downloaded, offline) fills its cell with the reason instead of
+        failing the whole comparison.
+        """
+        if isinstance(models, str):
+            models = [m for m in models.split(",") if m.strip()]
+        if not models:
+            raise ValueError("models is empty: pick at least one model to compare")
+        steps = list(steps) if steps else [None]
+        schedulers = list(schedulers) if schedulers else [MODEL_DEFAULT]
+        combos = [(m, s, sc) for m in models for s in steps for sc in schedulers]
+        if len(combos) > MAX_COMPARE:
+            raise ValueError(f"{len(combos)} combinations asked for ({len(models)} models × {len(steps)} step counts "
+                             f"× {len(schedulers)} schedulers); at most {MAX_COMPARE} fit in one grid")
+        seed = random_seed() if seed is None or seed == -1 else check_seed(seed)
+        _check_text(prompt, "prompt", allow_empty=False)
+        cells = []
+        for i, (model, step, sched) in enumerate(combos):
+            report(progress, i / len(combos), f"{model} ({i + 1}/{len(combos)})")
+            label = " · ".join([str(model)] + ([f"{step} steps"] if len(steps) > 1 or step else []) +
+                               ([sched] if len(schedulers) > 1 else []))
+            try:
+                result = self(prompt, negative_prompt, model, step, guidance, None, None, seed, 1, sched)
+                cells.append(CompareCell(f"{label} · {result.seconds:.2f} s", result.images[0], result.seconds,
+                                         result.files[0]))
+            except ValueError as exc:  # not downloaded, out of this model's range, …: say so in the cell
+                if len(combos) == 1:
+                    raise
+                cells.append(CompareCell(label, None, 0.0, error=str(exc)))
+        tiles = [c.image or Image.new("RGB", (DISPLAY_SIZE, DISPLAY_SIZE), "#dddddd") for c in cells]
+        grid = image_grid(tiles, cols=min(4, len(tiles)), labels=[c.label if c.image else f"{c.label}: unavailable"
+                                                                  for c in cells], cell=DISPLAY_SIZE)
+        grid_file = output_folder("images") / f"compare_{seed}.png"
+        grid.save(grid_file)
+        report(progress, 1.0, "done")
+        return CompareResult(cells, grid, grid_file, seed)
+

@@ -1,0 +1,31 @@
+"""The schedulers a user can pick, for both SD and the embedded model, by short name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Only deterministic samplers: each image then depends on its own seed alone, so the seed shown
+# beside an image reproduces it even when it was made in a batch (ancestral samplers share noise).
+# short name → diffusers class name, with the extra settings that make it what users expect
+SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ddim": ("DDIMScheduler", {"clip_sample": False, "set_alpha_to_one": False, "timestep_spacing": "trailing"}),
+    "euler": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
+    "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "timestep_spacing": "trailing"}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True, "timestep_spacing": "trailing"}),
+}
+DEFAULT_SCHEDULER = "ddim"
+
+
+def check_scheduler(name: str) -> str:
+    if name not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler {name!r}; choose one of {', '.join(SCHEDULERS)}")
+    return name
+
+
+def make_scheduler(name: str, base_config: dict[str, Any]):
+    """A fresh scheduler of kind `name` built on a model's own scheduler config."""
+    import diffusers
+
+    class_name, extra = SCHEDULERS[check_scheduler(name)]
+    cls = getattr(diffusers, class_name)
+    return cls.from_config({**dict(base_config), **extra})

@@ -1,0 +1,192 @@
+"""Text → Image pipelines: SD's real loading paths on tiny random pipelines, the embedded model, the checks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pipelines.text_to_image.backends import EMBEDDED, DiffusersBackend, get_backend
+from pipelines.text_to_image.clip_vocab import clip_tokenizer
+from pipelines.text_to_image.metadata import read_settings, save_png
+from pipelines.text_to_image.pipeline import MAX_COMPARE, TextToImage
+from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
+from tests.sd_single_file import save_single_file
+
+PIPELINE = TextToImage()
+
+
+@pytest.fixture(scope="module")
+def tiny_sd():
+    return tiny_sd_pipeline(seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tiny_sd, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-sd")
+    tiny_sd.save_pretrained(folder)
+    return folder
+
+
+def pixels(image) -> np.ndarray:
+    return np.asarray(image, dtype=np.int16)
+
+
+def test_clip_tokenizer_built_offline_gives_sds_ids():
+    tokenizer = clip_tokenizer()
+    assert len(tokenizer) == 49408
+    # The ids SD's own tokenizer (openai/clip-vit-large-patch14) gives for this prompt.
+    assert tokenizer("a photo of a cat").input_ids == [49406, 320, 1125, 539, 320, 2368, 49407]
+    padded = tokenizer("a cat", padding="max_length", max_length=77).input_ids
+    assert len(padded) == 77 and padded[-1] == 49407
+
+
+def direct(pipe, prompt: str, seed: int, steps: int = 2) -> np.ndarray:
+    """A bare diffusers call, the reference every loading path must reproduce."""
+    out = pipe(prompt, num_inference_steps=steps, guidance_scale=7.0, generator=torch.Generator().manual_seed(seed),
+               output_type="pil")
+    return pixels(out.images[0])
+
+
+def test_folder_loading_reproduces_the_saved_pipeline(tiny_sd, tiny_folder):
+    result = PIPELINE("a cat", model=str(tiny_folder), steps=2, guidance=7.0, seed=5, num_images=1)
+    assert np.array_equal(pixels(Image.open(result.files[0])), direct(tiny_sd, "a cat", 5))
+    assert result.settings["width"] == 64 and result.settings["model"] == str(tiny_folder)
+
+
+def test_single_file_loading_reproduces_the_saved_pipeline(tiny_sd, tiny_folder, tmp_path):
+    file = save_single_file(tiny_sd, tmp_path / "tiny.safetensors")
+    backend = DiffusersBackend(str(file), single_file_config=str(tiny_folder))
+    for name in ("unet", "vae", "text_encoder"):
+        ours, theirs = getattr(backend.pipe, name).state_dict(), getattr(tiny_sd, name).state_dict()
+        assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours), name
+    generation = backend.generate("a cat", "", 2, 7.0, 64, 64, [5], "default")
+    assert np.array_equal(pixels(generation.images[0]), direct(tiny_sd, "a cat", 5))
+
+
+@pytest.mark.parametrize("model", ["tiny", EMBEDDED])
+def test_each_image_reproduces_alone_from_its_seed(model, tiny_folder):
+    model = str(tiny_folder) if model == "tiny" else model
+    batch = PIPELINE("a red heart", model=model, steps=3, seed=100, num_images=3, scheduler="dpm++")
+    alone = PIPELINE("a red heart", model=model, steps=3, seed=102, num_images=1, scheduler="dpm++")
+    assert batch.seeds == [100, 101, 102]
+    assert np.abs(pixels(batch.images[2]) - pixels(alone.images[0])).max() <= 1  # batched matmuls may round differently
+    assert not np.array_equal(pixels(batch.images[0]), pixels(batch.images[1]))
+
+
+def test_embedded_model_reads_korean_and_english(tmp_path):
+    english = PIPELINE("red heart", model=EMBEDDED, seed=7, num_images=2)
+    korean = PIPELINE("빨간색 하트", model=EMBEDDED, seed=7, num_images=2)
+    assert english.images[0].size == (32, 32)
+    assert not korean.notices  # no translation needed: the encoder is multilingual
+    assert english.settings["steps"] == 25 and english.settings["width"] == 32
+    negative = PIPELINE("red heart", negative_prompt="yellow", model=EMBEDDED, seed=7, num_images=1)
+    assert not np.array_equal(pixels(negative.images[0]), pixels(english.images[0]))
+
+
+def test_korean_prompt_to_english_only_model_is_explained(tiny_folder):
+    result = PIPELINE("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
+    assert any("English only" in n and "no Korean→English translation model" in n for n in result.notices)
+
+
+def test_long_prompt_is_cut_and_the_user_told(tiny_folder):
+    long_prompt = " ".join(["a very detailed painting of a lighthouse"] * 20)
+    result = PIPELINE(long_prompt, model=str(tiny_folder), steps=1, seed=1)
+    assert any("was cut" in n for n in result.notices)
+    assert len(clip_tokenizer()(result.settings["prompt"]).input_ids) <= 77
+
+
+def test_safety_filter_hides_flagged_images(tmp_path):
+    pipe = tiny_sd_pipeline(seed=0, safety_checker=True)  # a checker that flags every image
+    pipe.save_pretrained(tmp_path)
+    result = PIPELINE("a cat", model=str(tmp_path), steps=1, seed=1, num_images=2)
+    assert any("hidden by the safety filter" in n for n in result.notices)
+    assert all(pixels(im).max() == 0 for im in result.images)  # blacked out, not shown
+
+
+def test_png_carries_its_settings_and_reads_back(tmp_path):
+    result = PIPELINE("grinning face", negative_prompt="blue", model=EMBEDDED, steps=5, guidance=2.5, seed=42,
+                      num_images=2)
+    stored = read_settings(result.files[1])
+    assert stored == {"prompt": "grinning face", "negative_prompt": "blue", "model": EMBEDDED, "steps": 5,
+                      "guidance": 2.5, "width": 32, "height": 32, "seed": 43, "scheduler": "default"}
+    again = PIPELINE(**{k: v for k, v in stored.items()}, num_images=1)
+    assert np.array_equal(pixels(again.images[0]), pixels(result.images[1]))
+    # AUTOMATIC1111's text layout alone is understood too.
+    image = Image.open(result.files[0])
+    a1111 = Image.new("RGB", (8, 8))
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", image.text["parameters"])
+    a1111.save(tmp_path / "a1111.png", pnginfo=info)
+    assert read_settings(tmp_path / "a1111.png")["seed"] == 42
+    Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
+    with pytest.raises(ValueError, match="carries no generation settings"):
+        read_settings(tmp_path / "plain.png")
+
+
+def test_save_png_json_chunk_is_exact(tmp_path):
+    settings = {"prompt": "고양이, \"quoted\"", "negative_prompt": "", "model": "m", "steps": 3, "guidance": 0.0,
+                "width": 64, "height": 32, "seed": 9, "scheduler": "ddim"}
+    path = save_png(Image.new("RGB", (4, 4)), settings, tmp_path / "x.png")
+    assert json.loads(Image.open(path).text["generative-studio"]) == settings
+
+
+BAD_INPUTS = [
+    (dict(prompt=""), "prompt is empty"),
+    (dict(prompt="   "), "prompt is empty"),
+    (dict(prompt=42), "prompt must be text"),
+    (dict(steps=0), "steps must be from 1"),
+    (dict(steps=10_000), "got 10000"),
+    (dict(steps=2.5), "whole number"),
+    (dict(width=36), "multiple of 8, got 36"),
+    (dict(width=4096), "width must be from 32 to 64, got 4096"),
+    (dict(height=0), "height must be from"),
+    (dict(guidance=-1), "guidance must be from"),
+    (dict(seed=-5), "got -5"),
+    (dict(seed=2**40), "got 1099511627776"),
+    (dict(num_images=100), "number of images"),
+    (dict(scheduler="euler_a"), "unknown scheduler 'euler_a'"),
+    (dict(model="nobody/no-such-model"), "'nobody/no-such-model' is not downloaded and this machine is offline"),
+    (dict(model="/no/such/folder"), "'/no/such/folder' was not found"),
+    (dict(model=""), "model must be"),
+]
+
+
+@pytest.mark.parametrize("overrides, message", BAD_INPUTS)
+def test_bad_input_gets_a_clear_message(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        PIPELINE(**({"prompt": "red heart", "model": EMBEDDED} | overrides))
+
+
+def test_corrupt_or_wrong_files_are_refused_plainly(tmp_path):
+    corrupt = tmp_path / "broken.safetensors"
+    corrupt.write_bytes(b"\x00not a checkpoint" * 10)
+    with pytest.raises(ValueError, match="could not load the image model .*broken.safetensors"):
+        PIPELINE("a cat", model=str(corrupt))
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ValueError, match="not a .safetensors"):
+        PIPELINE("a cat", model=str(tmp_path / "notes.txt"))
+    with pytest.raises(ValueError, match="without model_index.json"):
+        PIPELINE("a cat", model=str(tmp_path))
+
+
+def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
+    result = PIPELINE.compare("red heart", [EMBEDDED, "stabilityai/sd-turbo"], seed=3, steps=[5, 10])
+    assert [c.label.split(" · ")[:2] for c in result.cells] == [
+        [EMBEDDED, "5 steps"], [EMBEDDED, "10 steps"], ["stabilityai/sd-turbo", "5 steps"], ["stabilityai/sd-turbo", "10 steps"]]
+    assert all(c.image is not None and c.label.endswith(" s") for c in result.cells[:2])
+    assert all(c.image is None and "not downloaded" in c.error for c in result.cells[2:])
+    assert result.grid.width > 2 * 256 and result.grid_file.is_file()
+    with pytest.raises(ValueError, match="at most"):
+        PIPELINE.compare("red heart", [EMBEDDED], steps=list(range(1, MAX_COMPARE + 2)))
+    with pytest.raises(ValueError, match="models is empty"):
+        PIPELINE.compare("red heart", [])
+
+
+def test_backends_are_cached_singletons():
+    assert get_backend(EMBEDDED) is get_backend(EMBEDDED)
