@@ -158,7 +158,7 @@ def build() -> gr.Blocks:
                     model = gr.Dropdown(choices, value=default_model(), label=t("image.model"),
                                         info=t("image.model_info"), allow_custom_value=True, scale=3)
                     count = gr.Slider(1, MAX_IMAGES, value=4, step=1, label=t("image.count"), scale=2)
-                with gr.Accordion(t("image.advanced"), open=False):
+                with gr.Accordion(t("image.advanced"), open=False, elem_id="image-advanced"):
                     with gr.Row():
                         steps = gr.Slider(1, 150, value=25, step=1, label=t("image.steps"))
                         guidance = gr.Slider(0, 20, value=3.0, step=0.5, label=t("image.guidance"))
@@ -168,9 +168,9 @@ def build() -> gr.Blocks:
                         width = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.width"))
                         height = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.height"))
                         seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
-                                         info=t("image.seed_info"))
+                                         info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
-                png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=90)
+                png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=90, elem_id="image-png")
             with gr.Column(scale=3):
                 gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png",
                                      elem_id="image-gallery", elem_classes="latent-big")

@@ -74,3 +74,30 @@ def test_text_to_music_in_the_browser(browser, app_url):
     assert "triumphant" in page.locator("#music-mood").inner_text()
     assert page.locator("#music-audio audio, #music-audio [data-testid='waveform-controls']").count() >= 1
     page.close()
+
+
+def test_text_to_image_in_the_browser(browser, app_url):
+    page = browser.new_page(locale="en-US")
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="Text → Image", exact=True).click()
+    page.get_by_label("Prompt", exact=True).fill("고양이 얼굴")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    images = page.locator("#image-gallery img")
+    images.first.wait_for(timeout=60_000)
+    assert images.count() >= 4
+    assert "Seed" in page.locator("#image-info").inner_text()
+
+    # Dropping a PNG made here puts its settings back into the controls.
+    from pipelines.text_to_image.pipeline import TextToImage
+
+    made = TextToImage()("rocket", model="emoji-diffusion", steps=7, seed=77, num_images=1).files[0]
+    page.locator("#image-png input[type=file]").set_input_files(str(made))
+    prompt = page.get_by_label("Prompt", exact=True)
+    page.wait_for_function("() => document.querySelector('#image-prompt textarea').value === 'rocket'", timeout=30_000)
+    assert prompt.input_value() == "rocket"
+    page.locator("#image-advanced").get_by_text("Advanced", exact=True).click()
+    assert page.locator("#image-seed input").input_value() == "77"
+    assert not errors, errors
+    page.close()
