@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -140,13 +141,22 @@ class DiffusersBackend(Backend):
 
     def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
         with self.lock:  # one pipeline object: its scheduler is swapped per request
-            return _run_diffusers(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress)
+            _LIVE[id(self)] = self
+            # ZeroGPU runs @gpu functions in a worker and pickles their arguments: pass a key, not the
+            # pipeline, and no progress closure (tqdm, which gr.Progress tracks, still reports the steps).
+            return _run_diffusers(id(self), prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
+                                  None if on_zero_gpu() else progress)
+
+
+# Loaded pipelines by key, for the @gpu function below; weak, so an evicted model is freed.
+_LIVE: "weakref.WeakValueDictionary[int, DiffusersBackend]" = weakref.WeakValueDictionary()
 
 
 @gpu
-def _run_diffusers(backend: DiffusersBackend, prompt, negative_prompt, steps, guidance, width, height, seeds,
-                   scheduler, progress) -> Generation:
-    """Outside the class so ZeroGPU's `spaces.GPU` wraps a plain function (it pickles arguments)."""
+def _run_diffusers(key: int, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
+                   progress) -> Generation:
+    """A plain function, as ZeroGPU's `spaces.GPU` wants; the backend is looked up by key."""
+    backend = _LIVE[key]
     pipe = backend.pipe
     device = torch.device("cuda") if on_zero_gpu() else get_device()
     pipe.to(device)
