@@ -102,19 +102,9 @@ def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height
     return gallery, result.settings, describe(result)
 
 
-def parse_steps(text):
-    if isinstance(text, (list, tuple)):
-        return list(text)
-    parts = [p for p in str(text or "").replace(";", ",").split(",") if p.strip()]
-    try:
-        return [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"step counts must be whole numbers separated by commas, got {text!r}") from None
-
-
 @user_errors
 def compare_images(prompt, models, seed, steps, schedulers=None, progress=gr.Progress(track_tqdm=True)):
-    result = PIPELINE.compare(prompt, models, seed, parse_steps(steps), schedulers,
+    result = PIPELINE.compare(prompt, models, seed, steps, schedulers,
                               progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(c.file), c.label) for c in result.cells if c.file]
     gallery += [(str(result.grid_file), f"{c.label}: {c.error}") for c in result.cells if not c.file]
@@ -135,14 +125,24 @@ def model_defaults(model, progress=gr.Progress()):
             limits.default_size, limits.default_size)
 
 
+PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
+
+
 @user_errors
 def load_png(path):
+    """Settings from a dropped PNG into the controls; fields missing or of the wrong type are left as they are."""
     if not path:
-        return [gr.update()] * 8
+        return [gr.update()] * len(PNG_FIELDS)
     settings = read_settings(path)
-    keys = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed")
+    kinds = {"prompt": str, "negative_prompt": str, "model": str, "scheduler": str, "guidance": (int, float)}
+    values = [settings.get(k) if isinstance(settings.get(k), kinds.get(k, int)) and not isinstance(settings.get(k), bool)
+              else gr.update() for k in PNG_FIELDS]
+    if all(isinstance(v, dict) for v in values):
+        raise ValueError("this PNG's settings are empty or unreadable")
+    if isinstance(values[-1], str) and values[-1] not in SCHEDULER_CHOICES:
+        values[-1] = gr.update()
     gr.Info("Settings loaded from the PNG.")
-    return [settings[k] if k in settings else gr.update() for k in keys]
+    return values
 
 
 def build() -> gr.Blocks:
@@ -195,7 +195,7 @@ def build() -> gr.Blocks:
         generate.click(text_to_image, controls, [gallery, settings, info], api_name="text_to_image")
         prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
         model.input(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")
-        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed],
+        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
             demo.load(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")

@@ -190,3 +190,67 @@ def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
 
 def test_backends_are_cached_singletons():
     assert get_backend(EMBEDDED) is get_backend(EMBEDDED)
+
+
+def test_default_scheduler_stays_the_models_own_after_other_requests(tiny_folder):
+    first = PIPELINE("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
+    PIPELINE("a cat", model=str(tiny_folder), steps=5, seed=3, scheduler="pndm")
+    again = PIPELINE("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
+    assert np.array_equal(pixels(first.images[0]), pixels(again.images[0]))
+
+
+def test_embedded_guidance_at_most_one_still_follows_the_prompt():
+    apple = PIPELINE("green apple", model=EMBEDDED, guidance=0, seed=1, steps=5)
+    rocket = PIPELINE("rocket", negative_prompt="red", model=EMBEDDED, guidance=1, seed=1, steps=5)
+    assert not np.array_equal(pixels(apple.images[0]), pixels(rocket.images[0]))
+    assert any("no effect at guidance" in n for n in rocket.notices)
+
+
+@pytest.mark.parametrize("steps, expected", [("5,10", [5, 10]), (" 7 ", [7]), (5, [5]), ([3, "4"], [3, 4]), ("", [None])])
+def test_compare_reads_step_lists_in_every_form(steps, expected):
+    from pipelines.text_to_image.pipeline import _check_steps
+
+    assert _check_steps(steps) == expected
+
+
+@pytest.mark.parametrize("steps, schedulers, message", [
+    ("5, x", None, "got 'x'"), ([2.5], None, "got 2.5"), ([10**400], None, "whole numbers"), ([True], None, "got True"),
+    (None, "ddim, nope", "unknown scheduler 'nope'"), (None, [3], "unknown scheduler 3"),
+])
+def test_compare_refuses_bad_lists(steps, schedulers, message):
+    with pytest.raises(ValueError, match=message):
+        PIPELINE.compare("red heart", [EMBEDDED], seed=1, steps=steps, schedulers=schedulers)
+
+
+def test_huge_numbers_are_refused_plainly():
+    with pytest.raises(ValueError, match="401 digits"):
+        PIPELINE("red heart", model=EMBEDDED, steps=10**400)
+    with pytest.raises(ValueError, match="more than one request may take"):
+        PIPELINE("red heart", model=EMBEDDED, steps=200, num_images=8, width=64, height=64)
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    from pipelines.common.config import get_settings
+
+    def apply(**env):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_host_can_limit_models_to_its_list(settings_env, tiny_folder):
+    settings_env(GS_CUSTOM_MODELS="0")
+    with pytest.raises(ValueError, match="is not offered here"):
+        PIPELINE("a cat", model=str(tiny_folder))
+    assert PIPELINE("red heart", model=EMBEDDED, steps=2).images
+
+
+def test_broken_translation_model_is_reported_not_fatal(settings_env, tiny_folder, tmp_path):
+    settings_env(GS_TRANSLATION_MODEL=str(tmp_path))  # present, but holds no model
+    result = PIPELINE("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
+    assert result.images and any("used as typed" in n and "failed" in n for n in result.notices)

@@ -47,3 +47,15 @@ def test_training_runs_a_few_steps_and_resumes(tmp_path):
     assert json.loads((out / "config.json").read_text())["training"]["iterations"] == 4
     images = load_embedded(out).sample(torch.randn(2, 512), steps=2, generator=torch.Generator().manual_seed(0))
     assert images.shape == (2, 3, 32, 32) and torch.isfinite(images).all()
+
+
+def test_resume_refuses_other_settings_or_a_missing_state(tmp_path):
+    import pytest
+
+    common = ["--batch", "4", "--channels", "32,32", "--save-every", "2", "--out", str(tmp_path / "m"),
+              "--state", str(tmp_path / "state.pt"), "--threads", "1"]
+    with pytest.raises(SystemExit, match="no training state"):
+        train.main(["--iterations", "2", "--resume", *common])
+    train.main(["--iterations", "2", *common])
+    with pytest.raises(SystemExit, match="other settings"):
+        train.main(["--iterations", "4", "--resume", "--lr", "1e-3", *common])

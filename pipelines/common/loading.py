@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -77,26 +78,36 @@ def is_present(spec: str) -> bool:
 
 
 def cached_loader(fn: Callable[..., T] | None = None, *, maxsize: int | None = None):
-    """Memoize a loader by its arguments; concurrent first calls load only once.
+    """Memoize a loader by its arguments; concurrent first calls of one key load only once.
 
-    `maxsize` bounds the cache (oldest first out) for loaders of big models. Failures are not
-    cached, so a model that appears later (downloaded, copied in) loads on the next call.
+    `maxsize` bounds the cache for loaders of big models: the least recently used entry goes, and
+    only after a new load succeeded (a bad request never evicts a good model). Failures are not
+    cached, so a model that appears later (downloaded, copied in) loads on the next call. Each key
+    has its own lock: a slow load does not hold up calls for models already loaded or other keys.
     """
 
     def decorate(fn: Callable[..., T]) -> Callable[..., T]:
-        cache: dict[tuple, T] = {}
-        lock = threading.Lock()
+        cache: "OrderedDict[tuple, T]" = OrderedDict()
+        key_locks: dict[tuple, threading.Lock] = {}
+        lock = threading.Lock()  # guards the two dicts, never held while loading
 
         @functools.wraps(fn)
         def wrapper(*args):
-            if args in cache:
-                return cache[args]
             with lock:
-                if args not in cache:
-                    if maxsize and len(cache) >= maxsize:
-                        cache.pop(next(iter(cache)))
-                    cache[args] = fn(*args)
-                return cache[args]
+                if args in cache:
+                    cache.move_to_end(args)
+                    return cache[args]
+                key_lock = key_locks.setdefault(args, threading.Lock())
+            with key_lock:
+                with lock:
+                    if args in cache:
+                        return cache[args]
+                value = fn(*args)
+                with lock:
+                    cache[args] = value
+                    while maxsize and len(cache) > maxsize:
+                        cache.popitem(last=False)
+                return value
 
         wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
         return wrapper

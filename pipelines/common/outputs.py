@@ -17,6 +17,9 @@ def output_folder(kind: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in root.iterdir():
-        if now - old.stat().st_mtime > OUTPUT_MAX_AGE:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            if now - old.stat().st_mtime > OUTPUT_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # another request removed it first
+            pass
     return Path(tempfile.mkdtemp(dir=root))

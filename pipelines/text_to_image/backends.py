@@ -106,20 +106,25 @@ class EmbeddedBackend(Backend):
 
 
 class DiffusersBackend(Backend):
-    """Any Stable Diffusion checkpoint diffusers can load: hub id, folder, or one .safetensors file."""
+    """A Stable Diffusion (1.x, 2.x, XL) checkpoint: hub id, diffusers folder, or one .safetensors file."""
 
     def __init__(self, spec: str, single_file_config: Optional[str] = None) -> None:
         configure_torch()
         self.name = self.label = spec
         self.pipe = load_diffusers_pipeline(spec, single_file_config)
+        if getattr(self.pipe, "unet", None) is None or getattr(self.pipe, "tokenizer", None) is None:
+            raise ModelUnavailableError(f"{spec!r} is a {type(self.pipe).__name__}: only UNet pipelines with a CLIP "
+                                        "tokenizer (Stable Diffusion 1.x, 2.x, XL and their Turbo versions) are supported")
         self.lock = threading.Lock()
         self.pipe.set_progress_bar_config(disable=False)  # gr.Progress(track_tqdm=True) follows tqdm
-        if self.pipe.safety_checker is not None and not get_settings().safety_filter:
+        if getattr(self.pipe, "safety_checker", None) is not None and not get_settings().safety_filter:
             self.pipe.safety_checker = None
+        # The model's own scheduler, kept apart: requests swap pipe.scheduler, and "default" must mean this one.
+        self.default_scheduler_class = type(self.pipe.scheduler)
         self.default_scheduler_config = dict(self.pipe.scheduler.config)
         pixels = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
         # SD-Turbo was distilled for 1 step without guidance; other SD checkpoints want ~25 and CFG 7.
-        turbo = "turbo" in spec.lower() or "turbo" in str(self.pipe.scheduler.config.get("_name_or_path", ""))
+        turbo = "turbo" in spec.lower()
         self.limits = ModelLimits(
             default_steps=1 if turbo else 25, default_guidance=0.0 if turbo else 7.0, default_size=pixels,
             min_size=max(64, pixels // 4), max_size=2 * pixels, max_steps=150,
@@ -128,7 +133,7 @@ class DiffusersBackend(Backend):
 
     @property
     def has_safety_checker(self) -> bool:
-        return self.pipe.safety_checker is not None
+        return getattr(self.pipe, "safety_checker", None) is not None
 
     def _ids(self, prompt: str) -> list[int]:
         return self.pipe.tokenizer(prompt, add_special_tokens=False, truncation=False).input_ids
@@ -139,29 +144,33 @@ class DiffusersBackend(Backend):
     def truncate(self, prompt: str) -> str:
         return self.pipe.tokenizer.decode(self._ids(prompt)[: self.limits.max_prompt_tokens])
 
+    def scheduler_for(self, name: str):
+        if name == MODEL_DEFAULT:
+            return self.default_scheduler_class.from_config(self.default_scheduler_config)
+        return make_scheduler(name, self.default_scheduler_config)
+
     def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
         with self.lock:  # one pipeline object: its scheduler is swapped per request
-            _LIVE[id(self)] = self
-            # ZeroGPU runs @gpu functions in a worker and pickles their arguments: pass a key, not the
-            # pipeline, and no progress closure (tqdm, which gr.Progress tracks, still reports the steps).
-            return _run_diffusers(id(self), prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
+            _LIVE[self.name] = self
+            # ZeroGPU runs @gpu functions in a worker and pickles their arguments: pass the model's name, not
+            # the pipeline, and no progress closure (tqdm, which gr.Progress tracks, still reports the steps).
+            return _run_diffusers(self.name, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
                                   None if on_zero_gpu() else progress)
 
 
-# Loaded pipelines by key, for the @gpu function below; weak, so an evicted model is freed.
-_LIVE: "weakref.WeakValueDictionary[int, DiffusersBackend]" = weakref.WeakValueDictionary()
+# Pipelines in use, by model name, for the @gpu function below; weak, so an evicted model is freed.
+_LIVE: "weakref.WeakValueDictionary[str, DiffusersBackend]" = weakref.WeakValueDictionary()
 
 
-@gpu
-def _run_diffusers(key: int, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
+@gpu(duration=120)
+def _run_diffusers(name: str, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
                    progress) -> Generation:
-    """A plain function, as ZeroGPU's `spaces.GPU` wants; the backend is looked up by key."""
-    backend = _LIVE[key]
+    """A plain function, as ZeroGPU's `spaces.GPU` wants. In a ZeroGPU worker forked before the model
+    was loaded, `_LIVE` lacks it and the cached loader loads it there."""
+    backend = _LIVE.get(name) or get_backend(name)
     pipe = backend.pipe
-    device = torch.device("cuda") if on_zero_gpu() else get_device()
-    pipe.to(device)
-    own = backend.default_scheduler_config
-    pipe.scheduler = pipe.scheduler.__class__.from_config(own) if scheduler == MODEL_DEFAULT else make_scheduler(scheduler, own)
+    pipe.to(torch.device("cuda") if on_zero_gpu() else get_device())
+    pipe.scheduler = backend.scheduler_for(scheduler)
 
     def on_step(pipeline, step, timestep, kwargs):
         report(progress, (step + 1) / steps, f"denoising step {step + 1}/{steps}")
@@ -178,33 +187,36 @@ def _run_diffusers(key: int, prompt, negative_prompt, steps, guidance, width, he
 
 
 def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None):
-    """A text-to-image pipeline from a hub id or folder (diffusers layout) or one checkpoint file.
+    """A text-to-image pipeline from a hub id or folder (diffusers layout) or one .safetensors file.
 
     Raises ModelUnavailableError (a ValueError) with a plain sentence for missing or unreadable weights.
+    A hub id not yet on this machine is fetched by diffusers itself (only the files the pipeline
+    needs), unless HF_HUB_OFFLINE is set.
     """
-    from pipelines.common.loading import is_offline
+    from pipelines.common.loading import is_offline, is_present
 
-    source = resolve_model_source(spec, what="the image model")
     dtype = torch.float16 if (on_zero_gpu() or get_device().type == "cuda") else torch.float32  # half only on GPUs
+    remote = not Path(spec).expanduser().exists() and not is_present(spec) and not is_offline()
+    source = spec if remote else resolve_model_source(spec, what="the image model")
     try:
-        if source.is_file():
-            from diffusers import StableDiffusionPipeline
+        from diffusers import AutoPipelineForText2Image, StableDiffusionPipeline
 
-            if source.suffix not in (".safetensors", ".ckpt"):
-                raise ModelUnavailableError(f"{spec!r} is a file but not a .safetensors/.ckpt checkpoint")
+        if not remote and source.is_file():
+            if source.suffix != ".safetensors":  # .ckpt files are pickles: loading one can run code
+                raise ModelUnavailableError(f"{spec!r} is not a .safetensors checkpoint (only those load as single files)")
             kwargs = {"config": single_file_config} if single_file_config else {}
-            return StableDiffusionPipeline.from_single_file(str(source), dtype=dtype,
-                                                            local_files_only=is_offline() or bool(single_file_config), **kwargs)
-        from diffusers import AutoPipelineForText2Image
-
-        if not (source / "model_index.json").exists():
+            return StableDiffusionPipeline.from_single_file(
+                str(source), dtype=dtype, local_files_only=is_offline() or bool(single_file_config), **kwargs)
+        if not remote and not (source / "model_index.json").exists():
             raise ModelUnavailableError(f"{spec!r} is a folder without model_index.json: not a diffusers pipeline")
-        return AutoPipelineForText2Image.from_pretrained(str(source), dtype=dtype, local_files_only=True)
+        return AutoPipelineForText2Image.from_pretrained(str(source), dtype=dtype, local_files_only=not remote)
     except ModelUnavailableError:
         raise
-    except Exception as exc:  # corrupt file, wrong layout, unsupported architecture…
+    except Exception as exc:  # corrupt file, wrong layout, unsupported architecture, no network…
         reason = re.sub(r"\s+", " ", str(exc))[:200]
-        raise ModelUnavailableError(f"could not load the image model {spec!r}: {type(exc).__name__}: {reason}") from None
+        hint = (" A single-file checkpoint also needs its architecture's config from the hub: load it once with "
+                "internet, or convert it to a diffusers folder." if not remote and source.is_file() else "")
+        raise ModelUnavailableError(f"could not load the image model {spec!r}: {type(exc).__name__}: {reason}.{hint}") from None
 
 
 @cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory

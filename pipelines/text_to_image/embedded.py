@@ -106,7 +106,7 @@ class EmbeddedDiffusion(torch.nn.Module):
         without it the noise is drawn from `generator`.
 
         The unconditional branch is the zero vector (10 % of training captions were dropped to it),
-        or the negative prompt's vector when one is given.
+        or the negative prompt's vector when one is given; at guidance ≤ 1 there is none.
         """
         scheduler = build_scheduler(self.config, scheduler_name)
         scheduler.set_timesteps(steps)
@@ -114,12 +114,15 @@ class EmbeddedDiffusion(torch.nn.Module):
         if noise is None:
             noise = torch.randn((text.shape[0], 3, size, size), generator=generator)
         x = noise * scheduler.init_noise_sigma
+        guided = guidance > 1  # as in diffusers: at guidance ≤ 1 the prompt alone steers (and half the work)
         uncond = torch.zeros_like(text) if negative is None else negative.expand_as(text)
-        both = torch.cat([uncond, text])
+        context = torch.cat([uncond, text]) if guided else text
         for i, t in enumerate(scheduler.timesteps):
-            model_in = scheduler.scale_model_input(torch.cat([x, x]), t)
-            v_uncond, v_text = self(model_in, t.expand(2 * len(x)), both).chunk(2)
-            v = v_uncond + guidance * (v_text - v_uncond) if guidance != 1 else v_text
+            model_in = scheduler.scale_model_input(torch.cat([x, x]) if guided else x, t)
+            v = self(model_in, t.expand(len(model_in)), context)
+            if guided:
+                v_uncond, v_text = v.chunk(2)
+                v = v_uncond + guidance * (v_text - v_uncond)
             x = scheduler.step(v, t, x).prev_sample
             if callback:
                 callback(i + 1, len(scheduler.timesteps))

@@ -39,32 +39,37 @@ def save_png(image: Image.Image, settings: dict[str, Any], path: Path) -> Path:
 
 def _parse_a1111(text: str) -> dict[str, Any]:
     lines = text.strip().split("\n")
-    settings: dict[str, Any] = {"prompt": lines[0] if lines else ""}
-    for line in lines[1:]:
+    # The prompt may span lines: everything before "Negative prompt:" or the "Steps: …" line.
+    end = next((i for i, line in enumerate(lines) if line.startswith(("Negative prompt:", "Steps:"))), len(lines))
+    settings: dict[str, Any] = {"prompt": "\n".join(lines[:end])}
+    for line in lines[end:]:
         if line.startswith("Negative prompt:"):
             settings["negative_prompt"] = line.split(":", 1)[1].strip()
         else:
             for key, value in re.findall(r"([A-Za-z ]+): ([^,]+)", line):
                 key = key.strip().lower()
-                if key == "size" and "x" in value:
-                    settings["width"], settings["height"] = (int(v) for v in value.split("x"))
-                elif key in ("steps", "seed"):
-                    settings[key] = int(value)
-                elif key == "cfg scale":
-                    settings["guidance"] = float(value)
-                elif key in ("model", "sampler"):
+                try:
+                    if key == "size" and "x" in value:
+                        settings["width"], settings["height"] = (int(v) for v in value.split("x"))
+                    elif key in ("steps", "seed"):
+                        settings[key] = int(value)
+                    elif key == "cfg scale":
+                        settings["guidance"] = float(value)
+                except ValueError:  # a field this app cannot use: leave it out
+                    continue
+                if key in ("model", "sampler"):
                     settings["model" if key == "model" else "scheduler"] = value.strip()
     return settings
 
 
 def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
     """The settings stored in a PNG; raises ValueError when it carries none."""
-    if not isinstance(image, Image.Image):
-        try:
+    try:
+        if not isinstance(image, Image.Image):
             image = Image.open(image)
-        except Exception:
-            raise ValueError(f"{str(image)!r} is not an image this app can read") from None
-    text = getattr(image, "text", None) or image.info
+        text = getattr(image, "text", None) or image.info  # reading .text loads the file: it may be truncated
+    except Exception:
+        raise ValueError(f"{str(getattr(image, 'filename', image))!r} is not a PNG this app can read") from None
     if JSON_KEY in text:
         try:
             stored = json.loads(text[JSON_KEY])

@@ -27,11 +27,14 @@ from pipelines.common.validation import check_number
 from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.schedulers import SCHEDULERS
-from pipelines.text_to_image.translate import has_hangul, translate_to_english
+from pipelines.text_to_image.translate import TranslationError, has_hangul, translate_to_english
 
 MAX_IMAGES = 8
 MAX_PROMPT_CHARS = 2000
 MAX_COMPARE = 8  # cells in one comparison grid
+# Work cap for one request, in images × steps at the model's native size: 8 images of 50 steps. Keeps one
+# request from holding a CPU host (or a ZeroGPU slot) for hours.
+MAX_WORK = 400
 DISPLAY_SIZE = 256  # pixels per cell of a comparison grid
 SCHEDULER_CHOICES = (MODEL_DEFAULT,) + tuple(SCHEDULERS)
 
@@ -82,9 +85,43 @@ def _check_model(value: Any) -> str:
     return value.strip()
 
 
+def _check_list(value: Any) -> list:
+    """A list from a list, a tuple, a single value or comma-separated text; [] for None or ''."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _check_steps(value: Any) -> list[Optional[int]]:
+    """Step counts for a comparison: a list or "10, 25" text; [None] (each model's default) when empty."""
+    steps = []
+    for s in _check_list(value):
+        if isinstance(s, str) and s.isdigit():
+            s = int(s)
+        try:
+            whole = not isinstance(s, bool) and isinstance(s, (int, float)) and float(s).is_integer()
+        except OverflowError:
+            whole = False
+        if not whole:
+            raise ValueError(f"step counts must be whole numbers separated by commas, got {s!r}")
+        steps.append(int(s))
+    return steps or [None]
+
+
 class TextToImage:
-    def load(self, model: str) -> Backend:
-        return get_backend(_check_model(model))
+    def load(self, model: Any) -> Backend:
+        from pipelines.common.config import get_settings
+
+        model = _check_model(model)
+        settings = get_settings()
+        if model != EMBEDDED and model not in settings.image_models and not settings.custom_models:
+            raise ValueError(f"model {model!r} is not offered here; choose one of "
+                             f"{', '.join((EMBEDDED,) + settings.image_models)}")
+        return get_backend(model)
 
     def check_inputs(self, backend: Backend, prompt: Any, negative_prompt: Any, steps: Any, guidance: Any,
                      width: Any, height: Any, seed: Any, num_images: Any, scheduler: Any) -> dict[str, Any]:
@@ -106,6 +143,11 @@ class TextToImage:
                 raise ValueError(f"{name} must be a multiple of 8, got {size}")
             settings[name] = size
         settings["seed"] = random_seed() if seed is None or seed == -1 else check_seed(seed)
+        work = settings["steps"] * settings["num_images"] * settings["width"] * settings["height"] / limits.default_size**2
+        if work > MAX_WORK:
+            raise ValueError(f"this asks for {settings['num_images']} images × {settings['steps']} steps at "
+                             f"{settings['width']}×{settings['height']}, more than one request may take here "
+                             f"({MAX_WORK} image-steps at {limits.default_size} px): fewer images, steps or pixels")
         if scheduler is None:
             scheduler = MODEL_DEFAULT
         if scheduler not in SCHEDULER_CHOICES:
@@ -119,20 +161,27 @@ class TextToImage:
         for key in ("prompt", "negative_prompt"):
             text = settings[key]
             if text and backend.limits.english_only and has_hangul(text):
-                translated = translate_to_english(text)
-                if translated is None:
-                    notices.append(
-                        f"{backend.name} reads English only and no Korean→English translation model is on this "
-                        f"machine, so the {key.replace('_', ' ')} was used as typed. Write it in English, or pick "
-                        f"'{EMBEDDED}', which understands Korean.")
+                what = key.replace("_", " ")
+                try:
+                    translated = translate_to_english(text)
+                except TranslationError as exc:
+                    notices.append(f"The {what} was used as typed: {exc}.")
                 else:
-                    notices.append(f"The {key.replace('_', ' ')} was translated for {backend.name}: {translated!r}")
-                    settings[f"{key}_original"], text = text, translated
+                    if translated is None:
+                        notices.append(
+                            f"{backend.name} reads English only and no Korean→English translation model is on this "
+                            f"machine, so the {what} was used as typed. Write it in English, or pick "
+                            f"'{EMBEDDED}', which understands Korean.")
+                    else:
+                        notices.append(f"The {what} was translated for {backend.name}: {translated!r}")
+                        settings[f"{key}_original"], text = text, translated
             if text and backend.count_tokens(text) > backend.limits.max_prompt_tokens:
                 text = backend.truncate(text)
                 notices.append(f"The {key.replace('_', ' ')} was longer than the model reads "
                                f"({backend.limits.max_prompt_tokens} tokens) and was cut to: {text!r}")
             settings[key] = text
+        if settings["negative_prompt"] and settings["guidance"] <= 1:
+            notices.append("The negative prompt has no effect at guidance ≤ 1 (it steers through guidance).")
         return notices
 
     def __call__(self, prompt: Any, negative_prompt: Any = "", model: Any = EMBEDDED, steps: Any = None,
@@ -165,12 +214,14 @@ class TextToImage:
         A model that cannot run (not downloaded, offline) fills its cell with the reason instead of
         failing the whole comparison.
         """
-        if isinstance(models, str):
-            models = [m for m in models.split(",") if m.strip()]
+        models = [_check_model(m) for m in _check_list(models)]
         if not models:
             raise ValueError("models is empty: pick at least one model to compare")
-        steps = list(steps) if steps else [None]
-        schedulers = list(schedulers) if schedulers else [MODEL_DEFAULT]
+        steps = _check_steps(steps)
+        schedulers = _check_list(schedulers) or [MODEL_DEFAULT]
+        for sched in schedulers:
+            if sched not in SCHEDULER_CHOICES:
+                raise ValueError(f"unknown scheduler {sched!r}; choose from {', '.join(SCHEDULER_CHOICES)}")
         combos = [(m, s, sc) for m in models for s in steps for sc in schedulers]
         if len(combos) > MAX_COMPARE:
             raise ValueError(f"{len(combos)} combinations asked for ({len(models)} models × {len(steps)} step counts "
@@ -186,7 +237,7 @@ class TextToImage:
                 result = self(prompt, negative_prompt, model, step, guidance, None, None, seed, 1, sched)
                 cells.append(CompareCell(f"{label} · {result.seconds:.2f} s", result.images[0], result.seconds,
                                          result.files[0]))
-            except ValueError as exc:  # not downloaded, out of this model's range, …: say so in the cell
+            except (ValueError, FileNotFoundError) as exc:  # not downloaded, out of range, …: say so in the cell
                 if len(combos) == 1:
                     raise
                 cells.append(CompareCell(label, None, 0.0, error=str(exc)))

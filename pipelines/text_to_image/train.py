@@ -107,8 +107,16 @@ def main(argv=None) -> None:
                                    prediction_type=config.prediction_type)
     alphas_cumprod = noise_schedule.alphas_cumprod
     step, minutes, losses = 0, 0.0, []
-    if args.resume and state_path.exists():
+    # What a resumed run must share with the run it continues (threads and --iterations may differ).
+    recipe = dict(batch=args.batch, lr=args.lr, warmup=args.warmup, ema=args.ema, drop=args.drop, seed=args.seed,
+                  channels=args.channels, layers_per_block=args.layers_per_block)
+    if args.resume:
+        if not state_path.exists():
+            raise SystemExit(f"--resume: no training state at {state_path}")
         saved = torch.load(state_path, weights_only=False)
+        changed = {k: (saved["recipe"][k], v) for k, v in recipe.items() if k in saved.get("recipe", {}) and saved["recipe"][k] != v}
+        if changed:
+            raise SystemExit(f"--resume with other settings than the saved run (saved, given): {changed}")
         model.load_state_dict(saved["model"]), ema.load_state_dict(saved["ema"]), optimizer.load_state_dict(saved["optimizer"])
         step, minutes, losses = saved["step"], saved["minutes"], saved["losses"]
         torch.set_rng_state(saved["torch_rng"]), rng.bit_generator.__setstate__(saved["numpy_rng"])
@@ -145,9 +153,11 @@ def main(argv=None) -> None:
         if step % args.save_every == 0 or step == args.iterations:
             minutes_now = minutes + (time.time() - started) / 60
             state_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = state_path.with_suffix(".partial")  # then renamed: a kill mid-save keeps the last state
             torch.save(dict(model=model.state_dict(), ema=ema.state_dict(), optimizer=optimizer.state_dict(), step=step,
-                            minutes=minutes_now, losses=losses, torch_rng=torch.get_rng_state(),
-                            numpy_rng=rng.bit_generator.__getstate__()), state_path)
+                            minutes=minutes_now, losses=losses, torch_rng=torch.get_rng_state(), recipe=recipe,
+                            numpy_rng=rng.bit_generator.__getstate__()), partial)
+            partial.replace(state_path)
             record = dict(
                 command=f"python -m pipelines.text_to_image.train --iterations {step} --seed {args.seed}",  # no LR decay: stopping at N = a run of N
                 iterations=step, planned_iterations=args.iterations, batch=args.batch, lr=args.lr, warmup=args.warmup,

@@ -20,19 +20,31 @@ def has_hangul(text: str) -> bool:
     return bool(HANGUL.search(text))
 
 
+class TranslationError(ValueError):
+    """A translation model is present but could not translate (broken folder, missing sentencepiece…)."""
+
+
 @cached_loader
 def _translator(spec: str):
-    from transformers import pipeline
+    # transformers 5 has no "translation" pipeline task: the model and tokenizer directly.
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    return pipeline("translation", model=str(resolve_model_source(spec, what="the translation model")))
+    folder = str(resolve_model_source(spec, what="the translation model"))
+    return AutoTokenizer.from_pretrained(folder), AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
 
 
 def translate_to_english(text: str) -> Optional[str]:
-    """The English translation, or None when no translation model is present (never downloads)."""
+    """The English translation; None when no translation model is present (never downloads);
+    TranslationError saying why when one is present but fails."""
     spec = get_settings().translation_model
     if not spec or not is_present(spec):
         return None
     try:
-        return _translator(spec)(text, max_length=200)[0]["translation_text"]
-    except Exception:  # a broken model folder must not break image generation: the user is told instead
-        return None
+        import torch
+
+        tokenizer, model = _translator(spec)
+        with torch.no_grad():
+            ids = model.generate(**tokenizer([text], return_tensors="pt", truncation=True), max_new_tokens=120)
+        return tokenizer.decode(ids[0], skip_special_tokens=True)
+    except Exception as exc:
+        raise TranslationError(f"the translation model {spec!r} failed ({type(exc).__name__}: {str(exc)[:120]})") from None
