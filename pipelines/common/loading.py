@@ -25,7 +25,31 @@ class ModelUnavailableError(ValueError):
 
 
 def is_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+    """HF_HUB_OFFLINE is set, or the hub cannot be reached (checked at most once a minute)."""
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes") or not hub_reachable()
+
+
+_reachability: dict[str, tuple[float, bool]] = {}
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the hub answers a TCP connection, so a missing model fails in seconds, not after the
+    hub client's retries (about 30 s on a machine without network)."""
+    import socket
+    import time
+    from urllib.parse import urlparse
+
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    checked = _reachability.get(host)
+    if checked and time.monotonic() - checked[0] < 60:
+        return checked[1]
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        reachable = True
+    except OSError:
+        reachable = False
+    _reachability[host] = (time.monotonic(), reachable)
+    return reachable
 
 
 def resolve_model_source(spec: str, what: str = "model") -> Path:
@@ -48,7 +72,7 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
     except Exception:
         if is_offline():
             raise ModelUnavailableError(
-                f"{what} {spec!r} is not downloaded and this machine is offline (HF_HUB_OFFLINE=1). "
+                f"{what} {spec!r} is not downloaded and this machine is offline. "
                 f"Download it where there is internet (huggingface-cli download {spec}) "
                 "or give a local folder or .safetensors file instead."
             ) from None

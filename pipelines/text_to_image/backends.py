@@ -232,22 +232,31 @@ def embedded_present() -> bool:
 
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
-    from pipelines.common.loading import is_present
+    from pipelines.common.loading import is_offline, is_present
 
+    missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
     choices = [(EmbeddedBackend.label, EMBEDDED)]
     for spec in get_settings().image_models:
-        present = is_present(spec)
-        choices.append((spec if present else f"{spec} — not downloaded (offline)", spec))
+        choices.append((spec if is_present(spec) else spec + missing, spec))
     return choices
 
 
 def default_model() -> str:
-    from pipelines.common.loading import is_present
+    """GS_IMAGE_MODEL; else the first SD model already here; else, on a Space with internet, the first SD
+    model (it downloads once); else the embedded model."""
+    import os
+
+    from pipelines.common.loading import is_offline, is_present
 
     settings = get_settings()
     if settings.image_model:
         return settings.image_model
-    return next((m for m in settings.image_models if is_present(m)), EMBEDDED)
+    present = next((m for m in settings.image_models if is_present(m)), None)
+    if present:
+        return present
+    if os.environ.get("SPACE_ID") and not is_offline() and settings.image_models:
+        return settings.image_models[0]
+    return EMBEDDED
 
 
 __all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
