@@ -34,7 +34,8 @@ from pipelines.text_to_image.backends import EMBEDDED, get_backend
 from pipelines.text_to_image.pipeline import TextToImage
 
 
-def concept_accuracy(concepts: int, seed: int = 0, samples_grid: Path | None = None) -> None:
+def concept_accuracy(concepts: int, seed: int = 0, samples_grid: Path | None = None, guidance: float | None = None,
+                     steps: int | None = None) -> None:
     from pipelines.text_to_image import emoji_data
 
     data = emoji_data.load(32)
@@ -47,7 +48,7 @@ def concept_accuracy(concepts: int, seed: int = 0, samples_grid: Path | None = N
         top1 = top5 = 0
         for n, index in enumerate(picks):
             names = data.captions_en[index] if language == "en" else data.captions_ko[index]
-            result = pipeline(names[0], model=EMBEDDED, seed=n, num_images=1)
+            result = pipeline(names[0], model=EMBEDDED, seed=n, num_images=1, guidance=guidance, steps=steps)
             image = torch.from_numpy(np.asarray(result.images[0], dtype=np.float32).reshape(1, -1) / 255)
             order = torch.cdist(image, references).argsort(dim=1)[0, :5].tolist()
             top1 += order[0] == index
@@ -56,7 +57,8 @@ def concept_accuracy(concepts: int, seed: int = 0, samples_grid: Path | None = N
                 grid.append((result.images[0], data.images[index], names[0]))
         rows.append((language, top1 / concepts, top5 / concepts))
     chance1, chance5 = 1 / len(data), 5 / len(data)
-    print(f"\n### Concept accuracy: {concepts} emoji named by their CLDR name, nearest of {len(data)} training images")
+    settings = f"guidance {guidance or backend.limits.default_guidance}, {steps or backend.limits.default_steps} steps"
+    print(f"\n### Concept accuracy: {concepts} emoji named by their CLDR name, nearest of {len(data)} training images ({settings})")
     print("| prompts | top-1 | top-5 | chance top-1 | chance top-5 |\n|---|---|---|---|---|")
     for language, t1, t5 in rows:
         print(f"| {language} | {100 * t1:.1f} % ({t1 / chance1:.0f}× chance) | {100 * t5:.1f} % ({t5 / chance5:.0f}× chance) "
@@ -175,6 +177,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--concepts", type=int, default=100)
     parser.add_argument("--skip-sd", action="store_true", help="skip the full-size SD timings (minutes)")
+    parser.add_argument("--only-concepts", action="store_true", help="only the concept accuracy")
+    parser.add_argument("--guidance", type=float, nargs="*", default=[None], help="guidance scales to compare")
+    parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--samples-grid", type=Path, default=None, help="write a README grid of samples here")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -183,7 +188,10 @@ def main() -> None:
         print(json.dumps(sd_step(args.child)))
         return
     torch.set_num_threads(1)
-    concept_accuracy(args.concepts, samples_grid=args.samples_grid)
+    for guidance in args.guidance:
+        concept_accuracy(args.concepts, samples_grid=args.samples_grid, guidance=guidance, steps=args.steps)
+    if args.only_concepts:
+        return
     embedded_speed()
     overhead()
     if not args.skip_sd:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gradio as gr
+import torch
 
 from demos.errors import user_errors
 from demos.i18n import add_strings
+from pipelines.common.gpu import on_zero_gpu
 from pipelines.common.seeding import MAX_SEED
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
 from pipelines.text_to_image.metadata import read_settings
@@ -120,9 +122,11 @@ def model_defaults(model, progress=gr.Progress()):
         gr.Warning(str(exc))
         backend = get_backend(EMBEDDED)
     limits = backend.limits
+    # Full-size SD on a CPU takes about a minute an image: start with one there.
+    count = 4 if backend.name == EMBEDDED or torch.cuda.is_available() or on_zero_gpu() else 1
     return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
             gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
-            limits.default_size, limits.default_size)
+            limits.default_size, limits.default_size, count)
 
 
 PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
@@ -170,9 +174,9 @@ def build() -> gr.Blocks:
                         seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
                                          info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
-                png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=90, elem_id="image-png")
+                png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=130, elem_id="image-png")
             with gr.Column(scale=3):
-                gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png",
+                gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png", height=330,
                                      elem_id="image-gallery", elem_classes="latent-big")
                 info = gr.Markdown(elem_id="image-info")
                 settings = gr.JSON(label=t("image.settings"), open=False)
@@ -194,11 +198,11 @@ def build() -> gr.Blocks:
         controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler]
         generate.click(text_to_image, controls, [gallery, settings, info], api_name="text_to_image")
         prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
-        model.input(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")
+        model.input(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
         png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
-            demo.load(model_defaults, model, [model, steps, guidance, width, height], api_visibility="private")
+            demo.load(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
         compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
                       [compared, grid_file], api_name="compare_images")
     return demo
