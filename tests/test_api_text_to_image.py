@@ -72,3 +72,24 @@ def test_compare_images_labels_models_and_timings(client):
     with pytest.raises(AppError, match="step counts must be whole numbers"):
         client.predict(prompt="rocket", models=[EMBEDDED], seed=4, steps="five", schedulers=["default"],
                        api_name="/compare_images")
+
+
+def test_picking_a_missing_model_falls_back_to_the_embedded_one():
+    from demos.text_to_image import load_png, model_defaults
+
+    name, steps, guidance, width, height, count = model_defaults("stabilityai/sd-turbo")
+    assert name == EMBEDDED and steps["value"] == 25 and width == height == 32 and count == 4
+    with pytest.raises(Exception, match="is not a PNG this app can read"):
+        load_png(__file__)  # not a PNG at all
+
+
+def test_png_settings_fill_the_controls(tmp_path):
+    from demos.text_to_image import PNG_FIELDS, load_png
+    from pipelines.text_to_image.metadata import save_png
+
+    settings = dict(prompt="rocket", negative_prompt="", model=EMBEDDED, steps="abc", guidance=2.0, width=32, height=32,
+                    seed=9, scheduler="euler")
+    values = load_png(str(save_png(Image.new("RGB", (4, 4)), settings, tmp_path / "x.png")))
+    filled = dict(zip(PNG_FIELDS, values))
+    assert filled["prompt"] == "rocket" and filled["seed"] == 9 and filled["scheduler"] == "euler"
+    assert isinstance(filled["steps"], dict)  # a crafted non-number is left alone, not sent to the slider
