@@ -59,7 +59,8 @@ $(CHROMIUM):
 $(EMOJI_FONT):
 	$(APT_INSTALL) fonts-noto-color-emoji || ($(SUDO) apt-get update -q && $(APT_INSTALL) fonts-noto-color-emoji)
 
-bench: test-setup system-data
+bench: test-setup system-data $(EMOJI_FONT)
+	$(PY) -m bench.text_to_image
 	$(PY) -m bench.latent_lab
 	$(PY) -m bench.face_quiz
 	$(PY) -m bench.mood_tagger

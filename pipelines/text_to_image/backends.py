@@ -80,7 +80,8 @@ class EmbeddedBackend(Backend):
         self.model = load_embedded(resolve_model_source(folder, what="the embedded image model"))
         self.encoder = get_encoder("usem3")
         size = self.model.config.image_size
-        self.limits = ModelLimits(default_steps=25, default_guidance=3.0, default_size=size, min_size=size,
+        # Guidance 7 over 3: top-5 concept accuracy 5 % vs 3 % (bench.text_to_image, 100 emoji).
+        self.limits = ModelLimits(default_steps=25, default_guidance=7.0, default_size=size, min_size=size,
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
 
     def count_tokens(self, prompt: str) -> int:
