@@ -187,6 +187,7 @@ class TextToImage:
     def __call__(self, prompt: Any, negative_prompt: Any = "", model: Any = EMBEDDED, steps: Any = None,
                  guidance: Any = None, width: Any = None, height: Any = None, seed: Any = -1, num_images: Any = 1,
                  scheduler: Any = MODEL_DEFAULT, progress: Optional[ProgressFn] = None) -> ImageResult:
+        _check_text(prompt, "prompt", allow_empty=False)  # before loading: a bad request must not wait minutes for SD
         report(progress, 0.0, f"loading {model}")
         backend = self.load(model)
         settings = self.check_inputs(backend, prompt, negative_prompt, steps, guidance, width, height, seed,
