@@ -11,7 +11,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
-IMAGE_ITERATIONS ?= 12000
+IMAGE_ITERATIONS ?= 15000
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
@@ -77,7 +77,7 @@ train-music: test-setup
 	$(PY) -m pipelines.mood.train
 	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.music.train --mood {}
 
-# The embedded text-to-image model (on 2 CPU cores: about 2 hours; resumable with --resume).
+# The embedded text-to-image model (on 2 CPU cores: about 2¼ hours; resumable with --resume).
 train-image: test-setup $(EMOJI_FONT)
 	$(PY) -m pipelines.text_to_image.train --iterations $(IMAGE_ITERATIONS) --seed 0
 

@@ -15,7 +15,7 @@ from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_
 
 EN = {
     "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is a small model trained "
-    "here, for two hours on a laptop-class CPU, on the 1,377 emoji of the Noto font: it works offline and makes 32-pixel "
+    "here, for two and a quarter hours on a laptop-class CPU, on the 1,377 emoji of the Noto font: it works offline and makes 32-pixel "
     "emoji-like pictures — often the right colours and kind of shape (a yellow hand, a red lobster), rarely the exact emoji, "
     "and it works best with emoji names. Stable Diffusion models run where their weights are downloaded (on a Space).",
     "image.prompt": "Prompt",
@@ -48,7 +48,7 @@ EN = {
 }
 KO = {
     "image.intro": "## 글 → 그림\n그림을 영어나 한국어로 묘사해 보세요. **Emoji diffusion**은 Noto 글꼴의 이모지 1,377개로 이곳의 "
-    "노트북급 CPU에서 두 시간 학습한 작은 모델입니다. 인터넷 없이 동작하며 32픽셀 이모지 같은 그림을 만듭니다. 색과 대략의 "
+    "노트북급 CPU에서 두 시간 남짓 학습한 작은 모델입니다. 인터넷 없이 동작하며 32픽셀 이모지 같은 그림을 만듭니다. 색과 대략의 "
     "모양(노란 손, 빨간 바닷가재)은 자주 맞지만 정확한 이모지는 드물고, 이모지 이름으로 쓸 때 가장 잘 됩니다. "
     "Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
     "image.prompt": "프롬프트",
