@@ -21,7 +21,7 @@ from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.gpu import gpu, on_zero_gpu
-from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
+from pipelines.common.loading import ModelUnavailableError, cached_loader, is_offline, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
@@ -132,10 +132,6 @@ class DiffusersBackend(Backend):
             max_prompt_tokens=self.pipe.tokenizer.model_max_length - 2,  # minus start/end tokens
         )
 
-    @property
-    def has_safety_checker(self) -> bool:
-        return getattr(self.pipe, "safety_checker", None) is not None
-
     def _ids(self, prompt: str) -> list[int]:
         return self.pipe.tokenizer(prompt, add_special_tokens=False, truncation=False).input_ids
 
@@ -194,8 +190,6 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
     A hub id not yet on this machine is fetched by diffusers itself (only the files the pipeline
     needs), unless HF_HUB_OFFLINE is set.
     """
-    from pipelines.common.loading import is_offline, is_present
-
     dtype = torch.float16 if (on_zero_gpu() or get_device().type == "cuda") else torch.float32  # half only on GPUs
     remote = not Path(spec).expanduser().exists() and not is_present(spec) and not is_offline()
     source = spec if remote else resolve_model_source(spec, what="the image model")
@@ -227,14 +221,8 @@ def get_backend(model: str) -> Backend:
     return DiffusersBackend(model)
 
 
-def embedded_present() -> bool:
-    return (Path(get_settings().emoji_model) / "unet.safetensors").exists()
-
-
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
-    from pipelines.common.loading import is_offline, is_present
-
     missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
     choices = [(EmbeddedBackend.label, EMBEDDED)]
     for spec in get_settings().image_models:
@@ -246,8 +234,6 @@ def default_model() -> str:
     """GS_IMAGE_MODEL; else the first SD model already here; else, on a Space with internet, the first SD
     model (it downloads once); else the embedded model."""
     import os
-
-    from pipelines.common.loading import is_offline, is_present
 
     settings = get_settings()
     if settings.image_model:

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -160,7 +159,3 @@ def load_embedded(folder: Path) -> EmbeddedDiffusion:
     model.load_state_dict(state)
     return model.eval()
 
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """(B, 3, S, S) in [-1, 1] → (B, S, S, 3) uint8."""
-    return ((images.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)

@@ -79,6 +79,11 @@ def _check_text(value: Any, name: str, allow_empty: bool) -> str:
     return value
 
 
+def _seed_or_random(seed: Any) -> int:
+    """-1 (or None) means "random": a fresh seed, which the result always reports."""
+    return random_seed() if seed is None or seed == -1 else check_seed(seed)
+
+
 def _check_model(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"model must be a model id, a folder or a .safetensors file, got {value!r}")
@@ -142,7 +147,7 @@ class TextToImage:
             if size % 8:
                 raise ValueError(f"{name} must be a multiple of 8, got {size}")
             settings[name] = size
-        settings["seed"] = random_seed() if seed is None or seed == -1 else check_seed(seed)
+        settings["seed"] = _seed_or_random(seed)
         work = settings["steps"] * settings["num_images"] * settings["width"] * settings["height"] / limits.default_size**2
         if work > MAX_WORK:
             raise ValueError(f"this asks for {settings['num_images']} images × {settings['steps']} steps at "
@@ -227,7 +232,7 @@ class TextToImage:
         if len(combos) > MAX_COMPARE:
             raise ValueError(f"{len(combos)} combinations asked for ({len(models)} models × {len(steps)} step counts "
                              f"× {len(schedulers)} schedulers); at most {MAX_COMPARE} fit in one grid")
-        seed = random_seed() if seed is None or seed == -1 else check_seed(seed)
+        seed = _seed_or_random(seed)
         _check_text(prompt, "prompt", allow_empty=False)
         cells = []
         for i, (model, step, sched) in enumerate(combos):

@@ -23,7 +23,7 @@ import torch
 
 from pipelines.common.config import ASSETS_DIR, data_dir
 from pipelines.text_to_image import emoji_data
-from pipelines.text_to_image.embedded import EmbeddedConfig, EmbeddedDiffusion, save_embedded, to_uint8
+from pipelines.text_to_image.embedded import EmbeddedConfig, EmbeddedDiffusion, save_embedded
 
 DEFAULT_OUT = ASSETS_DIR / "text_to_image" / "emoji_diffusion"
 EN_TEMPLATES = ("{}", "{} emoji", "an emoji of {}")
@@ -175,14 +175,12 @@ def main(argv=None) -> None:
 
 def preview(model: EmbeddedDiffusion, vectors: torch.Tensor, per_emoji: list[list[int]], path: Path) -> None:
     """Sixteen samples for the first captions of sixteen fixed emoji: to watch training by eye."""
-    from PIL import Image
+    from pipelines.common.images import image_grid, tensor_to_pil
 
     picks = np.linspace(0, len(per_emoji) - 1, 16).astype(int)
     text = vectors[[per_emoji[i][0] for i in picks]]
-    images = to_uint8(model.sample(text, steps=25, guidance=3.0, generator=torch.Generator().manual_seed(0)))
-    size = images.shape[1]
-    grid = images.reshape(4, 4, size, size, 3).transpose(0, 2, 1, 3, 4).reshape(4 * size, 4 * size, 3)
-    Image.fromarray(grid).resize((8 * size, 8 * size), Image.Resampling.NEAREST).save(path)
+    images = tensor_to_pil(model.sample(text, steps=25, guidance=3.0, generator=torch.Generator().manual_seed(0)))
+    image_grid(images, cols=4, cell=2 * model.config.image_size).save(path)
 
 
 if __name__ == "__main__":
