@@ -11,13 +11,14 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
 
-IMAGE_ITERATIONS ?= 15000
+IMAGE_ITERATIONS ?= 20000
+VAE_ITERATIONS ?= 500
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image emoji-corpus clean
 
 run: setup system-data
 	$(PY) app.py
@@ -55,7 +56,7 @@ $(PORTAUDIO):
 $(CHROMIUM):
 	$(APT_INSTALL) chromium || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium)
 
-# The embedded text-to-image model's training images (and the tests of its data).
+# Emoji in the page (buttons such as 🎲) render in the browser tests and screenshots.
 $(EMOJI_FONT):
 	$(APT_INSTALL) fonts-noto-color-emoji || ($(SUDO) apt-get update -q && $(APT_INSTALL) fonts-noto-color-emoji)
 
@@ -77,9 +78,31 @@ train-music: test-setup
 	$(PY) -m pipelines.mood.train
 	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.music.train --mood {}
 
-# The embedded text-to-image model (on 2 CPU cores: about 2¼ hours; resumable with --resume).
-train-image: test-setup $(EMOJI_FONT)
-	$(PY) -m pipelines.text_to_image.train --iterations $(IMAGE_ITERATIONS) --seed 0
+# The embedded text-to-image model's corpus: seven emoji sets from npm and Debian, kept outside git in
+# data/emoji_sources (about 190 MB of packages), joined by code point into data/text_to_image/emoji_corpus.npz.
+EMOJI_SOURCES := data/emoji_sources
+EMOJI_PACKAGES := emoji-datasource-google@16.0.0 emoji-datasource-twitter@16.0.0 openmoji@17.0.0 \
+	fluentui-emoji@1.3.0 @lobehub/fluent-emoji-3d@1.1.0 emojibase-data@17.0.0
+EMOJI_CORPUS := data/text_to_image/emoji_corpus.npz
+LIBCAIRO := /usr/lib/x86_64-linux-gnu/libcairo.so.2
+
+emoji-corpus: $(EMOJI_CORPUS)
+$(EMOJI_CORPUS): | $(VENV)/.test-installed $(LIBCAIRO)
+	mkdir -p $(EMOJI_SOURCES)/unpacked/gemojione
+	cd $(EMOJI_SOURCES) && (npm pack --silent $(EMOJI_PACKAGES) >/dev/null && apt-get download -q ruby-gemojione) \
+		|| { echo "emoji-corpus: could not fetch the emoji packages from npm / Debian (no registry?)" >&2; exit 1; }
+	cd $(EMOJI_SOURCES) && for f in *.tgz; do mkdir -p unpacked/$${f%.tgz} && tar xzf $$f -C unpacked/$${f%.tgz}; done \
+		&& dpkg -x ruby-gemojione_*.deb unpacked/gemojione
+	$(PY) -m pipelines.text_to_image.emoji_corpus --sources $(EMOJI_SOURCES)/unpacked --out $@
+
+$(LIBCAIRO):
+	$(APT_INSTALL) libcairo2 || ($(SUDO) apt-get update -q && $(APT_INSTALL) libcairo2)
+
+# The embedded text-to-image model: the VAE, then the UNet on its latents (on 2 CPU cores: hours; both resumable
+# with --resume, from data/text_to_image/*_state.pt or, on a new machine, from the committed weights).
+train-image: test-setup emoji-corpus
+	$(PY) -m pipelines.text_to_image.train --stage vae --iterations $(VAE_ITERATIONS) --lr 1e-3 --warmup 100 --noto-weight 2 --seed 0
+	$(PY) -m pipelines.text_to_image.train --stage unet --iterations $(IMAGE_ITERATIONS) --seed 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -11,13 +11,14 @@ from pipelines.common.gpu import on_zero_gpu
 from pipelines.common.seeding import MAX_SEED
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
 from pipelines.text_to_image.metadata import read_settings
-from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, TextToImage
+from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, STYLE_AUTO, TextToImage
+from pipelines.text_to_image.styles import STYLE_NAMES, STYLES
 
 EN = {
-    "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is a small model trained "
-    "here, for two and a quarter hours on a laptop-class CPU, on the 1,377 emoji of the Noto font: it works offline and makes 32-pixel "
-    "emoji-like pictures — often the right colours and kind of shape (a yellow hand, a red lobster), rarely the exact emoji, "
-    "and it works best with emoji names. Stable Diffusion models run where their weights are downloaded (on a Space).",
+    "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is Stable Diffusion's "
+    "recipe in miniature, trained here on a laptop-class CPU on about 1,900 emoji in seven freely licensed styles: it works "
+    "offline and draws 64-pixel emoji. It works best with emoji names (\"red apple\", \"고양이 얼굴\"); pick a style or "
+    "name one in the prompt (\"rocket, openmoji style\"). Stable Diffusion models run where their weights are downloaded (on a Space).",
     "image.prompt": "Prompt",
     "image.prompt_placeholder": "e.g. red heart / 빨간색 하트 / a slice of pizza",
     "image.negative": "Negative prompt",
@@ -35,6 +36,8 @@ EN = {
     "image.count": "Number of images",
     "image.scheduler": "Scheduler",
     "image.scheduler_info": "'default' = the model's own.",
+    "image.style": "Style",
+    "image.style_info": "How the emoji model draws. 'auto' = a style named in the prompt, else Noto.",
     "image.gallery": "Images",
     "image.settings": "Settings used",
     "image.png": "Drop a PNG made here to load its settings",
@@ -47,10 +50,10 @@ EN = {
     "image.compare_grid": "Grid (PNG)",
 }
 KO = {
-    "image.intro": "## 글 → 그림\n그림을 영어나 한국어로 묘사해 보세요. **Emoji diffusion**은 Noto 글꼴의 이모지 1,377개로 이곳의 "
-    "노트북급 CPU에서 두 시간 남짓 학습한 작은 모델입니다. 인터넷 없이 동작하며 32픽셀 이모지 같은 그림을 만듭니다. 색과 대략의 "
-    "모양(노란 손, 빨간 바닷가재)은 자주 맞지만 정확한 이모지는 드물고, 이모지 이름으로 쓸 때 가장 잘 됩니다. "
-    "Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
+    "image.intro": "## 글 → 그림\n그림을 영어나 한국어로 묘사해 보세요. **Emoji diffusion**은 Stable Diffusion의 방식을 "
+    "작게 줄여, 자유 라이선스인 일곱 가지 스타일의 이모지 약 1,900개로 이곳의 노트북급 CPU에서 학습한 모델입니다. 인터넷 없이 "
+    "64픽셀 이모지를 그립니다. 이모지 이름(\"빨간 사과\", \"cat face\")으로 쓸 때 가장 잘 되며, 스타일을 고르거나 프롬프트에 "
+    "적을 수 있습니다(\"로켓, 오픈모지 스타일\"). Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
     "image.prompt": "프롬프트",
     "image.prompt_placeholder": "예: 빨간색 하트 / red heart / 피자 조각",
     "image.negative": "네거티브 프롬프트",
@@ -68,6 +71,8 @@ KO = {
     "image.count": "그림 수",
     "image.scheduler": "스케줄러",
     "image.scheduler_info": "'default' = 모델 기본값.",
+    "image.style": "스타일",
+    "image.style_info": "이모지 모델의 그림체. 'auto' = 프롬프트에 적은 스타일, 없으면 Noto.",
     "image.gallery": "그림",
     "image.settings": "사용한 설정",
     "image.png": "이곳에서 만든 PNG를 놓으면 설정을 불러옵니다",
@@ -82,26 +87,27 @@ KO = {
 t = add_strings(EN, KO)
 
 EXAMPLES = [
-    ["red heart", "", 7], ["grinning face", "", 3], ["slice of pizza", "", 11], ["rocket", "", 5],
-    ["빨간색 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기", "", 4], ["green apple", "red", 1],
+    ["red apple", "", 7], ["cat face, openmoji style", "", 3], ["pizza, fluent 3d style", "", 11], ["rocket", "", 5],
+    ["빨간 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기, 트위모지 스타일", "", 4], ["green apple", "", 1],
 ]
+STYLE_CHOICES = [(STYLE_AUTO, STYLE_AUTO)] + [(STYLE_NAMES[s][0], s) for s in STYLES]
 PIPELINE = TextToImage()
-SIZE_RANGE = (32, 1024)  # the sliders' outer bounds; each model's own bounds are checked by the pipeline
 
 
 def describe(result) -> str:
     seeds = result.seeds[0] if len(result.seeds) == 1 else f"{result.seeds[0]}–{result.seeds[-1]} (one per image)"
     s = result.settings
-    lines = [f"**Seed {seeds}** · {s['model']} · {s['steps']} steps · guidance {s['guidance']} · "
+    style = f" · {STYLE_NAMES[s['style']][0]}" if s.get("style") else ""
+    lines = [f"**Seed {seeds}** · {s['model']}{style} · {s['steps']} steps · guidance {s['guidance']} · "
              f"{s['width']}×{s['height']} · {result.seconds:.2f} s"]
     return "\n\n".join(lines + [f"⚠️ {n}" for n in result.notices])
 
 
 @user_errors
 def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images,
-                  scheduler="default", progress=gr.Progress(track_tqdm=True)):
+                  scheduler="default", style=STYLE_AUTO, progress=gr.Progress(track_tqdm=True)):
     result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
-                      progress=lambda f, d: progress(f, desc=d))
+                      progress=lambda f, d: progress(f, desc=d), style=style)
     gallery = [(str(f), f"seed {s}") for f, s in zip(result.files, result.seeds)]
     return gallery, result.settings, describe(result)
 
@@ -128,7 +134,9 @@ def model_defaults(model, progress=gr.Progress()):
     count = 4 if backend.name == EMBEDDED or torch.cuda.is_available() or on_zero_gpu() else 1
     return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
             gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
-            limits.default_size, limits.default_size, count)
+            *[gr.update(value=limits.default_size, minimum=limits.min_size, maximum=limits.max_size,
+                        step=limits.size_multiple)] * 2, count,
+            gr.update(value=STYLE_AUTO, visible=bool(limits.styles)))  # only the emoji model has styles
 
 
 PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
@@ -163,6 +171,8 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     model = gr.Dropdown(choices, value=default_model(), label=t("image.model"),
                                         info=t("image.model_info"), allow_custom_value=True, scale=3)
+                    style = gr.Dropdown(STYLE_CHOICES, value=STYLE_AUTO, label=t("image.style"),
+                                        info=t("image.style_info"), scale=2, elem_id="image-style")
                     count = gr.Slider(1, MAX_IMAGES, value=4, step=1, label=t("image.count"), scale=2)
                 with gr.Accordion(t("image.advanced"), open=False, elem_id="image-advanced"):
                     with gr.Row():
@@ -171,8 +181,8 @@ def build() -> gr.Blocks:
                         scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
                                                 info=t("image.scheduler_info"))
                     with gr.Row():
-                        width = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.width"))
-                        height = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.height"))
+                        width = gr.Slider(32, 128, value=64, step=16, label=t("image.width"))  # the emoji model's bounds;
+                        height = gr.Slider(32, 128, value=64, step=16, label=t("image.height"))  # a model change resets them
                         seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
                                          info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
@@ -197,14 +207,14 @@ def build() -> gr.Blocks:
                                   format="png", scale=3)
             grid_file = gr.File(label=t("image.compare_grid"), interactive=False, scale=1)
 
-        controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler]
+        controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler, style]
         generate.click(text_to_image, controls, [gallery, settings, info], api_name="text_to_image")
         prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
-        model.input(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
+        model.input(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
         png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
-            demo.load(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
+            demo.load(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
         compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
                       [compared, grid_file], api_name="compare_images")
     return demo

@@ -12,7 +12,7 @@ from pipelines.text_to_image.metadata import read_settings
 
 
 def text_to_image(client, **overrides):
-    args = dict(prompt="red heart", negative_prompt="", model=EMBEDDED, steps=10, guidance=3.0, width=32, height=32,
+    args = dict(prompt="red heart", negative_prompt="", model=EMBEDDED, steps=10, guidance=3.0, width=64, height=64,
                 seed=11, num_images=2, scheduler="default")
     args.update(overrides)
     return client.predict(**args, api_name="/text_to_image")
@@ -24,7 +24,7 @@ def test_text_to_image_returns_images_with_their_settings(client):
     files = [item["image"]["path"] if isinstance(item["image"], dict) else item["image"] for item in gallery]
     stored = read_settings(files[1])
     assert stored["seed"] == 12 and stored["prompt"] == "red heart" and stored["model"] == EMBEDDED
-    assert Image.open(files[0]).size == (32, 32)
+    assert Image.open(files[0]).size == (64, 64)
     again = text_to_image(client, num_images=1, seed=12)[0][0]
     again_file = again["image"]["path"] if isinstance(again["image"], dict) else again["image"]
     assert np.array_equal(np.asarray(Image.open(again_file)), np.asarray(Image.open(files[1])))
@@ -48,8 +48,8 @@ def test_a_local_sd_folder_serves_through_the_same_endpoint(client, tmp_path):
     # Gradio's own range check answers first where a slider bounds the value; either way, a sentence.
     (dict(steps=0), "less than minimum value 1"),
     (dict(steps=10_000), "greater than maximum value"),
-    (dict(width=40, height=37), "multiple of 8, got 37"),
-    (dict(width=1024), "from 32 to 64, got 1024"),
+    (dict(width=48, height=40), "multiple of 16, got 40"),
+    (dict(width=1024), "greater than maximum value"),
     (dict(seed=2**40), "greater than maximum value"),
     (dict(num_images=64), "greater than maximum value"),
     (dict(steps=2.5), "steps must be a whole number"),
@@ -77,8 +77,9 @@ def test_compare_images_labels_models_and_timings(client):
 def test_picking_a_missing_model_falls_back_to_the_embedded_one():
     from demos.text_to_image import load_png, model_defaults
 
-    name, steps, guidance, width, height, count = model_defaults("stabilityai/sd-turbo")
-    assert name == EMBEDDED and steps["value"] == 25 and width == height == 32 and count == 4
+    name, steps, guidance, width, height, count, style = model_defaults("stabilityai/sd-turbo")
+    assert name == EMBEDDED and steps["value"] == 25 and width["value"] == height["value"] == 64 and count == 4
+    assert width["step"] == 16 and width["maximum"] == 128 and style["visible"]
     with pytest.raises(Exception, match="is not a PNG this app can read"):
         load_png(__file__)  # not a PNG at all
 

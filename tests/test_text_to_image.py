@@ -80,9 +80,9 @@ def test_each_image_reproduces_alone_from_its_seed(model, tiny_folder):
 def test_embedded_model_reads_korean_and_english(tmp_path):
     english = PIPELINE("red heart", model=EMBEDDED, seed=7, num_images=2)
     korean = PIPELINE("빨간색 하트", model=EMBEDDED, seed=7, num_images=2)
-    assert english.images[0].size == (32, 32)
+    assert english.images[0].size == (64, 64)
     assert not korean.notices  # no translation needed: the encoder is multilingual
-    assert english.settings["steps"] == 25 and english.settings["width"] == 32
+    assert english.settings["steps"] == 25 and english.settings["width"] == 64
     negative = PIPELINE("red heart", negative_prompt="yellow", model=EMBEDDED, seed=7, num_images=1)
     assert not np.array_equal(pixels(negative.images[0]), pixels(english.images[0]))
 
@@ -143,8 +143,9 @@ BAD_INPUTS = [
     (dict(steps=0), "steps must be from 1"),
     (dict(steps=10_000), "got 10000"),
     (dict(steps=2.5), "whole number"),
-    (dict(width=36), "multiple of 8, got 36"),
-    (dict(width=4096), "width must be from 32 to 64, got 4096"),
+    (dict(width=36), "multiple of 16, got 36"),
+    (dict(width=4096), "width must be from 32 to 128, got 4096"),
+    (dict(width=40), "width must be a multiple of 16, got 40"),
     (dict(height=0), "height must be from"),
     (dict(guidance=-1), "guidance must be from"),
     (dict(seed=-5), "got -5"),
@@ -254,3 +255,44 @@ def test_broken_translation_model_is_reported_not_fatal(settings_env, tiny_folde
     settings_env(GS_TRANSLATION_MODEL=str(tmp_path))  # present, but holds no model
     result = PIPELINE("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
     assert result.images and any("used as typed" in n and "failed" in n for n in result.notices)
+
+
+def test_style_comes_from_the_control_or_a_prompt_word():
+    worded = PIPELINE("cat face, openmoji style", model=EMBEDDED, steps=2, seed=1)
+    assert worded.settings["style"] == "openmoji" and worded.settings["prompt"] == "cat face"
+    chosen = PIPELINE("cat face", model=EMBEDDED, steps=2, seed=1, style="openmoji")
+    assert np.array_equal(pixels(worded.images[0]), pixels(chosen.images[0]))
+    default = PIPELINE("cat face", model=EMBEDDED, steps=2, seed=1)
+    assert default.settings["style"] == "noto" and not np.array_equal(pixels(default.images[0]), pixels(chosen.images[0]))
+    assert json.loads(Image.open(chosen.files[0]).text["generative-studio"])["style"] == "openmoji"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(style="pixel art"), "unknown style 'pixel art'; choose one of noto"),
+    (dict(style=["noto"]), "unknown style"),
+    (dict(prompt="오픈모지 스타일"), "names only a style"),
+    (dict(prompt="!!! ??? ..."), "has no words, only symbols"),
+])
+def test_bad_styles_and_symbol_prompts_are_refused(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        PIPELINE(**({"prompt": "red apple", "model": EMBEDDED} | overrides))
+
+
+def test_a_style_for_a_model_without_styles_is_refused(tiny_folder):
+    with pytest.raises(ValueError, match="has no styles"):
+        PIPELINE("a cat", model=str(tiny_folder), steps=1, style="openmoji")
+    assert "style" not in PIPELINE("a cat", model=str(tiny_folder), steps=1, seed=1, style="auto").settings
+
+
+def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
+    from diffusers import AutoencoderTiny
+
+    AutoencoderTiny(encoder_block_out_channels=(8, 8), decoder_block_out_channels=(8, 8), num_encoder_blocks=(1, 1),
+                    num_decoder_blocks=(1, 1)).save_pretrained(tmp_path / "taesd")  # ×2, as the tiny SD's VAE
+    settings_env(GS_TINY_VAE=str(tmp_path / "taesd"))
+    backend = DiffusersBackend(str(tiny_folder))
+    assert backend.tiny_vae and type(backend.pipe.vae).__name__ == "AutoencoderTiny"
+    image = backend.generate("a cat", "", 1, 0.0, 64, 64, [1], "default").images[0]
+    assert image.size == (64, 64)
+    settings_env(GS_TINY_VAE="")
+    assert not DiffusersBackend(str(tiny_folder)).tiny_vae

