@@ -57,7 +57,7 @@ class Autoencoder(Family):
         opts[0].zero_grad()
         loss.backward()
         opts[0].step()
-        return {"loss": float(loss)}
+        return {"loss": loss.item()}
 
     @torch.no_grad()
     def finish_training(self, train_x: torch.Tensor) -> None:

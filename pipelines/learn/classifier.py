@@ -41,7 +41,7 @@ class Classifier(Family):
         opts[0].zero_grad()
         loss.backward()
         opts[0].step()
-        return {"loss": float(loss)}
+        return {"loss": loss.item()}
 
     @torch.no_grad()
     def features_and_probs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

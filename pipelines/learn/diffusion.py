@@ -77,7 +77,7 @@ class Diffusion(Family):
         opts[0].step()
         if self._ema is not None:
             self._ema.step(self.unet.parameters())
-        return {"loss": float(loss)}
+        return {"loss": loss.item()}
 
     def finish_training(self, train_x: torch.Tensor) -> None:
         if self._ema is not None:

@@ -65,7 +65,7 @@ class GAN(Family):
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
-        return {"loss": float(loss_g), "critic": float(loss_d)}
+        return {"loss": loss_g.item(), "critic": loss_d.item()}
 
     @torch.no_grad()
     def sample(self, n, rng, labels=None) -> torch.Tensor:

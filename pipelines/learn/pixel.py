@@ -49,7 +49,7 @@ class PixelModel(Family):
         # bits per pixel of this batch under the histograms so far: it falls as counts accumulate
         nll = -probs.log2().gather(1, bins.T).mean()
         self.counts += F.one_hot(bins, self.config.levels).sum(0)
-        return {"loss": float(nll)}
+        return {"loss": nll.item()}
 
     @torch.no_grad()
     def sample(self, n, rng, labels=None) -> torch.Tensor:

@@ -64,12 +64,15 @@ class Trainer:
         max_seconds: Optional[float] = None,
         should_stop: Optional[Callable[[], bool]] = None,
         on_log: Optional[Callable[[LossRow], None]] = None,
+        until_step: Optional[int] = None,
     ) -> "Trainer":
-        """Train until done, `max_seconds` of wall time have passed, or `should_stop()` is true."""
+        """Train until step `until_step` (default: the config's steps), `max_seconds` of wall time
+        have passed, or `should_stop()` is true."""
+        until_step = self.config.steps if until_step is None else until_step
         self.model.train()
         start_wall, start_cpu = time.monotonic(), time.thread_time()
         try:
-            while not self.done:
+            while self.step < until_step:
                 if max_seconds is not None and time.monotonic() - start_wall >= max_seconds:
                     break
                 if should_stop and should_stop():
@@ -78,7 +81,7 @@ class Trainer:
                 self.last_losses = self.model.train_step(x, y, self.optimizers, self.rng)
                 self.step += 1
                 self._running_loss.append(self.last_losses["loss"])
-                if self.step % self.log_every == 0 or self.done:
+                if self.step % self.log_every == 0 or self.step == until_step:
                     row = LossRow(self.step, round(self.cpu_seconds + time.thread_time() - start_cpu, 2),
                                   sum(self._running_loss) / len(self._running_loss))
                     self._running_loss = []

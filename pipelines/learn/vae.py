@@ -36,7 +36,7 @@ class VAE(Autoencoder):
         opts[0].zero_grad()
         loss.backward()
         opts[0].step()
-        return {"loss": float(loss), "kl": float(kl)}
+        return {"loss": loss.item(), "kl": kl.item()}
 
     def finish_training(self, train_x: torch.Tensor) -> None:
         pass  # the prior is N(0, I) by construction
