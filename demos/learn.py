@@ -162,9 +162,12 @@ def _files(images, kind: str = "learn") -> list[dict]:
 
 
 def _row(row: learn.FamilyRow) -> dict:
-    m = row.measures
     return {"family": row.family, "training_cpu_seconds": row.training_cpu_seconds, "training_steps": row.training_steps,
-            "samples_per_second": round(row.samples_per_second, 1), "confident": round(m.confident, 3),
+            "samples_per_second": round(row.samples_per_second, 1), **_measures(row.measures)}
+
+
+def _measures(m: learn.Measures) -> dict:
+    return {"confident": round(m.confident, 3),
             "frechet": round(m.frechet, 2), "class_entropy": round(m.coverage, 3), "recall": round(m.recall, 3),
             "nearest_train": round(m.nearest_train, 3), "test_nearest_train": round(m.test_nearest_train, 3)}
 
@@ -186,11 +189,13 @@ def learn_compare(dataset: str, seed: int = 0) -> dict:
     """Every family on one dataset: 8 samples each and the measured table (250 samples per family).
 
     Returns {"rows": [{"family", "images": [8 PNG files], "measures": {...}}], "table": [the measures],
+    "real": the same measures for 250 held-out real images (the best reachable),
     "verdicts": [sentences: where the measurements agree with the opinion slide]}.
     """
     result = LAB.compare(learn.CompareRequest(dataset, seed))
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
-    return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows], "verdicts": result.verdicts}
+    return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
+            "real": _measures(result.real), "verdicts": result.verdicts}
 
 
 @user_errors
@@ -229,7 +234,8 @@ def show_samples(family, dataset, count, seed):
 def show_compare(dataset, seed, progress=gr.Progress()):
     result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=d))
     tiles = [(im, FAMILY_NAMES[r.family]) for r in result.rows for im in r.images]
-    table = pd.DataFrame([list(_row(r).values())[:2] + list(_row(r).values())[3:] for r in result.rows], columns=TABLE_COLUMNS)
+    real = ["real test images", None, None, *_measures(result.real).values()]
+    table = pd.DataFrame([list(_row(r).values())[:2] + list(_row(r).values())[3:] for r in result.rows] + [real], columns=TABLE_COLUMNS)
     table["sure (%)"] = (table["sure (%)"] * 100).round(1)
     notes = "\n".join(f"- {v}" for v in result.verdicts)
     return tiles, table, f"**Opinion slide vs measured** (within ×{learn.WITHIN} of the best = fast/good):\n{notes}"

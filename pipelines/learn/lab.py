@@ -127,6 +127,7 @@ class Comparison:
     dataset: str
     seed: int
     rows: list[FamilyRow]
+    real: Measures  # 250 held-out real test images, measured the same way: the best any family can do
     verdicts: list[str] = field(default_factory=list)  # where the measurements agree with the opinion slide
 
 
@@ -250,7 +251,7 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
         rows.append(FamilyRow(family, tensor_to_pil(samples[:SHOWN]), record["cpu_seconds"], record["steps"],
                               MEASURED / seconds, judge.measure(samples)))
     report(progress, 1.0, "done")
-    return Comparison(dataset, seed, rows, verdicts(rows))
+    return Comparison(dataset, seed, rows, judge.real_measures, verdicts(rows))
 
 
 def verdicts(rows: list[FamilyRow]) -> list[str]:

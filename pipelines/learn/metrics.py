@@ -25,7 +25,7 @@ from pipelines.learn.data import Split
 
 CONFIDENT = 0.9  # classifier probability counted as "clearly a digit/garment of some class"
 NEIGHBOURS = 3  # k of the k-NN radii in precision/recall (the paper's default)
-REFERENCE = 1000  # real test images the sample set is compared with (fixed: the first of the test set)
+REFERENCE = 750  # real test images the sample sets are compared with (fixed: the first of the test set)
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,11 @@ class Judge:
     @cached_property
     def reference(self) -> torch.Tensor:
         return self.classifier.features_and_probs(self.split.test_x[:REFERENCE])[0]
+
+    @cached_property
+    def real_measures(self) -> "Measures":
+        """Held-out real images measured like samples (the floor of each figure at this sample size)."""
+        return self.measure(self.split.test_x[REFERENCE : REFERENCE + 250])
 
     @cached_property
     def test_nearest_train(self) -> float:
