@@ -342,8 +342,8 @@ def build() -> gr.Blocks:
                     for key in LATENT_FAMILIES:
                         with gr.Column():
                             maps.append(gr.Image(label=t(f"learn.map_{'ae' if key == 'autoencoder' else key}"), type="pil", format="png",
-                                                 interactive=False, height=460))
-                            decoded.append(gr.Image(label=t("learn.decoded"), format="png", height=120, elem_classes="latent-big"))
+                                                 interactive=False, height=460, elem_id=f"learn-map-{key}"))
+                            decoded.append(gr.Image(label=t("learn.decoded"), format="png", height=120, elem_classes="latent-big", elem_id=f"learn-decoded-{key}"))
                             lasts.append(gr.State(None))  # the previous click on this map, for the line
                 strips = [gr.Gallery(label=t("learn.strip"), columns=8, height=110, allow_preview=False, format="png") for _ in LATENT_FAMILIES]
             with gr.Tab(t("learn.train")):
@@ -358,9 +358,9 @@ def build() -> gr.Blocks:
                     more = gr.Button(t("learn.continue"))
                     stop = gr.Button(t("learn.stop"), variant="stop")
                     reset = gr.Button(t("learn.reset"))
-                status = gr.Markdown()
+                status = gr.Markdown(elem_id="learn-status")
                 with gr.Row():
-                    grid = gr.Image(label=t("learn.grid"), format="png", height=300)
+                    grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid")
                     curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300)
                 # the session's model is dropped when the page closes or after an idle hour
                 session = gr.State(None, time_to_live=3600, delete_callback=live.drop_session)
