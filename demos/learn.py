@@ -7,19 +7,17 @@ through private events, so there is one public endpoint per action.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import gradio as gr
 import pandas as pd
 
 from demos.errors import user_errors
 from demos.i18n import add_strings
-from pipelines.common.images import image_grid
 from pipelines.common.outputs import output_folder
 from pipelines.learn import lab as learn
 from pipelines.learn import live
-from pipelines.learn.data import CLASS_NAMES, DATASETS
+from pipelines.learn.data import CLASS_NAMES
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
 
 EN = {
