@@ -18,7 +18,7 @@ PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image emoji-corpus clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image train-learn emoji-corpus clean
 
 run: setup system-data
 	$(PY) app.py
@@ -103,6 +103,13 @@ $(LIBCAIRO):
 train-image: test-setup emoji-corpus
 	$(PY) -m pipelines.text_to_image.train --stage vae --iterations $(VAE_ITERATIONS) --lr 1e-3 --warmup 100 --noto-weight 2 --seed 0
 	$(PY) -m pipelines.text_to_image.train --stage unet --iterations $(IMAGE_ITERATIONS) --seed 0
+
+# The "How models learn" tab: six families and the measuring classifier on both datasets, two at a time
+# on one thread each (about 15 minutes on 2 busy cores); each checkpoint records its own CPU time.
+LEARN_MODELS := classifier pixel autoencoder vae gan dcgan diffusion
+train-learn: setup system-data
+	for d in mnist fashion-mnist; do for f in $(LEARN_MODELS); do echo $$f $$d; done; done | \
+	  xargs -P 2 -L 1 sh -c '$(PY) -m pipelines.learn.train --family $$0 --dataset $$1 --seed 0'
 
 clean:
 	rm -rf $(VENV) .pytest_cache

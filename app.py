@@ -13,19 +13,21 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no outside calls u
 
 import gradio as gr  # noqa: E402
 
-from demos import face_quiz, latent_lab, text_to_image, text_to_music  # noqa: E402
+from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.i18n import I18N, add_strings  # noqa: E402
 from pipelines.common.config import get_settings  # noqa: E402
 
 t = add_strings(
     en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
-        "tab.image": "Text → Image", "tab.music": "Text → Music", "tab.latent": "Latent Lab", "tab.quiz": "Which Face Is Real?"},
+        "tab.image": "Text → Image", "tab.music": "Text → Music", "tab.latent": "Latent Lab", "tab.quiz": "Which Face Is Real?",
+        "tab.learn": "How models learn"},
     ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
-        "tab.image": "글 → 그림", "tab.music": "글 → 음악", "tab.latent": "잠재 공간 실험실", "tab.quiz": "어느 얼굴이 진짜일까?"},
+        "tab.image": "글 → 그림", "tab.music": "글 → 음악", "tab.latent": "잠재 공간 실험실", "tab.quiz": "어느 얼굴이 진짜일까?",
+        "tab.learn": "모델은 어떻게 배우나"},
 )
 
 # (tab label key, module): each module's build() returns its own gr.Blocks.
-TABS = [("tab.image", text_to_image), ("tab.music", text_to_music), ("tab.latent", latent_lab), ("tab.quiz", face_quiz)]
+TABS = [("tab.image", text_to_image), ("tab.music", text_to_music), ("tab.latent", latent_lab), ("tab.quiz", face_quiz), ("tab.learn", learn)]
 
 # Generators draw 28–64 px images: show them filling their boxes, smoothly enlarged.
 CSS = """

@@ -101,3 +101,28 @@ def test_text_to_image_in_the_browser(browser, app_url):
     assert page.locator("#image-seed input").input_value() == "77"
     assert not errors, errors
     page.close()
+
+
+def test_learn_tab_map_click_and_live_training(browser, app_url):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_url, wait_until="load")
+    page.get_by_role("tab", name="How models learn", exact=True).click()
+
+    # The latent map: draw it, click inside the plot, see the decoded image.
+    page.get_by_role("tab", name="Latent map", exact=True).click()
+    page.get_by_role("button", name="Draw the maps", exact=True).click()
+    vae_map = page.locator("#learn-map-vae img")
+    vae_map.wait_for(timeout=60_000)
+    box = vae_map.bounding_box()
+    vae_map.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    page.locator("#learn-decoded-vae img").wait_for(timeout=30_000)
+
+    # Train it yourself: a short run streams a sample grid and ends.
+    page.get_by_role("tab", name="Train it yourself", exact=True).click()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.locator("#learn-grid img").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    assert not errors, errors
+    page.close()

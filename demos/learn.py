@@ -1,0 +1,401 @@
+"""How generative models learn: five families side by side, latent maps, live training, denoising.
+
+Programs call the typed `gr.api` functions below (/learn_samples, /learn_compare, /learn_decode,
+/learn_denoise) and the streaming /learn_train; the page's own buttons reuse the same functions
+through private events, so there is one public endpoint per action.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import gradio as gr
+import pandas as pd
+
+from demos.errors import user_errors
+from demos.i18n import add_strings
+from pipelines.common.outputs import output_folder
+from pipelines.learn import lab as learn
+from pipelines.learn import live
+from pipelines.learn.data import CLASS_NAMES
+from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
+
+EN = {
+    "learn.intro": "## How generative models learn\nFive kinds of generator, each trained here on the same real images "
+    "(handwritten digits or clothes, 28×28), from the simplest to today's. Compare what they make and how they score, "
+    "click around the hidden space of an autoencoder, train one yourself and watch it learn, and watch a diffusion model "
+    "turn noise into a picture.",
+    "learn.dataset": "Images",
+    "learn.dataset_info": "Handwritten digits (MNIST, 4,000 to learn from) or clothes (Fashion-MNIST, 60,000).",
+    "learn.seed": "Seed",
+    "learn.seed_info": "The same seed gives the same samples.",
+    "learn.compare": "Side by side",
+    "learn.compare_hint": "Every family draws from the same seed; the table measures 250 samples each. "
+    "Quality: how often a digit classifier is sure what it sees, and how far the samples' features are from real ones "
+    "(*Fréchet distance*, FID's method). Variety: how evenly the classes appear (*entropy*) and how much of the real "
+    "variety the samples reach (*recall*). Copying: a sample's distance to its nearest training image, beside a real "
+    "unseen image's.",
+    "learn.run_compare": "Compare all families",
+    "learn.compared": "One row per family (pixel, autoencoder, VAE, GAN, DCGAN, diffusion)",
+    "learn.table": "Measured",
+    "learn.one_family": "Samples from one family",
+    "learn.family": "Family",
+    "learn.family_info": "Per-pixel: each pixel on its own. Autoencoder/VAE: squeeze to 2 numbers and back. "
+    "GAN/DCGAN: a forger against a critic. Diffusion: remove noise step by step.",
+    "learn.count": "How many",
+    "learn.sample": "Draw samples",
+    "learn.samples": "Samples",
+    "learn.maps": "Latent map",
+    "learn.maps_hint": "Every dot is a test image, placed by the 2 numbers the encoder squeezed it into (its *latent code*), "
+    "coloured by class. Click anywhere to see what the decoder draws there; click again to draw the whole line between "
+    "your last two clicks. The autoencoder leaves gaps between classes; the VAE is pushed to fill the space (its *KL term*).",
+    "learn.draw_maps": "Draw the maps",
+    "learn.map_ae": "Autoencoder: click to decode",
+    "learn.map_vae": "VAE: click to decode",
+    "learn.decoded": "Decoded",
+    "learn.strip": "Along the line between your last two clicks",
+    "learn.train": "Train it yourself",
+    "learn.train_hint": "Pick a family and press **Train**: it starts from random weights, and every few seconds you see "
+    "samples from the model as it is and its error so far (the *loss*). **Stop** any time, **Continue** for more steps, "
+    "**Reset** to forget it. One training at a time per visitor, at most 90 seconds per press.",
+    "learn.lr": "Learning speed",
+    "learn.lr_info": "How big each correction is (the *learning rate*; set to the family's default when you pick one). Too big and it falls apart.",
+    "learn.latent": "Code size",
+    "learn.latent_info": "How many numbers a sample is made from (the *latent size*; autoencoder, VAE and GANs).",
+    "learn.steps": "Steps",
+    "learn.steps_info": "Batches of 64 images to learn from (*training steps*).",
+    "learn.start": "Train",
+    "learn.continue": "Continue",
+    "learn.stop": "Stop",
+    "learn.reset": "Reset",
+    "learn.grid": "Samples from the model so far",
+    "learn.loss": "Loss (lower is better, except for GANs, whose loss only says who is winning)",
+    "learn.denoise": "Watch diffusion denoise",
+    "learn.denoise_hint": "A diffusion model starts from pure noise and removes a little at each step. Left: the picture at "
+    "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*).",
+    "learn.model": "Model",
+    "learn.label": "Class",
+    "learn.denoise_steps": "Steps",
+    "learn.run_denoise": "Denoise",
+    "learn.frame": "Step",
+    "learn.noisy": "The picture now",
+    "learn.guess": "The model's guess of the end",
+}
+KO = {
+    "learn.intro": "## 모델은 어떻게 배우나\n다섯 종류의 생성 모델을 같은 실제 이미지(손글씨 숫자나 옷, 28×28)로 여기서 학습했습니다. "
+    "가장 단순한 것부터 요즘 모델까지. 무엇을 만드는지와 점수를 비교하고, 오토인코더의 숨은 공간을 클릭해 보고, "
+    "직접 학습시키며 배우는 모습을 보고, 확산 모델이 잡음을 그림으로 바꾸는 과정을 지켜보세요.",
+    "learn.dataset": "이미지",
+    "learn.dataset_info": "손글씨 숫자(MNIST, 학습용 4,000장) 또는 옷(Fashion-MNIST, 60,000장).",
+    "learn.seed": "시드",
+    "learn.seed_info": "같은 시드는 같은 샘플을 만듭니다.",
+    "learn.compare": "나란히 비교",
+    "learn.compare_hint": "모든 모델이 같은 시드로 그립니다. 표는 모델마다 샘플 250개를 잰 값입니다. "
+    "품질: 숫자 분류기가 확신하는 비율과, 샘플의 특징이 실제 이미지와 얼마나 먼지(*프레셰 거리*, FID 방식). "
+    "다양성: 클래스가 얼마나 고르게 나오는지(*엔트로피*)와 실제 다양성을 얼마나 덮는지(*재현율*). "
+    "베끼기: 샘플과 가장 가까운 학습 이미지의 거리, 처음 보는 실제 이미지의 거리와 나란히.",
+    "learn.run_compare": "모든 모델 비교",
+    "learn.compared": "모델마다 한 줄 (픽셀, 오토인코더, VAE, GAN, DCGAN, 확산)",
+    "learn.table": "측정값",
+    "learn.one_family": "한 모델의 샘플",
+    "learn.family": "모델 종류",
+    "learn.family_info": "픽셀별: 픽셀마다 따로. 오토인코더/VAE: 숫자 2개로 압축했다 복원. "
+    "GAN/DCGAN: 위조범과 감별사의 대결. 확산: 잡음을 한 단계씩 제거.",
+    "learn.count": "개수",
+    "learn.sample": "샘플 그리기",
+    "learn.samples": "샘플",
+    "learn.maps": "잠재 공간 지도",
+    "learn.maps_hint": "점 하나가 테스트 이미지 하나이고, 인코더가 압축한 숫자 2개(*잠재 코드*)의 위치에 클래스 색으로 찍혀 있습니다. "
+    "아무 곳이나 클릭하면 디코더가 그곳에서 그리는 그림이 나오고, 한 번 더 클릭하면 마지막 두 점 사이의 선을 따라 그립니다. "
+    "오토인코더는 클래스 사이에 빈틈을 남기고, VAE는 공간을 채우도록 학습됩니다(*KL 항*).",
+    "learn.draw_maps": "지도 그리기",
+    "learn.map_ae": "오토인코더: 클릭해서 복원",
+    "learn.map_vae": "VAE: 클릭해서 복원",
+    "learn.decoded": "복원된 그림",
+    "learn.strip": "마지막 두 클릭 사이의 선을 따라",
+    "learn.train": "직접 학습시키기",
+    "learn.train_hint": "모델 종류를 고르고 **학습**을 누르세요. 무작위 가중치에서 시작해, 몇 초마다 지금 모델의 샘플과 "
+    "지금까지의 오차(*손실*)를 보여 줍니다. 언제든 **정지**, 더 학습하려면 **계속**, 지우려면 **초기화**. "
+    "방문자마다 한 번에 하나, 한 번 누를 때 최대 90초.",
+    "learn.lr": "학습 속도",
+    "learn.lr_info": "한 번에 고치는 크기(*학습률*; 모델을 고르면 그 기본값으로 바뀝니다). 너무 크면 무너집니다.",
+    "learn.latent": "코드 크기",
+    "learn.latent_info": "샘플 하나를 만드는 숫자의 개수(*잠재 차원*; 오토인코더, VAE, GAN).",
+    "learn.steps": "단계 수",
+    "learn.steps_info": "배울 이미지 묶음(64장)의 수(*학습 단계*).",
+    "learn.start": "학습",
+    "learn.continue": "계속",
+    "learn.stop": "정지",
+    "learn.reset": "초기화",
+    "learn.grid": "지금까지 모델이 만든 샘플",
+    "learn.loss": "손실 (낮을수록 좋음. 단 GAN의 손실은 누가 이기고 있는지만 알려 줍니다)",
+    "learn.denoise": "확산 모델의 잡음 제거 보기",
+    "learn.denoise_hint": "확산 모델은 순수한 잡음에서 시작해 단계마다 조금씩 잡음을 걷어 냅니다. 왼쪽: 그 단계의 그림(*x_t*). "
+    "오른쪽: 모델이 지금 추측하는 완성된 그림(*예측된 x₀*).",
+    "learn.model": "모델",
+    "learn.label": "클래스",
+    "learn.denoise_steps": "단계 수",
+    "learn.run_denoise": "잡음 제거",
+    "learn.frame": "단계",
+    "learn.noisy": "지금의 그림",
+    "learn.guess": "모델이 추측한 완성 그림",
+}
+t = add_strings(EN, KO)
+
+LAB = learn.LearnLab()
+FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE", "gan": "GAN (vanilla)", "dcgan": "DCGAN", "diffusion": "Diffusion"}
+DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
+TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
+
+
+def _files(images, kind: str = "learn") -> list[dict]:
+    """PNG files in a fresh folder, as file references gradio hands to clients (downloaded by gradio_client)."""
+    folder = output_folder(kind)
+    refs = []
+    for i, image in enumerate(images):
+        path = folder / f"{i:03d}.png"
+        image.save(path)
+        refs.append({"path": str(path), "meta": {"_type": "gradio.FileData"}})
+    return refs
+
+
+def _row(row: learn.FamilyRow) -> dict:
+    return {"family": row.family, "training_cpu_seconds": row.training_cpu_seconds, "training_steps": row.training_steps,
+            "samples_per_second": round(row.samples_per_second, 1), **_measures(row.measures)}
+
+
+def _measures(m: learn.Measures) -> dict:
+    return {"confident": round(m.confident, 3),
+            "frechet": round(m.frechet, 2), "class_entropy": round(m.coverage, 3), "recall": round(m.recall, 3),
+            "nearest_train": round(m.nearest_train, 3), "test_nearest_train": round(m.test_nearest_train, 3)}
+
+
+# -- the public API: typed functions returning named fields --------------------------------------
+@user_errors
+def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0) -> dict:
+    """Draw `count` samples from one family's shipped model.
+
+    family: pixel, autoencoder, vae, gan, dcgan or diffusion. dataset: mnist or fashion-mnist.
+    Returns {"images": [PNG files, 28×28], "seconds": time to sample, "family", "dataset", "seed"}.
+    """
+    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    return {"images": _files(result.images), "seconds": round(result.seconds, 4), "family": family, "dataset": dataset, "seed": seed}
+
+
+@user_errors
+def learn_compare(dataset: str, seed: int = 0) -> dict:
+    """Every family on one dataset: 8 samples each and the measured table (250 samples per family).
+
+    Returns {"rows": [{"family", "images": [8 PNG files], "measures": {...}}], "table": [the measures],
+    "real": the same measures for 250 held-out real images (the best reachable),
+    "verdicts": [sentences: where the measurements agree with the opinion slide]}.
+    """
+    result = LAB.compare(learn.CompareRequest(dataset, seed))
+    rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
+    return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
+            "real": _measures(result.real), "verdicts": result.verdicts}
+
+
+@user_errors
+def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8) -> dict:
+    """Decode the 2-D latent point (x, y) of the autoencoder or the VAE; with (x2, y2), a strip of
+    `frames` images along the line between the two points.
+
+    Returns {"image": PNG of (x, y), "images": [the strip, or just that image], "map": the latent map with the points marked}.
+    """
+    result = LAB.decode(learn.DecodeRequest(family, dataset, x, y, x2, y2, frames))
+    files = _files([*result.images, result.map_image])
+    return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
+
+
+@user_errors
+def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20) -> dict:
+    """Watch a diffusion model denoise: one frame per step, from pure noise to a picture.
+
+    model: mnist-diffusion or fashion-mnist-diffusion (more can be registered). label: a class 0–9, or -1 for any.
+    Returns {"frames": [{"timestep", "noisy": PNG of x_t, "guess": PNG of the predicted clean image}], "image": the result}.
+    """
+    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    files = _files([im for f in frames for im in (f.noisy, f.guess)])
+    out = [{"timestep": f.timestep, "noisy": files[2 * i], "guess": files[2 * i + 1]} for i, f in enumerate(frames)]
+    return {"model": model, "label": label, "seed": seed, "frames": out, "image": out[-1]["guess"]}
+
+
+# -- the page's handlers (private events) --------------------------------------------------------
+@user_errors
+def show_samples(family, dataset, count, seed):
+    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    return [(im, f"{FAMILY_NAMES[family]} #{i}") for i, im in enumerate(result.images)]
+
+
+@user_errors
+def show_compare(dataset, seed, progress=gr.Progress()):
+    result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=d))
+    tiles = [(im, FAMILY_NAMES[r.family]) for r in result.rows for im in r.images]
+    real = ["real test images", None, None, *_measures(result.real).values()]
+    table = pd.DataFrame([list(_row(r).values())[:2] + list(_row(r).values())[3:] for r in result.rows] + [real], columns=TABLE_COLUMNS)
+    table["sure (%)"] = (table["sure (%)"] * 100).round(1)
+    notes = "\n".join(f"- {v}" for v in result.verdicts)
+    return tiles, table, f"**Opinion slide vs measured** (within ×{learn.WITHIN} of the best = fast/good):\n{notes}"
+
+
+@user_errors
+def show_maps(dataset):
+    return [LAB.latent_map(family, dataset).image for family in LATENT_FAMILIES] + [None, None]
+
+
+def click_map(family: str):
+    @user_errors
+    def handler(dataset, last_point, evt: gr.SelectData):
+        x, y = LAB.latent_map(family, dataset).to_latent(*evt.index)
+        points = [last_point, (x, y)] if last_point else [(x, y)]
+        result = LAB.decode(learn.DecodeRequest(family, dataset, *points[0], *(points[1] if len(points) > 1 else (None, None))))
+        strip = [(im, "") for im in result.images] if len(points) > 1 else None
+        return result.map_image, result.images[-1], strip, (x, y)
+
+    return handler
+
+
+def _session_id(request: gr.Request) -> str:
+    return request.session_hash or "anonymous"
+
+
+def _live_outputs(update: live.LiveUpdate, session_id: str):
+    curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
+    status = f"**{update.status}** · step {update.step} / {update.target} · {update.elapsed:.0f} s · {update.cpu_seconds:.0f} CPU s"
+    return update.grid, curve, status, session_id
+
+
+def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
+    sid = _session_id(request)
+    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
+    for update in live.get_session(sid).train(req, resume=resume):
+        yield _live_outputs(update, sid)
+
+
+@user_errors
+def train_live(family: str, dataset: str, lr: float, latent_dim: int, steps: int, seed: int, request: gr.Request):
+    """Train a family from scratch (one training per session, at most 90 s and 5,000 steps a call),
+    streaming (sample grid, loss curve, status) every few seconds."""
+    yield from _train(family, dataset, lr, latent_dim, steps, seed, request, resume=False)
+
+
+@user_errors
+def continue_live(family, dataset, lr, latent_dim, steps, seed, request: gr.Request):
+    """Train the session's model `steps` more steps (its family and dataset stay as trained)."""
+    yield from _train(family, dataset, lr, latent_dim, steps, seed, request, resume=True)
+
+
+def family_defaults(family):
+    config = FAMILIES[family].Config()
+    return config.lr, config.latent_dim
+
+
+def stop_live(request: gr.Request):
+    live.get_session(_session_id(request)).stop()
+
+
+def reset_live(request: gr.Request):
+    live.drop_session(_session_id(request))
+    return None, None, ""
+
+
+@user_errors
+def run_denoise(model, label, seed, steps):
+    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
+
+
+def show_frame(frames, index):
+    if not frames:
+        return None, None, ""
+    frame = frames[min(max(int(index), 1), len(frames)) - 1]
+    return frame.noisy, frame.guess, f"t = {frame.timestep}"
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks() as demo:
+        gr.Markdown(t("learn.intro"))
+        with gr.Row():
+            dataset = gr.Dropdown(DATASET_CHOICES, value="mnist", label=t("learn.dataset"), info=t("learn.dataset_info"))
+            seed = gr.Number(0, minimum=0, precision=0, label=t("learn.seed"), info=t("learn.seed_info"))
+        with gr.Tabs():
+            with gr.Tab(t("learn.compare")):
+                gr.Markdown(t("learn.compare_hint"))
+                compare_btn = gr.Button(t("learn.run_compare"), variant="primary")
+                compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, height=520, allow_preview=False, format="png", object_fit="contain")
+                table = gr.Dataframe(label=t("learn.table"), interactive=False, wrap=True)
+                verdict = gr.Markdown()
+                with gr.Accordion(t("learn.one_family"), open=False):
+                    with gr.Row():
+                        family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
+                        count = gr.Slider(1, learn.MAX_SAMPLES, value=16, step=1, label=t("learn.count"))
+                    sample_btn = gr.Button(t("learn.sample"))
+                    samples = gr.Gallery(label=t("learn.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain")
+            with gr.Tab(t("learn.maps")):
+                gr.Markdown(t("learn.maps_hint"))
+                maps_btn = gr.Button(t("learn.draw_maps"), variant="primary")
+                with gr.Row():
+                    maps, decoded, lasts = [], [], []
+                    for key in LATENT_FAMILIES:
+                        with gr.Column():
+                            maps.append(gr.Image(label=t(f"learn.map_{'ae' if key == 'autoencoder' else key}"), type="pil", format="png",
+                                                 interactive=False, height=460, elem_id=f"learn-map-{key}"))
+                            decoded.append(gr.Image(label=t("learn.decoded"), format="png", height=120, elem_classes="latent-big", elem_id=f"learn-decoded-{key}"))
+                            lasts.append(gr.State(None))  # the previous click on this map, for the line
+                strips = [gr.Gallery(label=t("learn.strip"), columns=8, height=110, allow_preview=False, format="png") for _ in LATENT_FAMILIES]
+            with gr.Tab(t("learn.train")):
+                gr.Markdown(t("learn.train_hint"))
+                with gr.Row():
+                    train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
+                    lr = gr.Number(FAMILIES["dcgan"].Config.lr, minimum=0, label=t("learn.lr"), info=t("learn.lr_info"))
+                    latent_dim = gr.Slider(1, 64, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
+                    steps = gr.Slider(10, live.MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
+                with gr.Row():
+                    start = gr.Button(t("learn.start"), variant="primary")
+                    more = gr.Button(t("learn.continue"))
+                    stop = gr.Button(t("learn.stop"), variant="stop")
+                    reset = gr.Button(t("learn.reset"))
+                status = gr.Markdown(elem_id="learn-status")
+                with gr.Row():
+                    grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid")
+                    curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300)
+                # the session's model is dropped when the page closes or after an idle hour
+                session = gr.State(None, time_to_live=3600, delete_callback=live.drop_session)
+            with gr.Tab(t("learn.denoise")):
+                gr.Markdown(t("learn.denoise_hint"))
+                with gr.Row():
+                    model = gr.Dropdown(list(learn.DENOISERS), value="mnist-diffusion", label=t("learn.model"))
+                    label = gr.Dropdown([("any · 아무거나", -1)] + [(str(i), i) for i in range(10)], value=-1, label=t("learn.label"))
+                    denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"))
+                denoise_btn = gr.Button(t("learn.run_denoise"), variant="primary")
+                frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"))
+                frame_info = gr.Markdown()
+                with gr.Row():
+                    noisy = gr.Image(label=t("learn.noisy"), format="png", height=220, elem_classes="latent-big")
+                    guess = gr.Image(label=t("learn.guess"), format="png", height=220, elem_classes="latent-big")
+                frames = gr.State([])
+
+        # Public API: typed functions, one per action.
+        for fn in (learn_samples, learn_compare, learn_decode, learn_denoise):
+            gr.api(fn, api_name=fn.__name__)
+        # The page's events: private where a gr.api function above already offers the action.
+        compare_btn.click(show_compare, [dataset, seed], [compared, table, verdict], api_visibility="private")
+        sample_btn.click(show_samples, [family, dataset, count, seed], samples, api_visibility="private")
+        gr.on([maps_btn.click, dataset.change], show_maps, dataset, maps + lasts, api_visibility="private")
+        for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
+            image.select(click_map(key), [dataset, last], [image, out, strip, last], api_visibility="private")
+        label_choices = lambda ds: gr.Dropdown([("any · 아무거나", -1)] + list(zip(CLASS_NAMES[ds.split("-diffusion")[0]], range(10))), value=-1)  # noqa: E731
+        model.change(label_choices, model, label, api_visibility="private")
+        # Live training: its own queue (two at a time in the whole app), so it never starves other tabs.
+        train_family.input(family_defaults, train_family, [lr, latent_dim], api_visibility="private")
+        train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
+        train_outputs = [grid, curve, status, session]
+        queue = dict(concurrency_id="learn_train", concurrency_limit=2)
+        training = start.click(train_live, train_inputs, train_outputs, api_name="learn_train", **queue)
+        continuing = more.click(continue_live, train_inputs, train_outputs, api_visibility="private", **queue)
+        stop.click(stop_live, None, None, cancels=[training, continuing], api_visibility="private", queue=False)
+        reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
+        denoise_btn.click(run_denoise, [model, label, seed, denoise_steps], [frames, frame, noisy, guess, frame_info], api_visibility="private")
+        frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
+    return demo

@@ -1,0 +1,32 @@
+"""The registry: family keys → classes, and where each shipped checkpoint lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines.common.config import ASSETS_DIR
+from pipelines.learn.autoencoder import Autoencoder
+from pipelines.learn.base import Family
+from pipelines.learn.classifier import Classifier
+from pipelines.learn.diffusion import Diffusion
+from pipelines.learn.gan import DCGAN, GAN
+from pipelines.learn.pixel import PixelModel
+from pipelines.learn.vae import VAE
+
+# The generative families, in the order the tab shows them (simplest first).
+FAMILIES: dict[str, type[Family]] = {cls.key: cls for cls in (PixelModel, Autoencoder, VAE, GAN, DCGAN, Diffusion)}
+# Everything the training script can train: the families and the measuring classifier.
+TRAINABLE: dict[str, type[Family]] = {**FAMILIES, Classifier.key: Classifier}
+LATENT_FAMILIES = ("autoencoder", "vae")  # the ones with a 2-D map to click
+CHECKPOINTS = ASSETS_DIR / "learn"
+
+
+def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:
+    if key not in allowed:
+        raise ValueError(f"unknown family {str(key)[:80]!r}; choose one of: {', '.join(allowed)}")
+    return key
+
+
+def checkpoint_dir(family: str, dataset: str) -> Path:
+    return CHECKPOINTS / dataset / family

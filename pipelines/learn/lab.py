@@ -1,0 +1,276 @@
+"""The tab's pipeline: samples, the measured side-by-side, latent maps, and watching denoising.
+
+`LearnLab` methods each take one frozen request dataclass (validated when it is built) and return
+a dataclass. Models and measuring classifiers are loaded on first use and kept (cached_loader).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import torch
+from PIL import Image
+
+from pipelines.common.images import tensor_to_pil
+from pipelines.common.loading import cached_loader
+from pipelines.common.progress import ProgressFn, report
+from pipelines.common.seeding import check_seed, cpu_generator
+from pipelines.common.torch_setup import configure_torch
+from pipelines.common.validation import check_number
+from pipelines.learn.base import Family, load_checkpoint
+from pipelines.learn.data import DATASETS, check_dataset, load_split
+from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
+from pipelines.learn.latent_map import LatentMap, draw_map
+from pipelines.learn.metrics import Judge, Measures
+
+MAX_SAMPLES = 64  # images per /learn_samples request
+SHOWN = 8  # images per family in the side-by-side
+MEASURED = 250  # samples per family behind the measured table
+MAX_STRIP = 16  # frames of a decoded line
+MAX_DENOISE_STEPS = 50  # DDIM steps the denoising viewer accepts
+ANY_LABEL = -1  # "any class" for the denoiser
+
+
+# -- requests ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SamplesRequest:
+    family: str
+    dataset: str
+    count: int = 16
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_family(self.family)
+        check_dataset(self.dataset)
+        object.__setattr__(self, "count", check_number(self.count, "count", 1, MAX_SAMPLES, whole=True))
+        object.__setattr__(self, "seed", check_seed(self.seed))
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    dataset: str
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_dataset(self.dataset)
+        object.__setattr__(self, "seed", check_seed(self.seed))
+
+
+def _coordinate(value: Any, name: str) -> float:
+    return check_number(value, name, -1e6, 1e6)  # the map's own bounds are checked by the pipeline
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    family: str
+    dataset: str
+    x: float
+    y: float
+    # a second point makes a strip of `frames` images along the line between them
+    x2: Optional[float] = None
+    y2: Optional[float] = None
+    frames: int = 8
+
+    def __post_init__(self) -> None:
+        check_family(self.family, LATENT_FAMILIES)
+        check_dataset(self.dataset)
+        object.__setattr__(self, "x", _coordinate(self.x, "x"))
+        object.__setattr__(self, "y", _coordinate(self.y, "y"))
+        if (self.x2 is None) != (self.y2 is None):
+            raise ValueError("a line needs both x2 and y2 (or neither, for one point)")
+        if self.x2 is not None:
+            object.__setattr__(self, "x2", _coordinate(self.x2, "x2"))
+            object.__setattr__(self, "y2", _coordinate(self.y2, "y2"))
+        object.__setattr__(self, "frames", check_number(self.frames, "frames", 2, MAX_STRIP, whole=True))
+
+    @property
+    def points(self) -> list[tuple[float, float]]:
+        return [(self.x, self.y)] + ([(self.x2, self.y2)] if self.x2 is not None else [])
+
+
+@dataclass(frozen=True)
+class DenoiseRequest:
+    model: str
+    label: int = ANY_LABEL  # a class index 0–9, or -1 for "any"
+    seed: int = 0
+    steps: int = 20
+
+    def __post_init__(self) -> None:
+        if self.model not in DENOISERS:
+            raise ValueError(f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}")
+        object.__setattr__(self, "label", check_number(self.label, "label", ANY_LABEL, 9, whole=True))
+        object.__setattr__(self, "seed", check_seed(self.seed))
+        object.__setattr__(self, "steps", check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True))
+
+
+# -- results -------------------------------------------------------------------------------------
+@dataclass
+class Samples:
+    images: list[Image.Image]
+    seconds: float
+
+
+@dataclass
+class FamilyRow:
+    family: str
+    images: list[Image.Image]  # the first SHOWN samples
+    training_cpu_seconds: float  # from the checkpoint's training record
+    training_steps: int
+    samples_per_second: float  # measured here, MEASURED samples in one batch
+    measures: Measures
+
+
+@dataclass
+class Comparison:
+    dataset: str
+    seed: int
+    rows: list[FamilyRow]
+    real: Measures  # 250 held-out real test images, measured the same way: the best any family can do
+    verdicts: list[str] = field(default_factory=list)  # where the measurements agree with the opinion slide
+
+
+@dataclass
+class Decoded:
+    images: list[Image.Image]  # one image, or a strip along the line
+    map_image: Image.Image  # the map with the point(s) marked
+    points: list[tuple[float, float]]
+
+
+@dataclass
+class DenoiseFrame:
+    timestep: int  # the noise level t (T-1 = pure noise … 0 = clean)
+    noisy: Image.Image  # x_t
+    guess: Image.Image  # the model's current estimate of the clean image x̂_0
+
+
+# -- denoisers: the `model` of /learn_denoise. Another model plugs in by adding a key whose loader
+# returns an object with frames(label, seed, steps) (e.g. a text-to-image UNet taking a prompt).
+class FamilyDenoiser:
+    def __init__(self, model: Family) -> None:
+        self.model = model
+
+    def frames(self, label: int, seed: int, steps: int) -> list[DenoiseFrame]:
+        out: list[DenoiseFrame] = []
+        labels = None if label == ANY_LABEL else torch.tensor([label])
+
+        def keep(t: int, noisy: torch.Tensor, guess: torch.Tensor) -> None:
+            out.append(DenoiseFrame(t, *tensor_to_pil(torch.cat([noisy, guess]))))
+
+        self.model.denoise(1, cpu_generator(seed), labels, steps, on_step=keep)
+        return out
+
+
+DENOISERS: dict[str, Callable[[], Any]] = {
+    f"{dataset}-diffusion": (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for dataset in DATASETS
+}
+
+
+# -- loading -------------------------------------------------------------------------------------
+@cached_loader
+def get_model(family: str, dataset: str) -> Family:
+    configure_torch()
+    model, _ = load_checkpoint(checkpoint_dir(family, dataset), TRAINABLE)
+    return model
+
+
+@cached_loader
+def get_record(family: str, dataset: str) -> dict:
+    import json
+
+    return json.loads((checkpoint_dir(family, dataset) / "config.json").read_text())["training"]
+
+
+@cached_loader
+def get_judge(dataset: str) -> Judge:
+    return Judge(get_model("classifier", dataset), load_split(dataset))
+
+
+@cached_loader
+def get_map(family: str, dataset: str) -> LatentMap:
+    split = load_split(dataset)
+    with torch.no_grad():
+        codes = get_model(family, dataset).encode(split.test_x[:2000])
+    return draw_map(codes, split.test_y[:2000], split.classes)
+
+
+# -- the pipeline --------------------------------------------------------------------------------
+# The origin documents' opinion slide, as (training speed, diversity, quality). Their order was
+# "fast/poor/poor, fast/poor/good, slow/good/good", read here as autoencoder, GAN, diffusion.
+OPINIONS = {"autoencoder": ("fast", "poor", "poor"), "gan": ("fast", "poor", "good"), "diffusion": ("slow", "good", "good")}
+WITHIN = 1.5  # a measure is "fast"/"good" within this factor of the best of the three
+
+
+class LearnLab:
+    def samples(self, request: SamplesRequest) -> Samples:
+        model = get_model(request.family, request.dataset)
+        start = time.perf_counter()
+        images = model.sample(request.count, cpu_generator(request.seed))
+        return Samples(tensor_to_pil(images), time.perf_counter() - start)
+
+    def __init__(self) -> None:
+        self._comparisons: dict[tuple[str, int], Comparison] = {}  # deterministic: the page and the API share them
+
+    def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None) -> Comparison:
+        key = (request.dataset, request.seed)
+        if key not in self._comparisons:
+            if len(self._comparisons) >= 8:
+                self._comparisons.pop(next(iter(self._comparisons)))
+            self._comparisons[key] = _compare(request.dataset, request.seed, progress)
+        return self._comparisons[key]
+
+    def latent_map(self, family: str, dataset: str) -> LatentMap:
+        check_family(family, LATENT_FAMILIES)
+        return get_map(family, check_dataset(dataset))
+
+    def decode(self, request: DecodeRequest) -> Decoded:
+        latent_map = get_map(request.family, request.dataset)
+        for x, y in request.points:
+            latent_map.check(x, y)
+        ends = torch.tensor(request.points, dtype=torch.float32)
+        codes = ends if len(ends) == 1 else torch.stack([torch.lerp(ends[0], ends[1], t) for t in torch.linspace(0, 1, request.frames)])
+        with torch.no_grad():
+            images = tensor_to_pil(get_model(request.family, request.dataset).decode(codes))
+        return Decoded(images, latent_map.marked(request.points), request.points)
+
+    def denoise(self, request: DenoiseRequest) -> list[DenoiseFrame]:
+        return DENOISERS[request.model]().frames(request.label, request.seed, request.steps)
+
+
+def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> Comparison:
+    judge = get_judge(dataset)
+    rows = []
+    for i, family in enumerate(FAMILIES):
+        report(progress, i / len(FAMILIES), f"{family}: sampling and measuring")
+        model = get_model(family, dataset)
+        start = time.perf_counter()
+        samples = model.sample(MEASURED, cpu_generator(seed))
+        seconds = time.perf_counter() - start
+        record = get_record(family, dataset)
+        rows.append(FamilyRow(family, tensor_to_pil(samples[:SHOWN]), record["cpu_seconds"], record["steps"],
+                              MEASURED / seconds, judge.measure(samples)))
+    report(progress, 1.0, "done")
+    return Comparison(dataset, seed, rows, judge.real_measures, verdicts(rows))
+
+
+def verdicts(rows: list[FamilyRow]) -> list[str]:
+    """One sentence per family of the opinion slide: which of its three labels the measurements bear out."""
+    by = {r.family: r for r in rows if r.family in OPINIONS}
+    if len(by) < len(OPINIONS):
+        return []
+    best_time = min(r.training_cpu_seconds for r in by.values())
+    best_recall = max(r.measures.recall for r in by.values())
+    best_fd = min(r.measures.frechet for r in by.values())
+    sentences = []
+    for family, (speed, diversity, quality) in OPINIONS.items():
+        m = by[family]
+        measured = (
+            "fast" if m.training_cpu_seconds <= WITHIN * best_time else "slow",
+            "good" if m.measures.recall * WITHIN >= best_recall else "poor",
+            "good" if m.measures.frechet <= WITHIN * best_fd else "poor",
+        )
+        parts = [f"{what} {said}: {'agrees' if said == got else f'measured {got}'}"
+                 for what, said, got in zip(("training", "diversity", "quality"), (speed, diversity, quality), measured)]
+        sentences.append(f"{family}: " + "; ".join(parts))
+    return sentences

@@ -1,0 +1,80 @@
+"""The 2-D code space of the autoencoder or the VAE drawn as a clickable scatter plot (PIL only).
+
+The test set's codes are plotted as dots coloured by class; `to_latent` maps a pixel of the
+picture back to a code (and refuses pixels in the margin), `to_pixel` the other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+SIZE = 400  # plot area, pixels square
+MARGIN = 28  # room for the axis labels and the legend
+# ten distinguishable colours (matplotlib's tab10), one per class
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+@dataclass(frozen=True)
+class LatentMap:
+    image: Image.Image  # the scatter plot, SIZE + 2·MARGIN pixels square
+    x_range: tuple[float, float]  # code values at the plot's left and right edges
+    y_range: tuple[float, float]  # at the bottom and top edges
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x_range[0] <= x <= self.x_range[1] and self.y_range[0] <= y <= self.y_range[1]
+
+    def check(self, x: float, y: float) -> None:
+        if not self.contains(x, y):
+            raise ValueError(
+                f"the point ({x:.3g}, {y:.3g}) is outside the map: x must be from {self.x_range[0]:.2f} to "
+                f"{self.x_range[1]:.2f} and y from {self.y_range[0]:.2f} to {self.y_range[1]:.2f}"
+            )
+
+    def to_latent(self, px: float, py: float) -> tuple[float, float]:
+        u, v = (px - MARGIN) / SIZE, 1 - (py - MARGIN) / SIZE  # y grows upwards on the plot
+        if not (0 <= u <= 1 and 0 <= v <= 1):
+            raise ValueError(f"the click at pixel ({px:.0f}, {py:.0f}) is outside the map: click inside the plotted square")
+        return self.x_range[0] + u * (self.x_range[1] - self.x_range[0]), self.y_range[0] + v * (self.y_range[1] - self.y_range[0])
+
+    def to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        u = (x - self.x_range[0]) / (self.x_range[1] - self.x_range[0])
+        v = (y - self.y_range[0]) / (self.y_range[1] - self.y_range[0])
+        return MARGIN + u * SIZE, MARGIN + (1 - v) * SIZE
+
+    def marked(self, points: Sequence[tuple[float, float]]) -> Image.Image:
+        """A copy with the clicked codes ringed and, for two, the line between them."""
+        image = self.image.copy()
+        draw = ImageDraw.Draw(image)
+        pixels = [self.to_pixel(x, y) for x, y in points]
+        if len(pixels) == 2:
+            draw.line(pixels, fill="black", width=2)
+        for px, py in pixels:
+            draw.ellipse((px - 6, py - 6, px + 6, py + 6), outline="black", width=3)
+        return image
+
+
+def draw_map(codes: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]) -> LatentMap:
+    """Scatter (N, 2) codes; the axes span the 0.5–99.5th percentiles, padded by 10%."""
+    pts = codes.numpy().astype(np.float64)
+    lo, hi = np.percentile(pts, 0.5, axis=0), np.percentile(pts, 99.5, axis=0)
+    pad = 0.1 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    image = Image.new("RGB", (SIZE + 2 * MARGIN, SIZE + 2 * MARGIN), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    draw.rectangle((MARGIN, MARGIN, MARGIN + SIZE, MARGIN + SIZE), outline="#999999")
+    result = LatentMap(image, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
+    for (x, y), label in zip(pts, labels.tolist()):
+        if result.contains(x, y):
+            px, py = result.to_pixel(x, y)
+            draw.ellipse((px - 2, py - 2, px + 2, py + 2), fill=COLOURS[label])
+    draw.text((MARGIN, MARGIN + SIZE + 4), f"x: {lo[0]:.1f} … {hi[0]:.1f}   y: {lo[1]:.1f} … {hi[1]:.1f}", fill="black", font=font)
+    step = SIZE / len(classes)
+    for i, name in enumerate(classes):  # the legend along the top
+        draw.text((MARGIN + i * step, 8), name[:8], fill=COLOURS[i], font=font)
+    return result

@@ -1,0 +1,89 @@
+"""How models learn: the named endpoints and the live-training stream, called as a program would."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+ENDPOINTS = ["/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train"]
+
+
+def size(path) -> tuple[int, int]:
+    return Image.open(path).size
+
+
+def test_named_endpoints_are_published(client):
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(ENDPOINTS) <= set(info)
+    assert [p["parameter_name"] for p in info["/learn_samples"]["parameters"]] == ["family", "dataset", "count", "seed"]
+
+
+def test_samples_are_28_pixel_images_and_reproducible(client):
+    first = client.predict("dcgan", "mnist", 3, 5, api_name="/learn_samples")
+    again = client.predict(family="dcgan", dataset="mnist", count=3, seed=5, api_name="/learn_samples")
+    assert len(first["images"]) == 3 and size(first["images"][0]) == (28, 28)
+    assert [Image.open(p).tobytes() for p in first["images"]] == [Image.open(p).tobytes() for p in again["images"]]
+
+
+def test_compare_measures_every_family(client):
+    result = client.predict("mnist", 0, api_name="/learn_compare")
+    families = [row["family"] for row in result["rows"]]
+    assert families == ["pixel", "autoencoder", "vae", "gan", "dcgan", "diffusion"]
+    assert all(len(row["images"]) == 8 for row in result["rows"])
+    table = {row["family"]: row for row in result["table"]}
+    assert table["pixel"]["frechet"] > table["dcgan"]["frechet"] > result["real"]["frechet"]  # speckle is far from real
+    assert {"training_cpu_seconds", "samples_per_second", "confident", "class_entropy", "recall", "nearest_train"} <= set(table["vae"])
+    assert len(result["verdicts"]) == 3
+
+
+def test_decode_a_point_and_a_line(client):
+    one = client.predict("vae", "mnist", 0.0, 0.0, api_name="/learn_decode")
+    assert size(one["image"]) == (28, 28) and len(one["images"]) == 1 and size(one["map"])[0] > 400
+    line = client.predict(family="autoencoder", dataset="fashion-mnist", x=-0.5, y=0.0, x2=0.5, y2=0.5, frames=5, api_name="/learn_decode")
+    assert len(line["images"]) == 5
+
+
+def test_denoise_returns_a_frame_per_step(client):
+    result = client.predict(model="mnist-diffusion", label=3, seed=1, steps=6, api_name="/learn_denoise")
+    assert len(result["frames"]) == 6 and size(result["frames"][0]["noisy"]) == (28, 28)
+    timesteps = [f["timestep"] for f in result["frames"]]
+    assert timesteps == sorted(timesteps, reverse=True)
+
+
+@pytest.mark.parametrize("args, api_name, message", [
+    (("flow", "mnist", 2, 0), "/learn_samples", "unknown family 'flow'"),
+    (("gan", "cifar10", 2, 0), "/learn_samples", "unknown dataset 'cifar10'"),
+    (("gan", "mnist", 999, 0), "/learn_samples", "999"),
+    (("imagenet", 0), "/learn_compare", "unknown dataset"),
+    (("vae", "mnist", 1000.0, 0.0), "/learn_decode", "outside the map"),
+    (("gan", "mnist", 0.0, 0.0), "/learn_decode", "unknown family 'gan'"),
+    (("mnist-diffusion", 3, 0, 500), "/learn_denoise", "steps must be from 1 to 50"),
+    (("sd-turbo", 3, 0, 5), "/learn_denoise", "unknown model"),
+    (("gan", "mnist", 0, 32, 10, 0), "/learn_train", "learning rate must be"),
+    (("gan", "mnist", 1e9, 32, 10, 0), "/learn_train", "learning rate must be"),
+    (("gan", "mnist", 2e-4, 32, 10**6, 0), "/learn_train", "5000"),  # the slider refuses it first, in a sentence too
+])
+def test_bad_input_gets_a_sentence_not_a_traceback(client, args, api_name, message):
+    with pytest.raises(AppError) as caught:
+        client.predict(*args, api_name=api_name)
+    assert message in str(caught.value) and "Traceback" not in str(caught.value)
+
+
+def test_live_training_streams_and_refuses_a_second_run_in_the_session(client):
+    job = client.submit("gan", "mnist", 2e-4, 16, 600, 0, api_name="/learn_train")
+    deadline = time.monotonic() + 60
+    while not job.outputs() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.outputs(), "no progress update within a minute"
+    grid, curve, status = job.outputs()[0]  # (the session state is not sent to clients)
+    assert size(grid)[0] > 100 and "step" in status
+    second = client.submit("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")
+    with pytest.raises(AppError, match="already running"):
+        second.result(timeout=60)
+    job.result(timeout=120)
+    statuses = [out[2] for out in job.outputs()]
+    assert len(statuses) >= 2 and "finished" in statuses[-1] and "600 / 600" in statuses[-1]
+    assert job.outputs()[-1][1]  # the loss curve came back with the updates

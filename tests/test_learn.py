@@ -1,0 +1,177 @@
+"""How models learn: data, the six families with tiny models, the training script, the live
+sessions, the measures, and every bad input's sentence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from pipelines.learn import lab as learn
+from pipelines.learn import live
+from pipelines.learn.base import load_checkpoint, save_checkpoint
+from pipelines.learn.data import check_dataset, load_split
+from pipelines.learn.families import FAMILIES, TRAINABLE, check_family
+from pipelines.learn.latent_map import MARGIN, draw_map
+from pipelines.learn.metrics import frechet_distance
+from pipelines.learn.scaffold import Trainer
+from pipelines.learn.train import main as train_main
+
+# The smallest networks each family can be built with (unit tests only).
+TINY = {"autoencoder": dict(width=4), "vae": dict(width=4), "gan": dict(hidden=16, latent_dim=4), "dcgan": dict(width=4, latent_dim=4),
+        "diffusion": dict(width=8, sample_steps=2), "pixel": dict(levels=4), "classifier": dict(width=4, features=8)}
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_split("mnist")
+
+
+def test_mnist_split_is_fixed_and_balanced(mnist):
+    assert mnist.train_x.shape == (4000, 1, 28, 28) and mnist.test_x.shape == (1000, 1, 28, 28)
+    assert mnist.train_y.bincount().tolist() == [400] * 10 and mnist.test_y.bincount().tolist() == [100] * 10
+    assert -1.0 <= mnist.train_x.min() and mnist.train_x.max() <= 1.0
+    load_split.cache_clear()
+    again = load_split("mnist")
+    assert torch.equal(again.test_x, mnist.test_x)
+
+
+@pytest.mark.parametrize("key", list(TRAINABLE))
+def test_each_family_trains_samples_and_round_trips(key, mnist, tmp_path):
+    cls = TRAINABLE[key]
+    torch.manual_seed(0)
+    model = cls(cls.Config(steps=3, batch_size=8, **TINY[key]))
+    trainer = Trainer(model, mnist.train_x[:64], mnist.train_y[:64], seed=1, log_every=1).run()
+    assert trainer.step == 3 and len(trainer.log) == 3 and all(torch.isfinite(torch.tensor(r.loss)) for r in trainer.log)
+    trainer.finish()
+    if key == "classifier":
+        feats, probs = model.features_and_probs(mnist.test_x[:5])
+        assert feats.shape == (5, 8) and torch.allclose(probs.sum(1), torch.ones(5))
+        return
+    images = model.sample(3, torch.Generator().manual_seed(0))
+    assert images.shape == (3, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
+    save_checkpoint(tmp_path, model, "mnist", {"steps": 3})
+    loaded, info = load_checkpoint(tmp_path, TRAINABLE)
+    assert info["family"] == key and info["config"]["steps"] == 3
+    again = loaded.sample(3, torch.Generator().manual_seed(0))
+    assert (again - images).abs().max() < (0.05 if key != "pixel" else 1e-6)  # float16 weights
+
+
+def test_autoencoders_encode_to_two_numbers_and_decode(mnist):
+    for key in ("autoencoder", "vae"):
+        model = FAMILIES[key](FAMILIES[key].Config(**TINY[key]))
+        assert model.encode(mnist.test_x[:4]).shape == (4, 2)
+        assert model.decode(torch.zeros(2, 2)).shape == (2, 1, 28, 28)
+
+
+def test_diffusion_shows_every_denoising_step():
+    model = FAMILIES["diffusion"](FAMILIES["diffusion"].Config(**TINY["diffusion"]))
+    seen = []
+    out = model.denoise(2, torch.Generator().manual_seed(0), torch.tensor([3, 10]), steps=4, on_step=lambda t, x, g: seen.append((t, x.shape, g.shape)))
+    assert out.shape == (2, 1, 28, 28) and len(seen) == 4 and seen[0][0] > seen[-1][0]
+
+
+@pytest.mark.parametrize("family, options", [
+    ("pixel", ["--batch-size", "16"]), ("autoencoder", ["--lr", "0.01", "--latent-dim", "3"]), ("vae", ["--batch-size", "8"]),
+    ("gan", ["--latent-dim", "8", "--lr", "0.001"]), ("dcgan", ["--batch-size", "4", "--seed", "3"]),
+    ("diffusion", ["--batch-size", "4"]), ("classifier", ["--lr", "0.005"]),
+])
+def test_training_script_runs_every_family(family, options, tmp_path):
+    training = train_main(["--family", family, "--dataset", "mnist", "--steps", "3", "--out", str(tmp_path), *options])
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["training"]["steps"] == 3 and saved["training"]["command"].startswith("python -m pipelines.learn.train --family")
+    assert {"seed", "cpu_seconds", "final_loss"} <= set(saved["training"]) and training["steps"] == 3
+    if "--latent-dim" in options:
+        assert saved["config"]["latent_dim"] == int(options[options.index("--latent-dim") + 1])
+
+
+def test_training_script_on_fashion(tmp_path):
+    train_main(["--family", "vae", "--dataset", "fashion-mnist", "--steps", "2", "--out", str(tmp_path)])
+    assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "fashion-mnist"
+
+
+def test_frechet_distance_is_zero_for_the_same_set_and_grows_with_a_shift():
+    a = torch.randn(300, 8, generator=torch.Generator().manual_seed(0)).double().numpy()
+    assert abs(frechet_distance(a, a)) < 1e-6
+    assert frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=1e-3)
+
+
+def test_real_images_measure_as_real(mnist):
+    judge = learn.get_judge("mnist")
+    m = judge.measure(mnist.test_x[500:750])
+    assert m.confident > 0.8 and m.coverage > 0.95 and m.recall > 0.5 and m.frechet < 100
+
+
+def test_latent_map_round_trips_pixels_and_refuses_the_margin():
+    codes = torch.tensor([[0.0, 0.0], [1.0, 2.0], [-1.0, -2.0]] * 10)
+    m = draw_map(codes, torch.tensor([0, 1, 2] * 10), [str(i) for i in range(10)])
+    x, y = m.to_latent(*m.to_pixel(0.5, 0.5))
+    assert (x, y) == pytest.approx((0.5, 0.5))
+    with pytest.raises(ValueError, match="outside the map"):
+        m.to_latent(MARGIN / 2, MARGIN / 2)
+
+
+def test_verdicts_compare_the_slide_with_measurements():
+    def row(family, seconds, recall, fd):
+        return learn.FamilyRow(family, [], seconds, 1, 1.0, learn.Measures(1, fd, 1, recall, 0.5, 0.5))
+
+    sentences = learn.verdicts([row("autoencoder", 40, 0.2, 90), row("gan", 30, 0.1, 50), row("diffusion", 400, 0.6, 20)])
+    assert sentences[2] == "diffusion: training slow: agrees; diversity good: agrees; quality good: agrees"
+    assert "quality poor: agrees" in sentences[0] and "quality good: measured poor" in sentences[1]
+
+
+def test_live_session_streams_and_refuses_a_second_training():
+    session = live.LiveSession()
+    updates = session.train(live.LiveRequest("gan", "mnist", steps=20))
+    first = next(updates)
+    assert first.grid.size[0] > 100 and first.target == 20
+    with pytest.raises(ValueError, match="already running"):
+        next(session.train(live.LiveRequest("gan", "mnist", steps=5)))
+    last = list(updates)[-1] if first.status == "training" else first
+    assert last.status == "finished" and last.step == 20 and not session.busy
+    more = list(session.train(live.LiveRequest("gan", "mnist", steps=10), resume=True))
+    assert more[-1].step == 30
+    session.stop()
+    live.drop_session("nobody")  # dropping an unknown session is harmless
+
+
+def test_live_training_stops_when_asked():
+    session = live.LiveSession()
+    updates = session.train(live.LiveRequest("dcgan", "mnist", steps=5000))
+    next(updates)
+    session.stop()
+    assert list(updates)[-1].status == "stopped" and not session.busy
+
+
+LONG = "x" * 500
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: learn.SamplesRequest("flow", "mnist"), "unknown family 'flow'"),
+    (lambda: learn.SamplesRequest("gan", "cifar"), "unknown dataset 'cifar'"),
+    (lambda: learn.SamplesRequest("gan", "mnist", count=1000), "count must be from 1 to 64"),
+    (lambda: learn.DecodeRequest("gan", "mnist", 0, 0), "unknown family 'gan'"),
+    (lambda: learn.DecodeRequest("vae", "mnist", "left", 0), "x must be"),
+    (lambda: learn.DecodeRequest("vae", "mnist", 0, 0, x2=1), "both x2 and y2"),
+    (lambda: learn.LearnLab().decode(learn.DecodeRequest("vae", "mnist", 500, 0)), "outside the map"),
+    (lambda: learn.LearnLab().latent_map("vae", "mnist").to_latent(2, 2), "outside the map"),
+    (lambda: live.LiveRequest("gan", "mnist", lr=0), "learning rate must be from 1e-06 to 0.1, got 0"),
+    (lambda: live.LiveRequest("gan", "mnist", lr=1e9), "learning rate must be from 1e-06 to 0.1, got 1000000000.0"),
+    (lambda: live.LiveRequest("gan", "mnist", steps=10**6), "steps must be from 1 to 5000"),
+    (lambda: live.LiveRequest("vae", "mnist", latent_dim=0), "latent size"),
+    (lambda: learn.DenoiseRequest("sd-turbo"), "unknown model 'sd-turbo'"),
+    (lambda: learn.DenoiseRequest("mnist-diffusion", steps=999), "steps must be from 1 to 50"),
+    (lambda: learn.DenoiseRequest("mnist-diffusion", label=12), "label must be from -1 to 9"),
+    (lambda: next(live.LiveSession().train(live.LiveRequest("gan", "mnist"), resume=True)), "nothing to continue|no model to continue"),
+])
+def test_bad_input_is_a_sentence(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_long_bad_value_is_quoted_short():
+    for make in (lambda: check_family(LONG), lambda: check_dataset(LONG)):
+        with pytest.raises(ValueError) as caught:
+            make()
+        assert "x" * 80 in str(caught.value) and "x" * 81 not in str(caught.value)
