@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no outside calls u
 import gradio as gr  # noqa: E402
 
 from demos import face_quiz, latent_lab, text_to_image, text_to_music  # noqa: E402
-from demos.api import publish  # noqa: E402
+from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, add_strings  # noqa: E402
 from pipelines.common.config import get_settings  # noqa: E402
 
@@ -51,6 +51,9 @@ with gr.Blocks(title="Generative Studio", delete_cache=(3600, 7200)) as demo:
     publish(ping, "ping")
 
 demo.queue(default_concurrency_limit=get_settings().concurrency)
+# Raw HTTP clients may leave out optional inputs, as gradio_client callers may, and may name files on the
+# server or URLs where uploads belong (demos/api.py).
+demo.validate_inputs = guard_inputs(demo.validate_inputs)
 
 # show_error: Gradio's own input checks (a seed sent as "abc") reach the user as sentences too.
 # System font stacks: the stock themes fetch Google Fonts, which hangs a page offline.
@@ -61,7 +64,7 @@ THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_m
 SESSION_CAPACITY = 400
 MAX_FILE_SIZE = "5mb"  # every upload: PNGs to read settings from, MIDI primers (1 MB), images to check
 LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=THEME, show_error=True, state_session_capacity=SESSION_CAPACITY,
-                      max_file_size=MAX_FILE_SIZE)
+                      max_file_size=MAX_FILE_SIZE, app_kwargs={"exception_handlers": request_errors()})
 
 if __name__ == "__main__":
     demo.launch(

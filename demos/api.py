@@ -66,10 +66,65 @@ def file_in(value: Any, name: str, required: bool = True) -> str | None:
     path = value.get("path") if isinstance(value, dict) else None
     meta = value.get("meta") if isinstance(value, dict) else None
     try:
-        if (isinstance(path, str) and isinstance(meta, dict) and meta.get("_type") == "gradio.FileData"
-                and len(path) < 1000 and is_in_or_equal(path, get_upload_folder()) and Path(path).is_file()):
+        if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and _uploaded(path) and Path(path).is_file():
             return path
     except (OSError, ValueError):  # a NUL byte, an unreadable path: the same sentence
         pass
     raise UserInputError("file.missing", f"{name} must be a file uploaded with the request (gradio_client: "
                          f"handle_file(path))", name=name)
+
+
+def _uploaded(path: Any) -> bool:
+    try:
+        return isinstance(path, str) and len(path) < 1000 and is_in_or_equal(path, get_upload_folder())
+    except (OSError, ValueError):
+        return False
+
+
+def _refuse_foreign_files(value: Any, depth: int = 0) -> Any:
+    """File references that are not uploads (a server path, a URL) replaced by a marker `file_in` refuses:
+    Gradio would otherwise answer with its own text quoting the path, or fetch the URL from the server."""
+    if depth > 4:
+        return value
+    if isinstance(value, dict):
+        meta = value.get("meta")
+        if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and not _uploaded(value.get("path")):
+            return {"refused": "not an uploaded file"}
+        return {k: _refuse_foreign_files(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_refuse_foreign_files(v, depth + 1) for v in value]
+    return value
+
+
+def guard_inputs(validate: Callable) -> Callable:
+    """Wrap Blocks.validate_inputs, which Gradio runs on every call before touching the inputs:
+    - a raw HTTP client that leaves out trailing optional inputs gets their defaults (gradio_client fills
+      them in itself) instead of Gradio's text about "Javascript functions"; a required one arrives as
+      None and the endpoint says what is missing;
+    - file references that are not uploads are neutralised (see _refuse_foreign_files)."""
+
+    def validate_inputs(block_fn, inputs: list) -> None:
+        for block in block_fn.inputs[len(inputs):]:
+            inputs.append(None if getattr(block, "stateful", False) else getattr(block, "value", None))
+        inputs[:] = [_refuse_foreign_files(v) for v in inputs]
+        validate(block_fn, inputs)
+
+    return validate_inputs
+
+
+def request_errors() -> dict:
+    """FastAPI exception handlers (launch's app_kwargs): a malformed request body or an unknown endpoint
+    gets one sentence, not a validation dump that echoes the input back."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from gradio.route_utils import FnIndexInferError
+
+    async def bad_body(request, exc):
+        return JSONResponse({"detail": 'The request body must be JSON like {"data": [value, …]}, one value per input.'},
+                            status_code=422)
+
+    async def no_endpoint(request, exc):
+        return JSONResponse({"detail": "There is no such endpoint: see the API page (view_api) for the names."},
+                            status_code=404)
+
+    return {RequestValidationError: bad_body, FnIndexInferError: no_endpoint}
