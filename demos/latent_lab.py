@@ -326,7 +326,7 @@ def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, 
 def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("latent.intro"))
-        shown_seeds = gr.State([])  # the seeds behind the gallery's images, per user
+        shown_seeds = gr.State([], time_to_live=3 * 3600)  # the seeds behind the gallery's images, per user
         with gr.Row():
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"))
             seed = gr.Number(0, minimum=0, label=t("latent.seed"), info=t("latent.seed_info"))

@@ -136,6 +136,63 @@ def test_save_png_json_chunk_is_exact(tmp_path):
     assert json.loads(Image.open(path).text["generative-studio"]) == settings
 
 
+A1111_CASES = [
+    # a multi-line negative prompt, a prompt line starting with "Steps:", a model path with a comma
+    dict(prompt="Steps: a cat\non a mat", negative_prompt="ugly\nblurry", model="/models/a,b.safetensors", steps=20,
+         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++"),
+    dict(prompt="a cat", negative_prompt="", model="m", steps=3, guidance=0.0, width=64, height=64, seed=2**32 - 1,
+         scheduler="euler"),
+]
+
+
+@pytest.mark.parametrize("settings", A1111_CASES)
+def test_a1111_parameters_round_trip(settings):
+    from pipelines.text_to_image.metadata import _parse_a1111, a1111_text
+
+    text = a1111_text(settings)
+    assert ("Sampler: DPM++ 2M" in text or "Sampler: Euler," in text) and "dpm++" not in text
+    parsed = _parse_a1111(text)
+    assert parsed == {k: v for k, v in settings.items() if v != "" or k != "negative_prompt"}
+
+
+def test_a1111_samplers_and_quotes_from_other_tools():
+    from pipelines.text_to_image.metadata import _parse_a1111
+
+    text = 'a "quoted" cat\nNegative prompt: dog\nSteps: 9, Sampler: DDIM, CFG scale: 4, Seed: 3, Size: 64x32, Model: "x, y"'
+    assert _parse_a1111(text) == {"prompt": 'a "quoted" cat', "negative_prompt": "dog", "steps": 9, "scheduler": "ddim",
+                                  "guidance": 4.0, "seed": 3, "width": 64, "height": 32, "model": "x, y"}
+    assert _parse_a1111("x\nSteps: 1, Sampler: PNDM, Seed: 2")["scheduler"] == "pndm"
+
+
+@pytest.mark.parametrize("key, text", [
+    ("generative-studio", "[" * 100_000),  # nested too deep to parse
+    ("generative-studio", '{"prompt": "a", "seed": 18446744073709551616, "steps": [1], "guidance": "NaN"}'),
+    ("generative-studio", '{"prompt": "' + "x" * 5000 + '", "width": 64}'),
+    ("parameters", "a\nSteps: 99999999999999999999, Seed: 18446744073709551616, Size: 1x99999999999999"),
+])
+def test_crafted_png_settings_are_dropped_not_fatal(tmp_path, key, text):
+    from demos.text_to_image import PNG_FIELDS, load_png
+    from tests.hostile import png_with_text
+
+    path = png_with_text(tmp_path / "crafted.png", key, text)
+    try:
+        settings = read_settings(path)
+    except ValueError as exc:
+        assert "Error" not in str(exc)
+        settings = {}
+    assert all(k in PNG_FIELDS for k in settings) and settings.get("seed", 0) < 2**32
+    assert "prompt" not in settings or len(settings["prompt"]) <= 2000
+    values = load_png(str(path))  # what the page would put in its controls: never a value a control cannot hold
+    assert len(values) == len(PNG_FIELDS) and all(not isinstance(v, int) or v < 2**32 for v in values)
+
+
+def test_a_png_bomb_is_not_decoded_for_its_settings(tmp_path):
+    from tests.hostile import image_bomb
+
+    with pytest.raises(ValueError, match="the image declares more than .* pixels"):
+        read_settings(image_bomb(tmp_path / "bomb.png"))
+
+
 BAD_INPUTS = [
     (dict(prompt=""), "prompt is empty"),
     (dict(prompt="   "), "prompt is empty"),

@@ -113,7 +113,9 @@ def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
         # Header only: a huge image's text chunks after the pixels are not worth decoding it for.
         try:
             image = open_upload(image, formats=("PNG",), load=False)
-        except UserInputError:
+        except UserInputError as exc:
+            if exc.key == "image.large":  # say so: "not a PNG" would be wrong
+                raise
             raise UserInputError("png.unreadable", "this file is not a PNG this app can read") from None
         try:
             image.load()  # text chunks may follow the pixels
