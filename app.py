@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no outside calls u
 import gradio as gr  # noqa: E402
 
 from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
+from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, add_strings  # noqa: E402
 from pipelines.common.config import get_settings  # noqa: E402
 
@@ -30,8 +31,11 @@ t = add_strings(
 TABS = [("tab.image", text_to_image), ("tab.music", text_to_music), ("tab.latent", latent_lab), ("tab.quiz", face_quiz), ("tab.learn", learn)]
 
 # Generators draw 28–64 px images: show them filling their boxes, smoothly enlarged.
+# The quiz's two faces stay side by side on a phone (stacked, they are never seen together).
 CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
+#quiz-faces { flex-wrap: nowrap !important; }
+#quiz-faces > * { min-width: 0 !important; }
 """
 
 # delete_cache: every hour, drop outputs older than two hours from Gradio's cache (quiz images are all unique).
@@ -46,14 +50,23 @@ with gr.Blocks(title="Generative Studio", delete_cache=(3600, 7200)) as demo:
         """Health check: answers at once, touches no model (the floor under every endpoint's time)."""
         return "ok"
 
-    gr.api(ping, api_name="ping")
+    publish(ping, "ping")
 
 demo.queue(default_concurrency_limit=get_settings().concurrency)
+# Raw HTTP clients may leave out optional inputs, as gradio_client callers may, and may name files on the
+# server or URLs where uploads belong (demos/api.py).
+demo.validate_inputs = guard_inputs(demo.validate_inputs)
 
 # show_error: Gradio's own input checks (a seed sent as "abc") reach the user as sentences too.
 # System font stacks: the stock themes fetch Google Fonts, which hangs a page offline.
 THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=THEME, show_error=True)
+# Bounded memory: each session Gradio keeps costs about 0.3 MiB (a copy of every component's config),
+# so at most SESSION_CAPACITY are kept, the least recently used dropped first (an evicted quiz player
+# loses the open round and the session score; the all-players totals are in SQLite).
+SESSION_CAPACITY = 400
+MAX_FILE_SIZE = "5mb"  # every upload: PNGs to read settings from, MIDI primers (1 MB), images to check
+LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=THEME, show_error=True, state_session_capacity=SESSION_CAPACITY,
+                      max_file_size=MAX_FILE_SIZE, app_kwargs={"exception_handlers": request_errors()})
 
 if __name__ == "__main__":
     demo.launch(

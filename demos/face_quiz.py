@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import gradio as gr
+from gradio.components.api_component import Api
 
+from demos.api import images_out
 from demos.errors import user_errors
-from demos.i18n import add_strings
-from pipelines.face_quiz.quiz import CHOICES, HUMAN_BASELINES, Score, check_mode, get_quiz, get_stats
+from demos.i18n import Messages, add_strings, language
+from pipelines.face_quiz.quiz import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
 
 EN = {
     "quiz.intro": "## Which Face Is Real?\nOne face is a real photo (from the LFW data set), the other was drawn by a generator "
@@ -42,74 +44,161 @@ KO = {
 }
 t = add_strings(EN, KO)
 
+STATE_TTL = 3 * 3600  # seconds: an idle player's round and score are dropped (the totals are in SQLite)
 MODE_CHOICES = [("Pair — which is real?", "pair"), ("Single — real or generated?", "single")]
-CHOICE_LABELS = {"left": "⬅ Left is real", "right": "Right is real ➡", "real": "Real photo", "generated": "Generated"}
+
+# What the tab writes while running, in the request's language.
+MESSAGES = Messages(
+    en={"left": "⬅ Left is real", "right": "Right is real ➡", "real": "Real photo", "generated": "Generated",
+        "right_answer": "✅ **Right!**", "wrong_answer": "❌ **Wrong.**",
+        "reveal_pair": "The real photo was on the **{side}**; the other face was generated.",
+        "reveal_real": "This face was a **real photo**.", "reveal_generated": "This face was **generated**.",
+        "side_left": "left", "side_right": "right", "tip": "*Tip:* {tip}",
+        "score": "**{correct} / {played}** right ({percent:.0f} %) · streak {streak} · best {best}",
+        "no_players": "No answers recorded yet: be the first.",
+        "players": "Players got **{percent:.1f} %** right so far ({answers} answers). People in PNAS 2022: "
+                   "{untrained} % untrained, {trained} % after training.",
+        "face": "Face", "label_left": "Left", "label_right": "Right",
+        "marked_real": "{label}: ✅ real photo", "marked_generated": "{label}: 🤖 generated",
+        "preparing": "Preparing the faces (first round only)"},
+    ko={"left": "⬅ 왼쪽이 진짜", "right": "오른쪽이 진짜 ➡", "real": "진짜 사진", "generated": "생성된 얼굴",
+        "right_answer": "✅ **정답!**", "wrong_answer": "❌ **틀렸어요.**",
+        "reveal_pair": "진짜 사진은 **{side}**이었고, 다른 얼굴은 생성된 것입니다.",
+        "reveal_real": "이 얼굴은 **진짜 사진**이었습니다.", "reveal_generated": "이 얼굴은 **생성된 것**이었습니다.",
+        "side_left": "왼쪽", "side_right": "오른쪽", "tip": "*팁:* {tip}",
+        "score": "**{played}번 중 {correct}번** 정답 ({percent:.0f} %) · 연속 {streak} · 최고 {best}",
+        "no_players": "아직 기록된 답이 없습니다. 첫 번째가 되어 보세요.",
+        "players": "지금까지 플레이어들의 정답률은 **{percent:.1f} %**입니다 (답 {answers}개). PNAS 2022 연구의 사람들: "
+                   "훈련 전 {untrained} %, 훈련 후 {trained} %.",
+        "face": "얼굴", "label_left": "왼쪽", "label_right": "오른쪽",
+        "marked_real": "{label}: ✅ 진짜 사진", "marked_generated": "{label}: 🤖 생성됨",
+        "preparing": "얼굴을 준비하는 중 (첫 라운드만)"},
+)
+TIPS_KO = (  # pipelines.face_quiz.quiz.TIPS, in the same order
+    "25 × 25 픽셀의 작은 회색 기록 사진입니다. 세부가 아니라 얼굴 전체의 모양과 빛을 보세요.",
+    "진짜 사진은 한쪽에서 빛이 들고 그림자가 서로 맞습니다. 생성된 얼굴은 빛이 고르거나 그늘이 어색한 경우가 많습니다.",
+    "머리의 윤곽을 보세요. 생성기는 얼굴이 머리카락·배경과 만나는 곳을 흐리거나 휘게 만들곤 합니다.",
+    "두 눈을 비교하세요. 생성된 얼굴에서는 눈의 어두운 부분의 크기나 높이가 다를 수 있습니다.",
+    "진짜 기록 사진은 비슷하게 잘려 있습니다(가운데, 똑바로). 어색한 구도나 기울기는 단서이지만 증거는 아닙니다.",
+    "뺨과 이마의 얼룩지거나 번진 부분은 생성기의 흔적입니다. 진짜 사진은 흐릿할 뿐입니다.",
+)
 
 
 def new_state() -> dict:
     return {"round": None, "score": Score()}
 
 
-def score_text(score: Score) -> str:
-    return f"**{score.correct} / {score.played}** right ({score.percent:.0f} %) · streak {score.streak} · best {score.best_streak}"
+def tip_text(tip: str, lang: str) -> str:
+    return TIPS_KO[TIPS.index(tip)] if lang == "ko" and tip in TIPS else tip
 
 
-def players_text() -> str:
+def score_text(score: Score, lang: str = "en") -> str:
+    return MESSAGES("score", lang, correct=score.correct, played=score.played, percent=score.percent,
+                    streak=score.streak, best=score.best_streak)
+
+
+def players_text(lang: str = "en") -> str:
     totals = get_stats().totals()
     if not totals.answers:
-        return "No answers recorded yet: be the first."
-    return (
-        f"Players got **{totals.percent:.1f} %** right so far ({totals.answers} answer{'s' if totals.answers != 1 else ''}). "
-        f"People in PNAS 2022: {HUMAN_BASELINES['untrained']} % untrained, {HUMAN_BASELINES['trained']} % after training."
-    )
+        return MESSAGES("no_players", lang)
+    return MESSAGES("players", lang, percent=totals.percent, answers=totals.answers,
+                    untrained=HUMAN_BASELINES["untrained"], trained=HUMAN_BASELINES["trained"])
 
 
-def guess_radio(mode: str, interactive: bool) -> gr.Radio:
-    return gr.Radio([(CHOICE_LABELS[c], c) for c in CHOICES[mode]], value=None, interactive=interactive)
+def guess_radio(mode: str, interactive: bool, lang: str = "en") -> gr.Radio:
+    return gr.Radio([(MESSAGES(c, lang), c) for c in CHOICES[mode]], value=None, interactive=interactive)
 
 
-@user_errors
-def quiz_new_round(mode, state, progress=gr.Progress()):
+def start_round(mode, state):
+    """A new round kept in the player's state; returns (mode, images, new state)."""
     mode = check_mode(mode)
-    progress(0.2, desc="Preparing the faces (first round only)")
     current, images = get_quiz().new_round(mode)
-    return images[0], images[1] if mode == "pair" else None, {**state, "round": current}
+    return mode, images, {**state, "round": current}
 
 
-def open_guessing(mode):
-    """After a new round: the guesses of this mode, a cleared result, the right image only in pair mode."""
-    return guess_radio(mode, True), "", gr.Image(visible=mode == "pair")
-
-
-@user_errors
-def quiz_answer(choice, state):
+def judge(choice, state):
+    """Judge a guess against the player's open round; the answer is recorded before it is shown."""
     current = state["round"]
     outcome = get_quiz().answer(current, choice, state["score"])
     get_stats().record(current.mode, outcome.correct)  # committed before the player sees the result
-    state = {"round": None, "score": outcome.score}
+    return current, outcome, {"round": None, "score": outcome.score}
+
+
+def result_text(current, outcome, lang: str) -> str:
     if current.mode == "pair":
-        reveal = f"The real photo was on the **{outcome.real}**; the other face was generated."
+        reveal = MESSAGES("reveal_pair", lang, side=MESSAGES(f"side_{outcome.real}", lang))
     else:
-        reveal = "This face was a **real photo**." if outcome.real == "real" else "This face was **generated**."
-    verdict = "✅ **Right!**" if outcome.correct else "❌ **Wrong.**"
-    message = f"{verdict} {reveal}\n\n*Tip:* {outcome.tip}"
-    summary = {"correct": outcome.correct, "real": outcome.real, "score": asdict(outcome.score), "tip": outcome.tip}
-    return message, score_text(outcome.score), players_text(), summary, state
+        reveal = MESSAGES(f"reveal_{outcome.real}", lang)
+    verdict = MESSAGES("right_answer" if outcome.correct else "wrong_answer", lang)
+    return f"{verdict} {reveal}\n\n{MESSAGES('tip', lang, tip=tip_text(outcome.tip, lang))}"
+
+
+# -- the page (private events) ------------------------------------------------------------------------
+@user_errors
+def ui_new_round(mode, state, request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
+    progress(0.2, desc=MESSAGES("preparing", lang))
+    mode, images, state = start_round(mode, state)
+    pair = mode == "pair"
+    return (gr.Image(images[0], label=MESSAGES("label_left" if pair else "face", lang)),
+            gr.Image(images[1] if pair else None, label=MESSAGES("label_right", lang), visible=pair),
+            state, guess_radio(mode, True, lang), "")
+
+
+@user_errors
+def ui_answer(choice, state, request: gr.Request = None):
+    lang = language(request)
+    current, outcome, state = judge(choice, state)
+    if current.mode == "pair":  # mark the faces themselves
+        real_left = outcome.real == "left"
+        left = MESSAGES("marked_real" if real_left else "marked_generated", lang, label=MESSAGES("label_left", lang))
+        right = gr.Image(label=MESSAGES("marked_generated" if real_left else "marked_real", lang, label=MESSAGES("label_right", lang)))
+    else:
+        left = MESSAGES(f"marked_{outcome.real}", lang, label=MESSAGES("face", lang))
+        right = gr.Image()
+    return (result_text(current, outcome, lang), score_text(outcome.score, lang), players_text(lang), state,
+            gr.Radio(interactive=False), gr.Image(label=left), right)
+
+
+def ui_open(request: gr.Request = None):
+    """On page load: the all-players line and an empty score, in the page's language."""
+    lang = language(request)
+    return score_text(Score(), lang), players_text(lang)
+
+
+# -- the typed endpoints (public; they need the player's state, so they are events of hidden buttons) --
+@user_errors
+def api_quiz_new_round(mode, state, request: gr.Request = None):
+    """Start a round: `mode` "pair" (which of two is real?) or "single" (real or generated?).
+    Returns {"mode", "images": the 1 or 2 faces, left to right} and nothing that gives the answer away."""
+    mode, images, state = start_round(mode, state)
+    return {"mode": mode, "images": images_out(images)}, state
+
+
+@user_errors
+def api_quiz_answer(choice, state, request: gr.Request = None):
+    """Answer the open round: "left"/"right" in pair mode, "real"/"generated" in single mode.
+    Returns {"correct", "real" (where the real photo was, or what the face was), "score": this client's
+    session score, "tip", "message": the result as a sentence in the request's language}."""
+    lang = language(request)
+    current, outcome, state = judge(choice, state)
+    return {"correct": outcome.correct, "real": outcome.real, "score": asdict(outcome.score),
+            "tip": tip_text(outcome.tip, lang), "message": result_text(current, outcome, lang)}, state
 
 
 def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("quiz.intro"))
-        state = gr.State(new_state())  # per player, on the server: holds the open round's answer
+        state = gr.State(new_state(), time_to_live=STATE_TTL)  # per player, on the server: holds the open round's answer
         with gr.Row(equal_height=True):
             mode = gr.Radio(MODE_CHOICES, value="pair", label=t("quiz.mode"), info=t("quiz.mode_info"), scale=3)
             new_btn = gr.Button(t("quiz.new"), variant="primary", size="lg", scale=1, elem_id="quiz-new")
-        with gr.Row():
+        with gr.Row(elem_id="quiz-faces"):  # side by side even on a phone (app.CSS)
             left = gr.Image(label=t("quiz.left"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-left")
             right = gr.Image(label=t("quiz.right"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-right")
-        # Created with every choice (Gradio checks a client's value against these); each round's
-        # update then shows only its mode's two, and the pipeline checks the choice fits the round.
-        guess = gr.Radio([(label, choice) for choice, label in CHOICE_LABELS.items()], value=None, interactive=False, label=t("quiz.guess"))
+        # Only the current mode's two choices (each round's update sets them; the pipeline checks the choice fits).
+        guess = gr.Radio([(MESSAGES(c), c) for c in CHOICES["pair"]], value=None, interactive=False,
+                         label=t("quiz.guess"), elem_id="quiz-guess")
         result = gr.Markdown(elem_id="quiz-result")
         with gr.Row():
             with gr.Column(variant="panel"):
@@ -117,12 +206,20 @@ def build() -> gr.Blocks:
                 score = gr.Markdown(score_text(Score()), elem_id="quiz-score")
             with gr.Column(variant="panel"):
                 gr.Markdown(t("quiz.players"))
-                players = gr.Markdown()
-        summary = gr.JSON(visible=False)  # the same outcome, structured, for API clients
+                players = gr.Markdown(elem_id="quiz-players")
+        # The programs' endpoints need the player's state, which gr.api cannot take: events of a hidden button
+        # with gr.api's own pass-through components (JSON in, one named result out, files served as files).
+        api_mode = Api("pair", {"type": "string", "enum": list(CHOICES)}, label="mode")
+        api_choice = Api(None, {"type": "string", "enum": [*CHOICES["pair"], *CHOICES["single"]]}, label="choice")
+        api_round = Api(None, {"type": "object"}, label="result")
+        api_outcome = Api(None, {"type": "object"}, label="result")
+        api_new = gr.Button(visible=False)
+        api_answer = gr.Button(visible=False)
+        api_new.click(api_quiz_new_round, [api_mode, state], [api_round, state], api_name="quiz_new_round")
+        api_answer.click(api_quiz_answer, [api_choice, state], [api_outcome, state], api_name="quiz_answer")
 
-        # The endpoints return only what a client needs; the page's own updates follow privately.
-        new_round = gr.on([new_btn.click, mode.change], quiz_new_round, [mode, state], [left, right, state], api_name="quiz_new_round")
-        new_round.success(open_guessing, mode, [guess, result, right], api_visibility="private")
-        answered = guess.input(quiz_answer, [guess, state], [result, score, players, summary, state], api_name="quiz_answer")
-        answered.success(lambda mode: guess_radio(mode, False), mode, guess, api_visibility="private")
+        page = [left, right, state, guess, result]
+        gr.on([new_btn.click, mode.change, demo.load], ui_new_round, [mode, state], page, api_visibility="private")
+        demo.load(ui_open, None, [score, players], api_visibility="private")
+        guess.input(ui_answer, [guess, state], [result, score, players, state, guess, left, right], api_visibility="private")
     return demo

@@ -1,11 +1,15 @@
-"""The interface's English and Korean strings.
+"""The interface's English and Korean strings, and the language of each request.
 
-Each tab module registers its own strings with `add_strings` at import time; the
-shared `I18N` object is passed to `launch()` by app.py, and Gradio picks the language
-from the browser.
+Static strings (labels, hints, headings): each tab registers them with `add_strings` at import
+time; the shared `I18N` object is passed to `launch()` by app.py, and Gradio picks the language
+from the browser. Dynamic strings (results, errors, captions): each tab keeps one `Messages`
+table and writes them in `language(request)`, read from the same Accept-Language header, so an
+API client sending `Accept-Language: ko` gets Korean too.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import gradio as gr
 
@@ -24,3 +28,42 @@ def add_strings(en: dict[str, str], ko: dict[str, str]) -> gr.I18n:
     _translations["en"].update(en)
     _translations["ko"].update(ko)
     return I18N
+
+
+def language(request: Any) -> str:
+    """"ko" when the request's Accept-Language ranks Korean above English, else "en".
+
+    `request` is a gr.Request (or None outside a request)."""
+    try:
+        header = str(request.headers.get("accept-language", "")) if request is not None else ""
+    except Exception:  # a request without headers (tests calling a handler directly)
+        header = ""
+    best, best_q = "en", -1.0
+    for position, part in enumerate(header[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        q -= position * 1e-6  # equal weights: the first listed wins
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+class Messages:
+    """One tab's dynamic strings in both languages: `say(key, lang, **params)` formats one."""
+
+    def __init__(self, en: dict[str, str], ko: dict[str, str]) -> None:
+        if set(en) != set(ko):
+            raise ValueError(f"English and Korean messages differ in keys: {sorted(set(en) ^ set(ko))}")
+        self.tables = {"en": en, "ko": ko}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.tables["en"]
+
+    def __call__(self, key: str, lang: str = "en", **params: Any) -> str:
+        return self.tables.get(lang, self.tables["en"])[key].format(**params)

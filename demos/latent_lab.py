@@ -6,10 +6,15 @@ same arguments a gradio_client caller sends and let the pipeline validate them.
 
 from __future__ import annotations
 
-import gradio as gr
+from typing import Optional, Union
 
+import gradio as gr
+from gradio.data_classes import FileData
+
+from demos.api import file_in, image_out, images_out, publish
 from demos.errors import user_errors
-from demos.i18n import add_strings
+from demos.i18n import Messages, add_strings, language
+from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
 from pipelines.latent import lab as latent
 from pipelines.latent.nearest import get_nearest
@@ -116,18 +121,35 @@ KO = {
 }
 t = add_strings(EN, KO)
 
+# What the tab writes while running, in the request's language.
+MESSAGES = Messages(
+    en={"caption": "seed {seed}", "searching": "Searching the training images (the first search loads them)",
+        "nearest": "Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
+                   "from their nearest). This sample is {verdict} a copy.",
+        "far": "far from", "close": "suspiciously close to", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "no_training_set": "This generator was not trained here, so its training images are not available: "
+                           "try the Fashion-MNIST generator."},
+    ko={"caption": "시드 {seed}", "searching": "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)",
+        "nearest": "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
+                   "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}.",
+        "far": "과 거리가 멉니다", "close": "에 의심스러울 만큼 가깝습니다", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "no_training_set": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요."},
+)
+
 GENERATOR_CHOICES = [("Faces — DigiFace DCGAN (pretrained)", "digiface"), ("Fashion-MNIST DCGAN (trained here)", "fashion-mnist")]
 CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
 
 
-def _captioned(result: latent.LatentImages) -> list[tuple]:
+def _captioned(result: latent.LatentImages, lang: str = "en") -> list[tuple]:
+    if result.seeds and lang != "en":
+        return [(im, MESSAGES("caption", lang, seed=s)) for im, s in zip(result.images, result.seeds)]
     return list(zip(result.images, result.labels))
 
 
 @user_errors
-def latent_samples(generator, seed, count, truncation):
+def latent_samples(generator, seed, count, truncation, request: gr.Request = None):
     result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
-    return _captioned(result), result.seeds
+    return _captioned(result, language(request)), result.seeds
 
 
 @user_errors
@@ -141,37 +163,155 @@ def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", trunc
     return _captioned(latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation))
 
 
-@user_errors
-def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
+def edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
     lab = latent.get_lab(latent.check_generator(generator))
     return lab.edit(seed, truncation, [pc1, pc2, pc3, pc4, pc5], trait_with, trait_without, trait_amount)
 
 
-@user_errors
-def latent_nearest(generator, image, progress=gr.Progress()):
-    if image is None:
-        raise ValueError("there is no image to check yet: edit a sample first")
+latent_edit = user_errors(edit_image)
+
+
+def nearest_images(generator, image, lang: str = "en", progress=None):
+    """The five nearest training images of `image` and a verdict sentence."""
     lab = latent.get_lab(latent.check_generator(generator))
-    progress(0.1, desc="Searching the training images (the first search loads them)")
+    if not lab.info.get("training_data"):
+        raise ValueError(MESSAGES("no_training_set", lang))
+    if progress:
+        progress(0.1, desc=MESSAGES("searching", lang))
     result = get_nearest(lab.info.get("training_data") or "").query(image)
-    verdict = "far from" if result.distances[0] > 0.5 * result.typical_distance else "suspiciously close to"
-    summary = (
-        f"Nearest training image: distance **{result.distances[0]:.3f}** "
-        f"(unseen real images are typically **{result.typical_distance:.3f}** from their nearest). "
-        f"This sample is {verdict} a copy."
-    )
+    verdict = "far" if result.distances[0] > 0.5 * result.typical_distance else "close"
+    summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance,
+                       verdict=MESSAGES(verdict, lang))
+    return result, summary
+
+
+@user_errors
+def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount,
+                   request: gr.Request = None, progress=gr.Progress()):
+    """The page's "Is it copying?": the edited sample is made again from its settings (no image is uploaded)."""
+    image = edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount)
+    result, summary = nearest_images(generator, image, language(request), progress)
     captions = [f"{label} · {d:.3f}" for label, d in zip(result.labels, result.distances)]
     return list(zip(result.images, captions)), summary
 
 
 @user_errors
-def latent_compare(generators, seed, count, truncation, progress=gr.Progress()):
+def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
     results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
     names = dict((key, label) for label, key in GENERATOR_CHOICES)
     tiles = []
     for key, result in results.items():
-        tiles += [(im, f"{names[key]} · {lab} · {1000 * result.seconds:.0f} ms") for im, lab in zip(result.images, result.labels)]
+        tiles += [(im, MESSAGES("tile", lang, generator=names[key], caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
+                  for im, s in zip(result.images, result.seeds)]
     return tiles
+
+
+# -- typed endpoints for programs ------------------------------------------------------------------
+def api_latent_samples(generator: str = "digiface", seed: int = 0, count: int = 8, truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+    """Samples with seeds seed, seed+1, …
+
+    Args:
+        generator: "digiface" (faces, 64 px) or "fashion-mnist" (28 px).
+        seed: 0 … 4294967295.
+        count: 1–32.
+        truncation: 0–1; lower = more typical samples.
+    Returns:
+        {"images": PNG files, "seeds": the seed of each, "seconds": generation time}
+    """
+    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    return {"images": images_out(result.images), "seeds": result.seeds, "seconds": round(result.seconds, 4)}
+
+
+def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[int], generator: str = "digiface",
+                          truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+    """mean(A) − mean(B) + mean(C) on the latent codes of three groups of seeds (about three each).
+
+    Args:
+        a_seeds: 1–16 seeds.
+        b_seeds: 1–16 seeds.
+        c_seeds: 1–16 seeds.
+        generator: "digiface" or "fashion-mnist".
+        truncation: 0–1.
+    Returns:
+        {"image": the result, "mean_a", "mean_b", "mean_c": each group's mean}
+    """
+    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    a, b, c = result.group_means
+    return {"image": image_out(result.image), "mean_a": image_out(a, "mean_a"), "mean_b": image_out(b, "mean_b"),
+            "mean_c": image_out(c, "mean_c")}
+
+
+def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, generator: str = "digiface",
+                           mode: str = "spherical", truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+    """Frames from one sample to another.
+
+    Args:
+        seed_a: the first sample's seed.
+        seed_b: the last sample's seed.
+        steps: frames, 2–16.
+        generator: "digiface" or "fashion-mnist".
+        mode: "spherical" (every frame as typical as the ends) or "linear".
+        truncation: 0–1.
+    Returns:
+        {"images": the frames, "fractions": each frame's position from 0 to 1}
+    """
+    result = latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation)
+    return {"images": images_out(result.images), "fractions": [float(x) for x in result.labels]}
+
+
+def api_latent_edit(seed: int = 0, generator: str = "digiface", truncation: float = latent.DEFAULT_TRUNCATION,
+                    pc1: float = 0.0, pc2: float = 0.0, pc3: float = 0.0, pc4: float = 0.0, pc5: float = 0.0,
+                    trait_with: Optional[Union[list[int], str]] = None, trait_without: Optional[Union[list[int], str]] = None,
+                    trait_amount: float = 0.0, request: gr.Request = None) -> dict:
+    """A sample moved along five directions found without labels (pc1–pc5) and one defined by example.
+
+    Args:
+        seed: the sample's seed.
+        generator: "digiface" or "fashion-mnist".
+        truncation: 0–1.
+        pc1: −5 … 5 standard deviations along the first principal direction (likewise pc2–pc5).
+        trait_with: seeds of samples that have a trait (needed when trait_amount is not 0).
+        trait_without: seeds of samples that lack it.
+        trait_amount: −5 … 5 along the trait's direction.
+    Returns:
+        {"image": the edited sample}
+    """
+    return {"image": image_out(edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with or "",
+                                           trait_without or "", trait_amount))}
+
+
+def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", request: gr.Request = None) -> dict:
+    """"Is it copying?": the five training images nearest to an image (generators trained here only).
+
+    Args:
+        image: a PNG/JPEG (gradio_client: handle_file(path)); at most 4096 × 4096 pixels.
+        generator: "fashion-mnist" (the face generator's training images are not published).
+    Returns:
+        {"images": the nearest training images, "labels": class and index of each, "distances": RMS pixel distance of each,
+         "typical_distance": how far unseen real images are from their nearest, "summary": a sentence}
+    """
+    picture = open_upload(file_in(image, "image"))  # its declared size is checked before decoding
+    result, summary = nearest_images(generator, picture, language(request))
+    return {"images": images_out(result.images), "labels": result.labels, "distances": [round(float(d), 4) for d in result.distances],
+            "typical_distance": round(float(result.typical_distance), 4), "summary": summary}
+
+
+def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, count: int = 4,
+                       truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+    """The same seeds through several generators, with the time each took.
+
+    Args:
+        generators: names (default: both).
+        seed: the first seed.
+        count: samples per generator, 1–32.
+        truncation: 0–1.
+    Returns:
+        {"results": [{"generator", "images", "seeds", "seconds"}, …] in the order asked}
+    """
+    results = latent.compare(list(latent.GENERATORS) if generators is None else generators, seed, count, truncation)
+    return {"results": [{"generator": key, "images": images_out(r.images), "seeds": r.seeds, "seconds": round(r.seconds, 4)}
+                        for key, r in results.items()]}
 
 
 def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):
@@ -186,7 +326,7 @@ def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, 
 def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("latent.intro"))
-        shown_seeds = gr.State([])  # the seeds behind the gallery's images, per user
+        shown_seeds = gr.State([], time_to_live=3 * 3600)  # the seeds behind the gallery's images, per user
         with gr.Row():
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"))
             seed = gr.Number(0, minimum=0, label=t("latent.seed"), info=t("latent.seed_info"))
@@ -242,18 +382,24 @@ def build() -> gr.Blocks:
                 compare_btn = gr.Button(t("latent.run_compare"), variant="primary")
                 compared = gr.Gallery(label=t("latent.compared"), columns=8, height=300, allow_preview=False, format="png", object_fit="contain")
 
+        # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
+        for fn, name in ((api_latent_samples, "latent_samples"), (api_latent_arithmetic, "latent_arithmetic"),
+                         (api_latent_interpolate, "latent_interpolate"), (api_latent_edit, "latent_edit"),
+                         (api_latent_nearest, "latent_nearest"), (api_latent_compare, "latent_compare")):
+            publish(fn, name)
         dice.click(random_seed, outputs=seed, api_visibility="private")
         sample_inputs = [generator, seed, count, truncation]
-        gr.on([sample_btn.click, generator.change], latent_samples, sample_inputs, [gallery, shown_seeds], api_name="latent_samples")
+        gr.on([sample_btn.click, generator.change, demo.load], latent_samples, sample_inputs, [gallery, shown_seeds],
+              api_visibility="private")
         targets = [a_box, b_box, c_box, seed_a, seed_b, edit_seed, trait_with, trait_without]
         gallery.select(pick_sample, [shown_seeds, target, *targets], targets, api_visibility="private")
-        arith_btn.click(latent_arithmetic, [generator, a_box, b_box, c_box, truncation], [arith_out, mean_a, mean_b, mean_c], api_name="latent_arithmetic")
-        interp_btn.click(latent_interpolate, [generator, seed_a, seed_b, steps, mode, truncation], strip, api_name="latent_interpolate")
+        arith_btn.click(latent_arithmetic, [generator, a_box, b_box, c_box, truncation], [arith_out, mean_a, mean_b, mean_c], api_visibility="private")
+        interp_btn.click(latent_interpolate, [generator, seed_a, seed_b, steps, mode, truncation], strip, api_visibility="private")
         edit_inputs = [generator, edit_seed, truncation, *pcs, trait_with, trait_without, trait_amount]
         gr.on(
             [edit_seed.change, *[s.input for s in (*pcs, trait_amount)], generator.change],
-            latent_edit, edit_inputs, edited, api_name="latent_edit", trigger_mode="always_last", show_progress="hidden",
+            latent_edit, edit_inputs, edited, api_visibility="private", trigger_mode="always_last", show_progress="hidden",
         )
-        nearest_btn.click(latent_nearest, [generator, edited], [nearest, nearest_text], api_name="latent_nearest")
-        compare_btn.click(latent_compare, [which, seed, count, truncation], compared, api_name="latent_compare")
+        nearest_btn.click(latent_nearest, edit_inputs, [nearest, nearest_text], api_visibility="private")
+        compare_btn.click(latent_compare, [which, seed, count, truncation], compared, api_visibility="private")
     return demo

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Optional, Union
+
 import gradio as gr
 import torch
 
-from demos.errors import user_errors
-from demos.i18n import add_strings
+from demos.api import file_out, publish
+from demos.errors import render_error, user_errors
+from demos.i18n import Messages, add_strings, language
 from pipelines.common.gpu import on_zero_gpu
 from pipelines.common.seeding import MAX_SEED
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
@@ -86,6 +89,16 @@ KO = {
 }
 t = add_strings(EN, KO)
 
+# What the tab writes while running, in the request's language.
+MESSAGES = Messages(
+    en={"summary": "**Seed {seeds}** · {model} · {steps} steps · guidance {guidance} · {width}×{height} · {seconds:.2f} s",
+        "seed_range": "{first}–{last} (one per image)", "caption": "seed {seed}", "loaded": "Settings loaded from the PNG.",
+        "not_loaded": "Nothing was loaded from that file: {reason}", "unavailable": "{label}: unavailable ({reason})"},
+    ko={"summary": "**시드 {seeds}** · {model} · {steps}단계 · 가이던스 {guidance} · {width}×{height} · {seconds:.2f}초",
+        "seed_range": "{first}–{last} (그림마다 하나)", "caption": "시드 {seed}", "loaded": "PNG에서 설정을 불러왔습니다.",
+        "not_loaded": "그 파일에서 불러온 설정이 없습니다: {reason}", "unavailable": "{label}: 실행할 수 없음 ({reason})"},
+)
+
 EXAMPLES = [
     ["red apple", "", 7], ["cat face, openmoji style", "", 3], ["pizza, fluent 3d style", "", 11], ["rocket", "", 5],
     ["빨간 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기, 트위모지 스타일", "", 4], ["green apple", "", 1],
@@ -94,40 +107,95 @@ STYLE_CHOICES = [(STYLE_AUTO, STYLE_AUTO)] + [(STYLE_NAMES[s][0], s) for s in ST
 PIPELINE = TextToImage()
 
 
-def describe(result) -> str:
-    seeds = result.seeds[0] if len(result.seeds) == 1 else f"{result.seeds[0]}–{result.seeds[-1]} (one per image)"
+def describe(result, lang: str = "en") -> str:
+    seeds = result.seeds[0] if len(result.seeds) == 1 else MESSAGES("seed_range", lang, first=result.seeds[0], last=result.seeds[-1])
     s = result.settings
     style = f" · {STYLE_NAMES[s['style']][0]}" if s.get("style") else ""
-    lines = [f"**Seed {seeds}** · {s['model']}{style} · {s['steps']} steps · guidance {s['guidance']} · "
-             f"{s['width']}×{s['height']} · {result.seconds:.2f} s"]
-    return "\n\n".join(lines + [f"⚠️ {n}" for n in result.notices])
+    line = MESSAGES("summary", lang, seeds=seeds, model=s["model"] + style, steps=s["steps"], guidance=s["guidance"],
+                    width=s["width"], height=s["height"], seconds=result.seconds)
+    return "\n\n".join([line] + [f"⚠️ {n}" for n in result.notices])
 
 
 @user_errors
 def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images,
-                  scheduler="default", style=STYLE_AUTO, progress=gr.Progress(track_tqdm=True)):
+                  scheduler="default", style=STYLE_AUTO, request: gr.Request = None,
+                  progress=gr.Progress(track_tqdm=True)):
+    lang = language(request)
     result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
                       progress=lambda f, d: progress(f, desc=d), style=style)
-    gallery = [(str(f), f"seed {s}") for f, s in zip(result.files, result.seeds)]
-    return gallery, result.settings, describe(result)
+    gallery = [(str(f), MESSAGES("caption", lang, seed=s)) for f, s in zip(result.files, result.seeds)]
+    return gallery, result.settings, describe(result, lang)
 
 
 @user_errors
-def compare_images(prompt, models, seed, steps, schedulers=None, progress=gr.Progress(track_tqdm=True)):
+def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Request = None,
+                   progress=gr.Progress(track_tqdm=True)):
     result = PIPELINE.compare(prompt, models, seed, steps, schedulers,
                               progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(c.file), c.label) for c in result.cells if c.file]
-    gallery += [(str(result.grid_file), f"{c.label}: {c.error}") for c in result.cells if not c.file]
+    gallery += [(str(result.grid_file), MESSAGES("unavailable", language(request), label=c.label, reason=c.error))
+                for c in result.cells if not c.file]
     return gallery, str(result.grid_file)
 
 
+def api_text_to_image(prompt: str, negative_prompt: str = "", model: str = EMBEDDED, steps: Optional[int] = None,
+                      guidance: Optional[float] = None, width: Optional[int] = None, height: Optional[int] = None,
+                      seed: int = -1, num_images: int = 1, scheduler: str = "default", style: str = STYLE_AUTO,
+                      request: gr.Request = None) -> dict:
+    """Draw pictures from a prompt (English or Korean); every PNG carries its settings.
+
+    Args:
+        prompt: what to draw, 1–2,000 characters.
+        negative_prompt: what to steer away from (optional).
+        model: "emoji-diffusion", one of the host's SD models, or (where allowed) a hub id or a model in GS_MODELS_DIR.
+        steps: denoising steps; None = the model's default.
+        guidance: classifier-free guidance; None = the model's default.
+        width: pixels, within the model's bounds and a multiple of its step (16 for the emoji model, 8 for SD);
+            None = its default.
+        height: as width.
+        seed: 0 … 4294967295, or -1 for a random one (always reported).
+        num_images: 1–8; image i uses seed + i.
+        scheduler: "default" (the model's own), "ddim", "euler", "dpm++" or "pndm".
+        style: the emoji model's style: "auto" (a style named in the prompt, else Noto) or one of "noto",
+            "twemoji", "openmoji", "fluent", "fluent_flat", "fluent_3d", "emojione"; SD models take "auto" only.
+    Returns:
+        {"images": PNG files, "seeds": the seed of each, "settings": everything used, "seconds": generation time,
+         "notices": translation/truncation notes, "summary": one line in the request's language}
+    """
+    result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
+                      style=style)
+    return {"images": [file_out(f) for f in result.files], "seeds": result.seeds, "settings": result.settings,
+            "seconds": round(result.seconds, 3), "notices": result.notices, "summary": describe(result, language(request))}
+
+
+def api_compare_images(prompt: str, models: Optional[list[str]] = None, seed: int = -1,
+                       steps: Optional[Union[list[int], str]] = None, schedulers: Optional[list[str]] = None,
+                       request: gr.Request = None) -> dict:
+    """One prompt and seed across models × step counts × schedulers (at most 8), with timings.
+
+    Args:
+        prompt: what to draw.
+        models: model ids; default: the embedded model.
+        seed: one seed for every cell (-1 = random).
+        steps: step counts, e.g. [10, 25] (or "10, 25"); None = each model's default.
+        schedulers: scheduler names; default: ["default"].
+    Returns:
+        {"images": [{"label", "image" (PNG or None), "seconds", "error" (why it could not run, or None)}],
+         "grid": the labelled grid as one PNG, "seed": the seed used}
+    """
+    result = PIPELINE.compare(prompt, [EMBEDDED] if models is None else models, seed, steps, schedulers)
+    cells = [{"label": c.label, "image": file_out(c.file), "seconds": round(c.seconds, 3), "error": c.error or None}
+             for c in result.cells]
+    return {"images": cells, "grid": file_out(result.grid_file), "seed": result.seed}
+
+
 @user_errors
-def model_defaults(model, progress=gr.Progress()):
+def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
     """Load the picked model and set the controls to its defaults (an unavailable one: say why, keep the embedded)."""
     try:
-        backend = get_backend(model)
+        backend = PIPELINE.load(model)  # the same checks as a request: no loading from arbitrary paths
     except ValueError as exc:
-        gr.Warning(str(exc))
+        gr.Warning(render_error(exc, language(request)))
         backend = get_backend(EMBEDDED)
     limits = backend.limits
     # Full-size SD on a CPU takes about a minute an image: start with one there.
@@ -142,20 +210,23 @@ def model_defaults(model, progress=gr.Progress()):
 PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
 
 
-@user_errors
-def load_png(path):
-    """Settings from a dropped PNG into the controls; fields missing or of the wrong type are left as they are."""
+def load_png(path, request: gr.Request = None):
+    """Settings from a dropped PNG into the controls; fields missing or of the wrong type are left as they
+    are. A file without settings changes nothing and says why (a warning, not an error on every control)."""
+    lang = language(request)
     if not path:
         return [gr.update()] * len(PNG_FIELDS)
-    settings = read_settings(path)
+    try:
+        settings = read_settings(path)
+    except ValueError as exc:
+        gr.Warning(MESSAGES("not_loaded", lang, reason=render_error(exc, lang)))
+        return [gr.update()] * len(PNG_FIELDS)
     kinds = {"prompt": str, "negative_prompt": str, "model": str, "scheduler": str, "guidance": (int, float)}
     values = [settings.get(k) if isinstance(settings.get(k), kinds.get(k, int)) and not isinstance(settings.get(k), bool)
               else gr.update() for k in PNG_FIELDS]
-    if all(isinstance(v, dict) for v in values):
-        raise ValueError("this PNG's settings are empty or unreadable")
     if isinstance(values[-1], str) and values[-1] not in SCHEDULER_CHOICES:
         values[-1] = gr.update()
-    gr.Info("Settings loaded from the PNG.")
+    gr.Info(MESSAGES("loaded", lang))
     return values
 
 
@@ -208,7 +279,10 @@ def build() -> gr.Blocks:
             grid_file = gr.File(label=t("image.compare_grid"), interactive=False, scale=1)
 
         controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler, style]
-        generate.click(text_to_image, controls, [gallery, settings, info], api_name="text_to_image")
+        # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
+        publish(api_text_to_image, "text_to_image")
+        publish(api_compare_images, "compare_images")
+        generate.click(text_to_image, controls, [gallery, settings, info], api_visibility="private")
         prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
         model.input(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
         png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
@@ -216,5 +290,5 @@ def build() -> gr.Blocks:
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
             demo.load(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
         compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
-                      [compared, grid_file], api_name="compare_images")
+                      [compared, grid_file], api_visibility="private")
     return demo

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import gradio as gr
+from typing import Optional
 
+import gradio as gr
+from gradio.data_classes import FileData
+
+from demos.api import file_in, file_out, image_out, publish
 from demos.errors import user_errors
-from demos.i18n import add_strings
+from demos.i18n import Messages, add_strings, language
 from pipelines.common.seeding import random_seed
+from pipelines.common.validation import parse_int
 from pipelines.mood.tagger import get_tagger
 from pipelines.music.generate import MAX_SECONDS
 from pipelines.music.moods import KOREAN, MOODS, SIGNATURES
@@ -26,6 +31,7 @@ EN = {
     "music.top_k": "Top-k",
     "music.top_k_info": "Sample only among the k likeliest next events (0 = all).",
     "music.seed": "Seed",
+    "music.seed_info": "-1 = a new variation each time; the seed used is shown with the result.",
     "music.random": "🎲 Random seed",
     "music.tempo": "Tempo (BPM)",
     "music.tempo_info": "0 = the mood's own tempo.",
@@ -53,6 +59,7 @@ KO = {
     "music.top_k": "Top-k",
     "music.top_k_info": "가장 그럴듯한 k개 중에서만 고릅니다 (0 = 전부).",
     "music.seed": "시드",
+    "music.seed_info": "-1 = 누를 때마다 새 변주. 사용한 시드는 결과와 함께 표시됩니다.",
     "music.random": "🎲 무작위 시드",
     "music.tempo": "템포 (BPM)",
     "music.tempo_info": "0 = 분위기 기본 템포.",
@@ -67,6 +74,20 @@ KO = {
     "music.roll": "피아노 롤",
 }
 t = add_strings(EN, KO)
+
+# What the tab writes while running, in the request's language.
+MESSAGES = Messages(
+    en={"summary": "**{mood}** at {tempo} BPM on {instrument}, seed **{seed}**, {notes} notes · {timing}",
+        "chosen": "{mood} (chosen)", "mood_own": "the mood's own", "program": "GM program {program}",
+        "compared": "Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model."},
+    ko={"summary": "**{mood}** · {tempo} BPM · {instrument} · 시드 **{seed}** · 음 {notes}개 · {timing}",
+        "chosen": "{mood} (직접 고름)", "mood_own": "분위기 기본 악기", "program": "GM 프로그램 {program}",
+        "compared": "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."},
+)
+STAGES_KO = {"tag": "분류", "sample": "생성", "render": "렌더링"}
+INSTRUMENTS_KO = {0: "어쿠스틱 그랜드 피아노", 4: "전자 피아노", 10: "뮤직 박스", 11: "비브라폰", 19: "교회 오르간", 24: "나일론 기타",
+                  40: "바이올린", 42: "첼로", 46: "하프", 48: "현악 합주", 52: "합창", 56: "트럼펫", 60: "호른", 61: "금관 합주",
+                  73: "플루트", 75: "팬 플루트"}
 
 MOOD_CHOICES = [("auto", "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
 INSTRUMENTS = [("the mood's own", -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
@@ -83,43 +104,122 @@ EXAMPLES = [
 STUDIO = TextToMusic()
 
 
-def mood_label(result) -> dict:
+def mood_name(mood: str, lang: str) -> str:
+    return KOREAN[mood] if lang == "ko" else mood
+
+
+def mood_label(result, lang: str = "en") -> dict:
     if result.probabilities:
         return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
-    return {f"{result.mood} · {KOREAN[result.mood]} (chosen)": 1.0}
+    return {MESSAGES("chosen", lang, mood=f"{result.mood} · {KOREAN[result.mood]}"): 1.0}
 
 
-def describe(result) -> str:
-    name = dict((v, k) for k, v in INSTRUMENTS).get(result.program, f"GM program {result.program}")
-    timing = " · ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
-    return f"**{result.mood}** at {result.tempo} BPM on {name}, seed {result.seed}, {len(result.piece.notes)} notes · {timing}"
+def instrument_name(program: int, lang: str) -> str:
+    if lang == "ko" and program in INSTRUMENTS_KO:
+        return INSTRUMENTS_KO[program]
+    return dict((v, k) for k, v in INSTRUMENTS).get(program) or MESSAGES("program", lang, program=program)
+
+
+def describe(result, lang: str = "en") -> str:
+    timing = " · ".join(f"{STAGES_KO.get(stage, stage) if lang == 'ko' else stage} {seconds:.2f} s"
+                        for stage, seconds in result.timings.items())
+    return MESSAGES("summary", lang, mood=mood_name(result.mood, lang), tempo=result.tempo, seed=result.seed,
+                    instrument=instrument_name(result.program, lang), notes=len(result.piece.notes), timing=timing)
 
 
 @user_errors
-def tag_mood(text):
+def tag_mood(text, request: gr.Request = None):
     result = get_tagger()(text)
     return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
 
 
 def as_program(instrument):
     """A typed custom instrument arrives as text: "40" → 40 (the pipeline checks the range)."""
-    if isinstance(instrument, str) and instrument.strip().lstrip("-").isdigit():
-        return int(instrument)
+    if isinstance(instrument, str):
+        return parse_int(instrument, "instrument")
     return instrument
 
 
 @user_errors
-def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="", progress=gr.Progress()):
-    instrument = as_program(instrument)
-    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes,
+def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="",
+                  request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
+    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, as_program(instrument), primer, primer_notes,
                     progress=lambda f, d: progress(f, desc=d))
-    return mood_label(result), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result)
+    return mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result, lang)
 
 
 @user_errors
-def compare_music(text, seconds, seed, progress=gr.Progress()):
+def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
+    tagged = get_tagger()(text)  # the text decides nothing here but is read, and its mood shown
     results = STUDIO.compare(text, seconds, seed, progress=lambda f, d: progress(f, desc=d))
-    return [value for r in results for value in (str(r.audio_path), r.piano_roll)]
+    summary = MESSAGES("compared", lang, mood=mood_name(tagged.mood, lang), seed=results[0].seed)
+    return [{f"{m} · {KOREAN[m]}": p for m, p in tagged.probabilities.items()}, summary,
+            *[value for r in results for value in (str(r.audio_path), r.piano_roll)]]
+
+
+def api_tag_mood(text: str, request: gr.Request = None) -> dict:
+    """Read the mood of a sentence (English or Korean).
+
+    Args:
+        text: 1–500 characters.
+    Returns:
+        {"mood": one of happy, sad, calm, tense, triumphant, "label": its name in the request's language,
+         "scores": a probability for each of the five}
+    """
+    result = get_tagger()(text)
+    return {"mood": result.mood, "label": mood_name(result.mood, language(request)), "scores": result.probabilities}
+
+
+def _music_result(result, lang: str) -> dict:
+    return {"mood": result.mood, "scores": result.probabilities, "audio": file_out(result.audio_path),
+            "midi": file_out(result.midi_path), "piano_roll": image_out(result.piano_roll, "piano_roll"),
+            "seed": result.seed, "tempo": result.tempo, "instrument": result.program, "notes": len(result.piece.notes),
+            "summary": describe(result, lang)}
+
+
+def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, temperature: float = 0.9, top_k: int = 0,
+                      seed: int = -1, tempo: int = 0, instrument: int = -1, primer: Optional[FileData] = None,
+                      primer_notes: str = "", request: gr.Request = None) -> dict:
+    """Compose music for a text: tag its mood (or take the one given), continue with that mood's model.
+
+    Args:
+        text: English or Korean (needed when mood is "auto").
+        mood: "auto" or one of happy, sad, calm, tense, triumphant.
+        seconds: length, 1–60.
+        temperature: 0.1–2 (higher = more surprising).
+        top_k: sample among the k likeliest events (0 = all).
+        seed: 0 … 4294967295, or -1 for a new variation (the seed used is returned).
+        tempo: BPM 30–240, or 0 for the mood's own.
+        instrument: General MIDI program 0–127, or -1 for the mood's own.
+        primer: a MIDI file to continue (gradio_client: handle_file(path); at most 1 MB).
+        primer_notes: or a few typed notes, e.g. "C4 E4 G4".
+    Returns:
+        {"mood", "scores" (None when the mood was given), "audio" (Ogg Vorbis), "midi", "piano_roll" (PNG),
+         "seed", "tempo", "instrument", "notes", "summary"}
+    """
+    lang = language(request)
+    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, instrument,
+                    file_in(primer, "primer", required=False), primer_notes)
+    return _music_result(result, lang)
+
+
+def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
+    """The same text and seed through all five mood models; the text's own mood is tagged and returned.
+
+    Args:
+        text: English or Korean, 1–500 characters.
+        seconds: length of each piece, 1–60.
+        seed: one seed for all five (-1 = random, returned).
+    Returns:
+        {"mood": the text's mood, "scores": its five probabilities, "results": one per mood in the order happy, sad,
+         calm, tense, triumphant, each {"mood", "audio", "midi", "piano_roll", "seed", "tempo", "instrument", "notes", "summary"}}
+    """
+    lang = language(request)
+    tagged = get_tagger()(text)
+    results = STUDIO.compare(text, seconds, seed)
+    return {"mood": tagged.mood, "scores": tagged.probabilities, "results": [_music_result(r, lang) for r in results]}
 
 
 def build() -> gr.Blocks:
@@ -136,7 +236,7 @@ def build() -> gr.Blocks:
                         temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
                         top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
                     with gr.Row():
-                        seed = gr.Number(0, minimum=0, label=t("music.seed"))
+                        seed = gr.Number(-1, minimum=-1, precision=0, label=t("music.seed"), info=t("music.seed_info"))
                         dice = gr.Button(t("music.random"), scale=0)
                         tempo = gr.Slider(0, 240, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"))
                         # any General MIDI program (0–127) may be typed or sent; the list holds favourites
@@ -149,22 +249,28 @@ def build() -> gr.Blocks:
                     compare = gr.Button(t("music.compare"))
             with gr.Column(scale=2):
                 tagged = gr.Label(label=t("music.tagged"), num_top_classes=5, elem_id="music-mood")
-                audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")
+                audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")  # Ogg as made: format=None converts nothing
                 midi = gr.File(label=t("music.midi"), interactive=False, height=90)
-                info = gr.Markdown()
+                info = gr.Markdown(elem_id="music-info")
         roll = gr.Image(label=t("music.roll"), format="png", interactive=False, elem_id="music-roll")
-        # example_labels: one button per example (the table headers would not be translated)
-        gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
-        with gr.Row():
+        # The comparison sits right under the results (not below the examples, out of sight).
+        with gr.Row(elem_id="music-compared"):
             compared = []
             for m in MOODS:
                 with gr.Column(min_width=160):
-                    compared += [gr.Audio(label=f"{m} · {KOREAN[m]} ({SIGNATURES[m].default_tempo} BPM)", type="filepath", interactive=False),
+                    compared += [gr.Audio(label=f"{m} · {KOREAN[m]} ({SIGNATURES[m].default_tempo} BPM)", type="filepath",
+                                          interactive=False),
                                  gr.Image(show_label=False, format="png", interactive=False, height=120)]
+        # example_labels: one button per example (the table headers would not be translated)
+        gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
 
+        # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
+        publish(api_tag_mood, "tag_mood")
+        publish(api_text_to_music, "text_to_music")
+        publish(api_compare_music, "compare_music")
         dice.click(random_seed, outputs=seed, api_visibility="private")
-        text.submit(tag_mood, text, tagged, api_name="tag_mood", show_progress="hidden")
+        text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         inputs = [text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes]
-        compose.click(text_to_music, inputs, [tagged, audio, midi, roll, info], api_name="text_to_music")
-        compare.click(compare_music, [text, seconds, seed], compared, api_name="compare_music")
+        compose.click(text_to_music, inputs, [tagged, audio, midi, roll, info], api_visibility="private")
+        compare.click(compare_music, [text, seconds, seed], [tagged, info, *compared], api_visibility="private")
     return demo

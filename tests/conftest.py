@@ -10,6 +10,8 @@ import tempfile
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("GS_DATA_DIR", tempfile.mkdtemp(prefix="gs-test-data-"))
+# The one folder users may name models in (GS_MODELS_DIR): tests save their tiny SD pipelines here.
+os.environ.setdefault("GS_MODELS_DIR", tempfile.mkdtemp(prefix="gs-test-models-"))
 
 import pytest  # noqa: E402
 
@@ -18,6 +20,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def models_dir():
+    from pathlib import Path
+
+    return Path(os.environ["GS_MODELS_DIR"])
 
 
 @pytest.fixture(scope="session")

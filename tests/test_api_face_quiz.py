@@ -23,19 +23,14 @@ def png_chunks(data: bytes) -> list[str]:
     return chunks
 
 
-def image_paths(response) -> list[str]:
-    return [item for item in response if item]
-
-
 def test_a_new_round_reveals_nothing(client):
     answer_words = re.compile(r"real|generated|fake|left|right|seed|answer", re.I)
     names = []
     for mode in ("pair", "single") * 4:
         response = client.predict(mode, api_name="/quiz_new_round")
-        paths = image_paths(response)
+        paths = response["images"]
         assert len(paths) == (2 if mode == "pair" else 1)
-        # nothing in the JSON but the images and an empty result
-        assert len(response) == 2 and (mode == "pair" or response[1] is None)  # the images, nothing else
+        assert set(response) == {"mode", "images"}  # the images, nothing else
         for path in paths:
             data = Path(path).read_bytes()
             assert png_chunks(data) == ["IHDR"] + ["IDAT"] * (png_chunks(data).count("IDAT")) + ["IEND"]
@@ -55,10 +50,11 @@ def test_answering_twice_or_without_a_round_scores_nothing(app_url):
     with pytest.raises(AppError, match="no open round"):
         player.predict("right", api_name="/quiz_answer")
     assert get_stats().totals().answers == before + 1
-    assert first[3]["score"]["played"] == 1
+    assert first["score"]["played"] == 1 and first["message"]
 
 
-@pytest.mark.parametrize("args, api_name, message", [(("triple",), "/quiz_new_round", "triple"), (("sideways",), "/quiz_answer", "sideways")])
+@pytest.mark.parametrize("args, api_name, message", [(("triple",), "/quiz_new_round", "triple"), (("sideways",), "/quiz_answer", "sideways"),
+                                                     (("x" * 10_000,), "/quiz_answer", "must be one of")])
 def test_bad_input(app_url, args, api_name, message):
     player = Client(app_url, verbose=False)
     player.predict("pair", api_name="/quiz_new_round")
@@ -75,7 +71,7 @@ def test_200_rounds_from_8_sessions_add_up(app_url):
             mode = ("pair", "single")[(i + k) % 2]
             player.predict(mode, api_name="/quiz_new_round")
             choice = rng.choice(("left", "right") if mode == "pair" else ("real", "generated"))
-            summary = player.predict(choice, api_name="/quiz_answer")[3]
+            summary = player.predict(choice, api_name="/quiz_answer")
             correct += summary["correct"]
             assert summary["score"] == {**summary["score"], "played": i + 1, "correct": correct}  # never another session's
         return 25, correct
@@ -99,3 +95,10 @@ def test_two_answers_sent_at_once_count_once(app_url):
         except AppError as error:
             assert "no open round" in str(error)
     assert len(outcomes) == 1 and get_stats().totals().answers == before + 1
+
+
+def test_a_korean_player_gets_the_result_in_korean(app_url):
+    player = Client(app_url, verbose=False, headers={"Accept-Language": "ko"})
+    player.predict(api_name="/quiz_new_round")  # mode is optional: a pair
+    outcome = player.predict("left", api_name="/quiz_answer")
+    assert ("정답" in outcome["message"] or "틀렸어요" in outcome["message"]) and "팁" in outcome["message"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import mido
 import pytest
+import soundfile as sf
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
@@ -21,49 +22,56 @@ CLEAR_CASES = [
 @pytest.mark.parametrize("text, mood", CLEAR_CASES)
 def test_tag_mood_in_both_languages(client, text, mood):
     result = client.predict(text, api_name="/tag_mood")
-    scores = {c["label"].split(" · ")[0]: c["confidence"] for c in result["confidences"]}
-    assert set(scores) == {"happy", "sad", "calm", "tense", "triumphant"}
-    assert abs(sum(scores.values()) - 1) < 1e-3
-    assert max(scores, key=scores.get) == mood
+    assert set(result["scores"]) == {"happy", "sad", "calm", "tense", "triumphant"}
+    assert abs(sum(result["scores"].values()) - 1) < 1e-3
+    assert result["mood"] == mood == max(result["scores"], key=result["scores"].get)
 
 
-@pytest.mark.parametrize("text, message", [("", "empty"), ("   ", "empty"), ("🎉🎉 123", "no words"), ("a" * 600, "600 characters")])
+@pytest.mark.parametrize("text, message", [("", "empty"), ("   ", "empty"), ("🎉🎉 123", "no words"), ("a" * 600, "600 characters"),
+                                           ("x\ud800y" if False else 42, "must be text")])
 def test_tag_mood_bad_text(client, text, message):
     with pytest.raises(AppError, match=message):
         client.predict(text, api_name="/tag_mood")
 
 
 def music(client, **overrides):
-    args = dict(text="a quiet lake at dawn", mood="auto", seconds=6, temperature=0.9, top_k=0, seed=1, tempo=0, instrument=-1,
-                primer=None, primer_notes="")
+    args = dict(text="a quiet lake at dawn", seconds=6, seed=1)
     args.update(overrides)
     return client.predict(**args, api_name="/text_to_music")
 
 
 def test_text_to_music_gives_audio_midi_and_a_piano_roll(client):
-    label, audio, midi, roll, info = music(client)
-    assert label["label"].startswith("calm")
-    assert Path(audio).stat().st_size > 44100  # over a quarter second of 16-bit stereo
-    notes = [m for m in mido.MidiFile(midi).tracks[0] if m.type == "note_on" and m.velocity]
-    assert len(notes) >= 4 and Path(roll).is_file() and "BPM" in info
-    again = music(client)[2]
-    assert hashlib.sha256(Path(midi).read_bytes()).digest() == hashlib.sha256(Path(again).read_bytes()).digest()
+    result = music(client)
+    assert result["mood"] == "calm" and result["scores"]["calm"] == max(result["scores"].values())
+    audio = sf.info(result["audio"])
+    assert audio.format == "OGG" and audio.duration > 6 and Path(result["audio"]).stat().st_size < 200_000
+    notes = [m for m in mido.MidiFile(result["midi"]).tracks[0] if m.type == "note_on" and m.velocity]
+    assert len(notes) >= 4 == len(notes[:4]) and Path(result["piano_roll"]).is_file() and "BPM" in result["summary"]
+    assert result["seed"] == 1 and result["notes"] >= 4
+    again = music(client)["midi"]
+    assert hashlib.sha256(Path(result["midi"]).read_bytes()).digest() == hashlib.sha256(Path(again).read_bytes()).digest()
+
+
+def test_a_text_alone_is_enough_and_each_call_is_a_new_variation(client):
+    first, second = (client.predict("a quiet lake at dawn", seconds=4, api_name="/text_to_music") for _ in range(2))
+    assert first["seed"] != second["seed"]  # -1 by default: a new seed each time, reported
 
 
 def test_mood_override_tempo_instrument_and_primer(client):
-    label, _, midi, _, info = music(client, mood="tense", tempo=150, instrument=40, primer_notes="A3 C4 E4")
-    assert "program 1" in music(client, mood="calm", instrument=1)[4]  # any GM program, not only the listed ones
-    assert "chosen" in label["label"] and "150 BPM" in info and "Violin" in info
-    track = mido.MidiFile(midi).tracks[0]
+    result = music(client, mood="tense", tempo=150, instrument=40, primer_notes="A3 C4 E4")
+    assert "program 1" in music(client, mood="calm", instrument=1)["summary"]  # any GM program, not only the listed ones
+    assert result["scores"] is None and "150 BPM" in result["summary"] and "Violin" in result["summary"]
+    track = mido.MidiFile(result["midi"]).tracks[0]
     assert any(m.type == "program_change" and m.program == 40 for m in track)
     assert [m.note for m in track if m.type == "note_on" and m.velocity][:3] == [57, 60, 64]
 
 
 @pytest.mark.parametrize(
     "overrides, message",
-    [(dict(mood="angry"), "angry"), (dict(seconds=0), "less than minimum value 1"), (dict(seconds=900), "900"), (dict(tempo=999), "999"),
-     (dict(instrument=200), "200"), (dict(temperature=9), "9"), (dict(seed=-4), "-4"), (dict(primer_notes="C4 X9"), "X9"),
-     (dict(text=""), "empty")],
+    [(dict(mood="angry"), "angry"), (dict(seconds=0), "seconds must be from 1"), (dict(seconds=900), "900"), (dict(tempo=999), "999"),
+     (dict(instrument=200), "200"), (dict(instrument="①"), "instrument must be a whole number"), (dict(temperature=9), "9"), (dict(seed=-4), "-4"),
+     (dict(primer_notes="C4 X9"), "X9"), (dict(primer_notes="C١"), "C١"), (dict(text=""), "empty"),
+     (dict(primer="/etc/passwd"), "uploaded")],
 )
 def test_text_to_music_bad_input(client, overrides, message):
     with pytest.raises(AppError, match=message):
@@ -73,10 +81,14 @@ def test_text_to_music_bad_input(client, overrides, message):
 def test_a_broken_primer_file_is_a_sentence(client, tmp_path):
     broken = tmp_path / "broken.mid"
     broken.write_bytes(b"MThd garbage")
-    with pytest.raises(AppError, match="not a readable MIDI"):
+    with pytest.raises(AppError, match="not a readable MIDI") as caught:
         music(client, primer=handle_file(str(broken)))
+    assert "Error" not in str(caught.value).replace("AppError", "")
 
 
-def test_compare_runs_every_mood(client):
-    outputs = client.predict("a walk in the park", 5, 2, api_name="/compare_music")
-    assert len(outputs) == 10 and all(Path(p).is_file() for p in outputs)
+def test_compare_tags_the_text_and_runs_every_mood(client):
+    result = client.predict("a walk in the park", 5, 2, api_name="/compare_music")
+    assert result["mood"] in result["scores"] and [r["mood"] for r in result["results"]] == list(result["scores"])
+    assert all(Path(r["audio"]).is_file() and Path(r["piano_roll"]).is_file() and r["seed"] == 2 for r in result["results"])
+    with pytest.raises(AppError, match="empty"):
+        client.predict("", api_name="/compare_music")

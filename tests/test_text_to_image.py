@@ -25,10 +25,10 @@ def tiny_sd():
 
 
 @pytest.fixture(scope="module")
-def tiny_folder(tiny_sd, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-sd")
+def tiny_folder(tiny_sd, models_dir):
+    folder = models_dir / "tiny-sd"
     tiny_sd.save_pretrained(folder)
-    return folder
+    return folder.resolve()
 
 
 def pixels(image) -> np.ndarray:
@@ -99,10 +99,10 @@ def test_long_prompt_is_cut_and_the_user_told(tiny_folder):
     assert len(clip_tokenizer()(result.settings["prompt"]).input_ids) <= 77
 
 
-def test_safety_filter_hides_flagged_images(tmp_path):
+def test_safety_filter_hides_flagged_images(models_dir):
     pipe = tiny_sd_pipeline(seed=0, safety_checker=True)  # a checker that flags every image
-    pipe.save_pretrained(tmp_path)
-    result = PIPELINE("a cat", model=str(tmp_path), steps=1, seed=1, num_images=2)
+    pipe.save_pretrained(models_dir / "flagged")
+    result = PIPELINE("a cat", model="flagged", steps=1, seed=1, num_images=2)
     assert any("hidden by the safety filter" in n for n in result.notices)
     assert all(pixels(im).max() == 0 for im in result.images)  # blacked out, not shown
 
@@ -136,6 +136,63 @@ def test_save_png_json_chunk_is_exact(tmp_path):
     assert json.loads(Image.open(path).text["generative-studio"]) == settings
 
 
+A1111_CASES = [
+    # a multi-line negative prompt, a prompt line starting with "Steps:", a model path with a comma
+    dict(prompt="Steps: a cat\non a mat", negative_prompt="ugly\nblurry", model="/models/a,b.safetensors", steps=20,
+         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++"),
+    dict(prompt="a cat", negative_prompt="", model="m", steps=3, guidance=0.0, width=64, height=64, seed=2**32 - 1,
+         scheduler="euler"),
+]
+
+
+@pytest.mark.parametrize("settings", A1111_CASES)
+def test_a1111_parameters_round_trip(settings):
+    from pipelines.text_to_image.metadata import _parse_a1111, a1111_text
+
+    text = a1111_text(settings)
+    assert ("Sampler: DPM++ 2M" in text or "Sampler: Euler," in text) and "dpm++" not in text
+    parsed = _parse_a1111(text)
+    assert parsed == {k: v for k, v in settings.items() if v != "" or k != "negative_prompt"}
+
+
+def test_a1111_samplers_and_quotes_from_other_tools():
+    from pipelines.text_to_image.metadata import _parse_a1111
+
+    text = 'a "quoted" cat\nNegative prompt: dog\nSteps: 9, Sampler: DDIM, CFG scale: 4, Seed: 3, Size: 64x32, Model: "x, y"'
+    assert _parse_a1111(text) == {"prompt": 'a "quoted" cat', "negative_prompt": "dog", "steps": 9, "scheduler": "ddim",
+                                  "guidance": 4.0, "seed": 3, "width": 64, "height": 32, "model": "x, y"}
+    assert _parse_a1111("x\nSteps: 1, Sampler: PNDM, Seed: 2")["scheduler"] == "pndm"
+
+
+@pytest.mark.parametrize("key, text", [
+    ("generative-studio", "[" * 100_000),  # nested too deep to parse
+    ("generative-studio", '{"prompt": "a", "seed": 18446744073709551616, "steps": [1], "guidance": "NaN"}'),
+    ("generative-studio", '{"prompt": "' + "x" * 5000 + '", "width": 64}'),
+    ("parameters", "a\nSteps: 99999999999999999999, Seed: 18446744073709551616, Size: 1x99999999999999"),
+])
+def test_crafted_png_settings_are_dropped_not_fatal(tmp_path, key, text):
+    from demos.text_to_image import PNG_FIELDS, load_png
+    from tests.hostile import png_with_text
+
+    path = png_with_text(tmp_path / "crafted.png", key, text)
+    try:
+        settings = read_settings(path)
+    except ValueError as exc:
+        assert "Error" not in str(exc)
+        settings = {}
+    assert all(k in PNG_FIELDS for k in settings) and settings.get("seed", 0) < 2**32
+    assert "prompt" not in settings or len(settings["prompt"]) <= 2000
+    values = load_png(str(path))  # what the page would put in its controls: never a value a control cannot hold
+    assert len(values) == len(PNG_FIELDS) and all(not isinstance(v, int) or v < 2**32 for v in values)
+
+
+def test_a_png_bomb_is_not_decoded_for_its_settings(tmp_path):
+    from tests.hostile import image_bomb
+
+    with pytest.raises(ValueError, match="the image declares more than .* pixels"):
+        read_settings(image_bomb(tmp_path / "bomb.png"))
+
+
 BAD_INPUTS = [
     (dict(prompt=""), "prompt is empty"),
     (dict(prompt="   "), "prompt is empty"),
@@ -151,10 +208,10 @@ BAD_INPUTS = [
     (dict(seed=-5), "got -5"),
     (dict(seed=2**40), "got 1099511627776"),
     (dict(num_images=100), "number of images"),
-    (dict(scheduler="euler_a"), "unknown scheduler 'euler_a'"),
+    (dict(scheduler="euler_a"), "scheduler must be one of default, .*got 'euler_a'"),
     (dict(model="nobody/no-such-model"), "'nobody/no-such-model' is not downloaded and this machine is offline"),
-    (dict(model="/no/such/folder"), "'/no/such/folder' was not found"),
-    (dict(model=""), "model must be"),
+    (dict(model="/no/such/folder"), "'/no/such/folder' is not available here"),
+    (dict(model=""), "model is empty"),
 ]
 
 
@@ -164,16 +221,28 @@ def test_bad_input_gets_a_clear_message(overrides, message):
         PIPELINE(**({"prompt": "red heart", "model": EMBEDDED} | overrides))
 
 
-def test_corrupt_or_wrong_files_are_refused_plainly(tmp_path):
-    corrupt = tmp_path / "broken.safetensors"
-    corrupt.write_bytes(b"\x00not a checkpoint" * 10)
-    with pytest.raises(ValueError, match="could not load the image model .*broken.safetensors"):
-        PIPELINE("a cat", model=str(corrupt))
-    (tmp_path / "notes.txt").write_text("hello")
+def test_corrupt_or_wrong_files_are_refused_plainly(models_dir):
+    junk = models_dir / "junk"
+    junk.mkdir(exist_ok=True)
+    (junk / "broken.safetensors").write_bytes(b"\x00not a checkpoint" * 10)
+    with pytest.raises(ValueError, match="could not load the image model .*broken.safetensors") as caught:
+        PIPELINE("a cat", model="junk/broken.safetensors")
+    assert "Error" not in str(caught.value) and "header" not in str(caught.value)  # no raw library text
+    (junk / "notes.txt").write_text("hello")
     with pytest.raises(ValueError, match="not a .safetensors"):
-        PIPELINE("a cat", model=str(tmp_path / "notes.txt"))
+        PIPELINE("a cat", model="junk/notes.txt")
     with pytest.raises(ValueError, match="without model_index.json"):
-        PIPELINE("a cat", model=str(tmp_path))
+        PIPELINE("a cat", model="junk")
+
+
+@pytest.mark.parametrize("spec", ["/etc", "/etc/passwd", "~root", "~/x", "/dev/zero", "../../etc", "junk/../../..",
+                                  "/tmp", "nowhere/../../etc/passwd", "x" * 10_000])
+def test_models_only_from_the_models_folder_and_nothing_revealed(spec):
+    with pytest.raises(ValueError) as caught:
+        PIPELINE("a cat", model=spec)
+    text = str(caught.value)
+    assert ("is not available here" in text or "at most 200" in text) and len(text) < 300  # the same for what exists and not
+    assert "folder without" not in text and "not a .safetensors" not in text and "not found" not in text
 
 
 def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
@@ -215,8 +284,9 @@ def test_compare_reads_step_lists_in_every_form(steps, expected):
 
 
 @pytest.mark.parametrize("steps, schedulers, message", [
-    ("5, x", None, "got 'x'"), ([2.5], None, "got 2.5"), ([10**400], None, "whole numbers"), ([True], None, "got True"),
-    (None, "ddim, nope", "unknown scheduler 'nope'"), (None, [3], "unknown scheduler 3"),
+    ("5, x", None, "got 'x'"), ([2.5], None, "got 2.5"), ([10**400], None, "steps must be from 1"), ([True], None, "got True"),
+    ("²", None, "digits 0–9"), ("١٢٣", None, "digits 0–9"), ("１２３", None, "digits 0–9"),
+    (None, "ddim, nope", "scheduler must be one of .*got 'nope'"), (None, [3], "scheduler must be one of .*got 3"),
 ])
 def test_compare_refuses_bad_lists(steps, schedulers, message):
     with pytest.raises(ValueError, match=message):
@@ -224,7 +294,7 @@ def test_compare_refuses_bad_lists(steps, schedulers, message):
 
 
 def test_huge_numbers_are_refused_plainly():
-    with pytest.raises(ValueError, match="401 digits"):
+    with pytest.raises(ValueError, match="steps must be from 1 to 200"):
         PIPELINE("red heart", model=EMBEDDED, steps=10**400)
     with pytest.raises(ValueError, match="more than one request may take"):
         PIPELINE("red heart", model=EMBEDDED, steps=200, num_images=8, width=64, height=64)
@@ -246,7 +316,7 @@ def settings_env(monkeypatch):
 
 def test_host_can_limit_models_to_its_list(settings_env, tiny_folder):
     settings_env(GS_CUSTOM_MODELS="0")
-    with pytest.raises(ValueError, match="is not offered here"):
+    with pytest.raises(ValueError, match="is not available here"):
         PIPELINE("a cat", model=str(tiny_folder))
     assert PIPELINE("red heart", model=EMBEDDED, steps=2).images
 

@@ -58,6 +58,10 @@ class Settings:
     # GS_IMAGE_MODEL: the picker's first choice; default: the first SD model whose weights are
     # present on this machine, else the embedded model.
     image_model: str
+    # GS_MODELS_DIR: the one folder whose SD checkpoints (diffusers folders, .safetensors files) users and
+    # API clients may name by path (relative to it) when GS_CUSTOM_MODELS is 1; paths elsewhere are refused,
+    # so the model box cannot be used to explore the server's disk. Default: <GS_DATA_DIR>/models.
+    models_dir: Path
     # GS_CUSTOM_MODELS: 1 lets users and API clients name any hub id, folder or file as the model;
     # 0 limits them to the embedded model and GS_IMAGE_MODELS. Default: 1 locally, 0 on a Space
     # (SPACE_ID set), where a typed hub id would make the host download whatever a visitor names.
@@ -92,6 +96,7 @@ def get_settings() -> Settings:
         emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),
         image_model=_env("GS_IMAGE_MODEL", ""),
+        models_dir=Path(_env("GS_MODELS_DIR", str(Path(_env("GS_DATA_DIR", str(REPO_ROOT / "data"))) / "models"))).expanduser(),
         custom_models=_env("GS_CUSTOM_MODELS", "0" if os.environ.get("SPACE_ID") else "1") not in ("0", "false", "no"),
         translation_model=_env("GS_TRANSLATION_MODEL", "Helsinki-NLP/opus-mt-ko-en"),
         tiny_vae=os.environ.get("GS_TINY_VAE", "madebyollin/taesd" if os.environ.get("SPACE_ID") else "").strip(),

@@ -8,6 +8,40 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from pipelines.common.validation import UserInputError
+
+# Uploads are checked against this before any pixel is decoded (PIL reads only the header on open).
+# An image "bomb" — a small file declaring 12,000 × 12,000 pixels — would otherwise cost gigabytes.
+MAX_UPLOAD_PIXELS = 4096 * 4096
+# Process-wide backstop for decoders we do not call ourselves (Gradio's own preprocessing): PIL
+# refuses anything over twice this with DecompressionBombError.
+Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS
+
+
+def open_upload(path, formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "GIF", "BMP"),
+                max_pixels: int = MAX_UPLOAD_PIXELS, load: bool = True) -> Image.Image:
+    """An uploaded image, its declared size checked before decoding; a sentence for anything else."""
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:  # PIL's backstop (over twice the cap) answered first
+        raise UserInputError("image.large", f"the image declares more than {max_pixels:,} pixels; at most {max_pixels:,} "
+                             "are accepted", width="?", height="?", limit=max_pixels) from None
+    except Exception:  # not an image, truncated, a folder, …: say so without the library's text
+        raise UserInputError("image.unreadable", "the file is not an image this app can read (PNG, JPEG, WebP, GIF or BMP)") from None
+    if image.format not in formats:
+        raise UserInputError("image.format", f"the file is a {image.format} image; send {', '.join(formats)}",
+                             format=str(image.format), formats=", ".join(formats))
+    width, height = image.size
+    if width * height > max_pixels:
+        raise UserInputError("image.large", f"the image declares {width} × {height} pixels; at most {max_pixels:,} "
+                             "pixels are accepted", width=width, height=height, limit=max_pixels)
+    if load:
+        try:
+            image.load()
+        except Exception:
+            raise UserInputError("image.unreadable", "the image file is damaged or truncated") from None
+    return image
+
 
 def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
     """(N, C, H, W) in [-1, 1] (C = 1 or 3) → a list of PIL images."""

@@ -13,7 +13,9 @@ import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, Optional, Sequence, TypeVar
+
+from pipelines.common.validation import UserInputError, check_text, quote
 
 T = TypeVar("T")
 
@@ -58,13 +60,13 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
     Raises ModelUnavailableError naming the spec and how to provide it.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"{what} must be a hub id or a local path, got {spec!r}")
+        raise ValueError(f"{what} must be a hub id or a local path, got {quote(spec)}")
     spec = spec.strip()
     path = Path(spec).expanduser()
-    if path.exists():
+    if path.exists() and (path.is_absolute() or not _HUB_ID.match(spec)):  # "owner/name" is a hub id, never ./owner/name
         return path
     if not _HUB_ID.match(spec) or spec.startswith((".", "/", "~")):
-        raise ModelUnavailableError(f"{what} {spec!r} was not found: no such file or folder")
+        raise ModelUnavailableError(f"{what} {quote(spec)} was not found: no such file or folder")
     from huggingface_hub import snapshot_download  # a gradio dependency, imported only here
 
     try:
@@ -72,23 +74,50 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
     except Exception:
         if is_offline():
             raise ModelUnavailableError(
-                f"{what} {spec!r} is not downloaded and this machine is offline. "
-                f"Download it where there is internet (huggingface-cli download {spec}) "
+                f"{what} {quote(spec)} is not downloaded and this machine is offline. "
+                f"Download it where there is internet (huggingface-cli download {quote(spec)}) "
                 "or give a local folder or .safetensors file instead."
             ) from None
     try:
         return Path(snapshot_download(spec, etag_timeout=10))
-    except Exception as exc:  # no network, no such repo, gated repo...
+    except Exception:  # no network, no such repo, gated repo...
         raise ModelUnavailableError(
-            f"{what} {spec!r} could not be downloaded ({type(exc).__name__}). "
+            f"{what} {quote(spec)} could not be downloaded (no such model, no access, or no network). "
             "Check the id and the network, or give a local folder or .safetensors file."
         ) from None
+
+
+MAX_MODEL_ID = 200  # characters: hub ids are short; a path inside the models folder too
+
+
+def check_model_request(spec: Any, offered: Sequence[str], allow_custom: bool, models_dir: Optional[Path]) -> str:
+    """The model a request names, made safe to load. Accepted: one of `offered` (the host's list);
+    when the host allows custom models, a hub id ("owner/name") or a file or folder inside
+    `models_dir` (returned as its absolute path). Everything else — other paths, "~", "..", device
+    files, uploads — gets one sentence that is the same whether or not the path exists."""
+    spec = check_text(spec, "model", MAX_MODEL_ID, empty_hint="choose one of the listed models")
+    if spec in offered:
+        return spec
+    if allow_custom:
+        if models_dir and not spec.startswith("~"):  # the models folder first: "sd/v1" may name a folder there
+            root = Path(models_dir).resolve()
+            try:
+                path = (root / spec).resolve()  # follows links and "..": checked against the root below
+                if path.is_relative_to(root) and path != root and (path.is_file() or path.is_dir()):
+                    return str(path)
+            except (OSError, ValueError):
+                pass
+        if _HUB_ID.match(spec) and ".." not in spec:
+            return spec
+    where = "a hub id (owner/name) or a model in the models folder" if allow_custom else "nothing else on this server"
+    raise UserInputError("model.refused", f"model {quote(spec)} is not available here: choose one of "
+                         f"{', '.join(offered)}, or {where}", value=quote(spec), choices=", ".join(offered))
 
 
 def is_present(spec: str) -> bool:
     """Whether `spec` names weights already on this machine (never touches the network)."""
     path = Path(str(spec)).expanduser()
-    if path.exists():
+    if path.exists() and (path.is_absolute() or not _HUB_ID.match(str(spec))):
         return True
     if not _HUB_ID.match(str(spec)):
         return False

@@ -3,50 +3,40 @@
 from __future__ import annotations
 
 import random
-import re
-from numbers import Integral, Real
 from typing import Any
 
 import torch
+
+from pipelines.common.validation import UserInputError, parse_int, quote, split_list
 
 MAX_SEED = 2**32 - 1
 
 
 def check_seed(seed: Any, name: str = "seed") -> int:
-    """Return `seed` as an int in [0, MAX_SEED], or raise ValueError quoting it.
+    """Return `seed` as an int in [0, MAX_SEED], or raise UserInputError quoting it.
 
-    Whole floats (12.0, as JSON clients send) are accepted; 1.5, "abc", True are not.
+    Whole floats (12.0, as JSON clients send) and ASCII digit text are accepted; 1.5, "abc", "١٢٣", True are not.
     """
-    if isinstance(seed, bool):
-        raise ValueError(f"{name} must be a whole number, got {seed!r}")
-    if isinstance(seed, Integral):
-        value = int(seed)
-    elif isinstance(seed, Real) and float(seed).is_integer():
-        value = int(seed)
-    elif isinstance(seed, str) and seed.strip().lstrip("+").isdigit():
-        value = int(seed.strip())
-    else:
-        raise ValueError(f"{name} must be a whole number, got {seed!r}")
+    value = parse_int(seed, name)
     if not 0 <= value <= MAX_SEED:
-        raise ValueError(f"{name} must be between 0 and {MAX_SEED}, got {value}")
+        raise UserInputError("seed.range", f"{name} must be from 0 to {MAX_SEED}, got {quote(value)}",
+                             name=name, value=quote(value))
     return value
 
 
 def check_seed_list(seeds: Any, name: str, max_len: int = 64) -> list[int]:
     """A non-empty list of seeds. Also accepts text: "1, 2, 3", "1 2 3" or "[1, 2, 3]"."""
-    if isinstance(seeds, str):
-        parts = [p for p in re.split(r"[\s,;]+", seeds.strip().strip("[]")) if p]
-    elif isinstance(seeds, (list, tuple)):
-        parts = list(seeds)
-    elif seeds is None:
-        parts = []
-    else:
-        raise ValueError(f"{name} must be a list of seeds, got {seeds!r}")
+    parts = split_list(seeds, name, max_len)
     if not parts:
-        raise ValueError(f"{name} is empty: pick at least one sample for it")
-    if len(parts) > max_len:
-        raise ValueError(f"{name} has {len(parts)} seeds; at most {max_len} are allowed")
+        raise UserInputError("list.empty", f"{name} is empty: pick at least one sample for it", name=name)
     return [check_seed(p, name=f"{name} entry") for p in parts]
+
+
+def seed_or_random(seed: Any) -> int:
+    """-1 (or None) means "random": a fresh seed, which callers always report; else check_seed."""
+    if seed is None or (isinstance(seed, (int, float, str)) and not isinstance(seed, bool) and str(seed).strip() in ("-1", "-1.0")):
+        return random_seed()
+    return check_seed(seed)
 
 
 def random_seed() -> int:

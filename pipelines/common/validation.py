@@ -1,19 +1,120 @@
-"""Boundary checks shared by the pipelines: a clear ValueError quoting the bad value."""
+"""Boundary checks shared by the pipelines: one helper per kind of value (text, number, choice,
+integer list), each raising a `UserInputError` — a ValueError with an English sentence, plus a
+stable `key` and `params` so the interface can say the same thing in the user's language.
+
+Every quoted input goes through `quote`: at most ~80 characters, control characters and lone
+surrogates escaped, `<>&` escaped, so an error never echoes a megabyte or markup back.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import html
+import math
+import re
+import reprlib
+from typing import Any, Iterable
+
+QUOTE_CHARS = 80
+_repr = reprlib.Repr()  # bounded depth and length (Python 3.11's Repr takes no arguments)
+_repr.maxlevel, _repr.maxlist, _repr.maxtuple, _repr.maxdict = 2, 6, 6, 4
+_repr.maxstring, _repr.maxother, _repr.maxlong = QUOTE_CHARS, QUOTE_CHARS, 40
+_ASCII_INT = re.compile(r"^[+-]?[0-9]+$")  # str.isdigit() also passes "²", "①", "١٢٣", "１２３"
+
+
+class UserInputError(ValueError):
+    """Bad input from a person or a program. `str(err)` is the English sentence; `key` and
+    `params` let demos/i18n.py render it in another language."""
+
+    def __init__(self, key: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def quote(value: Any) -> str:
+    """A short, escaped rendering of any input for an error sentence (never the whole of it)."""
+    if isinstance(value, str):
+        text = value if len(value) <= QUOTE_CHARS else value[: QUOTE_CHARS - 1] + "…"
+        shown = repr(text)  # escapes control characters and lone surrogates
+    else:
+        try:
+            shown = _repr.repr(value)  # bounded depth and length: safe on deeply nested lists
+        except Exception:  # a hostile object's __repr__
+            shown = f"a {type(value).__name__}"
+    if len(shown) > QUOTE_CHARS + 10:
+        shown = shown[:QUOTE_CHARS] + "…"
+    return html.escape(shown, quote=False)
+
+
+def check_text(value: Any, name: str, max_chars: int, allow_empty: bool = False, empty_hint: str = "") -> str:
+    """Text with whitespace runs collapsed; None counts as empty. Refuses non-text, lone surrogates
+    (they cannot be encoded, so nothing downstream could use them) and text over `max_chars`."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise UserInputError("text.type", f"{name} must be text, got {quote(value)}", name=name, value=quote(value))
+    if len(value) > max_chars:
+        raise UserInputError("text.long", f"{name} is {len(value)} characters long; at most {max_chars} are accepted",
+                             name=name, length=len(value), limit=max_chars)
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UserInputError("text.surrogate", f"{name} contains a broken character (a lone UTF-16 surrogate): "
+                             "send it as proper UTF-8 text", name=name)
+    value = " ".join(value.split())
+    if not value and not allow_empty:
+        raise UserInputError("text.empty", f"{name} is empty{': ' + empty_hint if empty_hint else ''}",
+                             name=name, hint=empty_hint)
+    return value
+
+
+def parse_int(value: Any, name: str) -> int:
+    """An int from an int, a whole float, or text of ASCII digits; refuses everything else by name."""
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        return value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    elif isinstance(value, str) and _ASCII_INT.match(value.strip()) and len(value.strip()) <= 40:
+        return int(value.strip())
+    raise UserInputError("number.whole", f"{name} must be a whole number written with the digits 0–9, got {quote(value)}",
+                         name=name, value=quote(value))
 
 
 def check_number(value: Any, name: str, low: float, high: float, whole: bool = False) -> float:
     """`value` as a float (an int when `whole`) in [low, high]; bools, strings, NaN and fractions
     (when `whole`) are refused with a sentence naming `name`."""
-    try:
-        bad_type = isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not float(value).is_integer())
-    except OverflowError:  # an integer too large for a float: out of any range
-        raise ValueError(f"{name} must be from {low} to {high}, got a number with {len(str(value))} digits") from None
-    if bad_type:
-        raise ValueError(f"{name} must be a {'whole ' if whole else ''}number from {low} to {high}, got {value!r}")
-    if not low <= value <= high:  # also rejects NaN
-        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
+    if whole and not isinstance(value, bool) and isinstance(value, (int, float)):
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise UserInputError("number.whole", f"{name} must be a whole number from {low} to {high}, got {quote(value)}",
+                                 name=name, value=quote(value))
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserInputError("number.type", f"{name} must be a {'whole ' if whole else ''}number from {low} to {high}, "
+                             f"got {quote(value)}", name=name, low=low, high=high, value=quote(value))
+    if not low <= value <= high:  # also rejects NaN; a huge int compares exactly
+        raise UserInputError("number.range", f"{name} must be from {low} to {high}, got {quote(value)}",
+                             name=name, low=low, high=high, value=quote(value))
     return int(value) if whole else float(value)
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """One of `choices` (exact match); anything else, of any type, gets a sentence listing them."""
+    choices = tuple(choices)
+    if isinstance(value, str) and value in choices:
+        return value
+    raise UserInputError("choice", f"{name} must be one of {', '.join(choices)}; got {quote(value)}",
+                         name=name, choices=", ".join(choices), value=quote(value))
+
+
+def split_list(value: Any, name: str, max_len: int) -> list:
+    """A list from a list/tuple or from text separated by commas, semicolons or spaces ("[1, 2]" too)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if len(value) > 20 * max_len:
+            raise UserInputError("list.long", f"{name} is too long: at most {max_len} entries", name=name, limit=max_len)
+        value = [p for p in re.split(r"[\s,;]+", value.strip().strip("[]")) if p]
+    elif not isinstance(value, (list, tuple)):
+        raise UserInputError("list.type", f"{name} must be a list, got {quote(value)}", name=name, value=quote(value))
+    if len(value) > max_len:
+        raise UserInputError("list.long", f"{name} has {len(value)} entries; at most {max_len} are allowed",
+                             name=name, limit=max_len)
+    return list(value)

@@ -20,6 +20,7 @@ from pipelines.common.config import get_settings
 from pipelines.common.images import upscale
 from pipelines.common.loading import cached_loader, resolve_model_source
 from pipelines.common.torch_setup import configure_torch
+from pipelines.common.validation import UserInputError, check_choice
 from pipelines.face_quiz.data import held_out_faces
 from pipelines.face_quiz.fakes import FakeFaces, FakePool
 from pipelines.face_quiz.stats import QuizStats
@@ -28,13 +29,15 @@ MODES = ("pair", "single")
 CHOICES = {"pair": ("left", "right"), "single": ("real", "generated")}
 DISPLAY_SIZE = 256
 HUMAN_BASELINES = {"untrained": 48.2, "trained": 59.0}  # Nightingale & Farid, PNAS 2022, % correct
+# Tips that fit what is on screen: tiny 25 × 25 grey archive photos, where teeth, glasses or
+# skin texture cannot be seen. demos/face_quiz.py holds the Korean of each, in this order.
 TIPS = (
-    "Look at the background: generators often smear it or let it bleed into the hair.",
-    "Compare the two eyes: different sizes, shapes or gaze directions give fakes away.",
-    "Check where the face meets the hair and ears: fakes blur or bend these borders.",
-    "Look for asymmetry: glasses, eyebrows and mouth corners that do not match each other.",
-    "Skin that is too smooth, or blotchy in a regular pattern, hints at a generator.",
-    "Teeth and mouth corners are hard for generators: look for melted shapes.",
+    "These are tiny 25 × 25 grey archive photos: judge the whole face — its shape and light — not fine detail.",
+    "Real photos are lit from one side, with shadows that agree; generated faces are often lit evenly or shaded oddly.",
+    "Look at the outline of the head: generators often blur or bend where the face meets the hair and background.",
+    "Compare the two eyes: in a generated face the dark patches of the eyes may differ in size or height.",
+    "Real archive photos are framed alike (centred, upright); an odd crop or tilt is a hint, though not proof.",
+    "Blotchy or smeared patches on the cheeks and forehead hint at a generator; real photos are only blurred.",
 )
 
 
@@ -68,9 +71,7 @@ class Outcome:
 
 
 def check_mode(mode: Any) -> str:
-    if mode not in MODES:
-        raise ValueError(f"mode must be 'pair' or 'single', got {mode!r}")
-    return mode
+    return check_choice(mode, "mode", MODES)
 
 
 class FaceQuiz:
@@ -109,9 +110,8 @@ class FaceQuiz:
         """Judge a guess. Raises ValueError without scoring if there is no open round or the choice is off."""
         with self._lock:
             if current is None or current.answered:
-                raise ValueError("there is no open round: start a new round first (each round takes one guess)")
-            if choice not in CHOICES[current.mode]:
-                raise ValueError(f"in {current.mode} mode the choice must be one of {CHOICES[current.mode]}, got {choice!r}")
+                raise UserInputError("quiz.no_round", "there is no open round: start a new round first (each round takes one guess)")
+            check_choice(choice, "choice", CHOICES[current.mode])
             current.answered = True
         correct = choice == current.answer
         streak = score.streak + 1 if correct else 0

@@ -21,7 +21,7 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, resol
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
-from pipelines.common.validation import check_number
+from pipelines.common.validation import UserInputError, check_choice, check_number, quote
 from pipelines.latent.model import WEIGHTS_FILE, Generator, load_generator
 
 MAX_SAMPLES = 32  # images per request
@@ -42,29 +42,15 @@ GENERATORS = tuple(_settings_paths())  # the keys clients pass as `generator`
 
 
 def check_generator(key: Any) -> str:
-    if key not in GENERATORS:
-        raise ValueError(f"unknown generator {key!r}; choose one of {', '.join(GENERATORS)}")
-    return key
+    return check_choice(key, "generator", GENERATORS)
 
 
 def check_truncation(value: Any) -> float:
-    try:
-        psi = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"truncation must be a number between 0 and 1, got {value!r}") from None
-    if not 0.0 <= psi <= 1.0:  # also rejects NaN
-        raise ValueError(f"truncation must be between 0 and 1, got {value!r}")
-    return psi
+    return check_number(value, "truncation", 0.0, 1.0)
 
 
 def check_amount(value: Any, name: str) -> float:
-    try:
-        amount = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not -MAX_EDIT <= amount <= MAX_EDIT:
-        raise ValueError(f"{name} must be between {-MAX_EDIT} and {MAX_EDIT}, got {value!r}")
-    return amount
+    return check_number(value, name, -MAX_EDIT, MAX_EDIT)
 
 
 @dataclass
@@ -138,8 +124,7 @@ class LatentLab:
         """A strip from sample A to sample B. Spherical keeps |z| typical along the way."""
         seed_a, seed_b = check_seed(seed_a, "seed_a"), check_seed(seed_b, "seed_b")
         steps = check_number(steps, "steps", 2, MAX_STEPS, whole=True)
-        if mode not in INTERPOLATION_MODES:
-            raise ValueError(f"mode must be one of {INTERPOLATION_MODES}, got {mode!r}")
+        check_choice(mode, "mode", INTERPOLATION_MODES)
         psi = check_truncation(truncation)
         za, zb = self.latent(seed_a, psi), self.latent(seed_b, psi)
         ts = torch.linspace(0, 1, steps)
@@ -160,7 +145,8 @@ class LatentLab:
         """A seed's sample moved along the principal directions (and a user trait direction)."""
         seed, psi = check_seed(seed), check_truncation(truncation)
         if not isinstance(amounts, (list, tuple)) or len(amounts) > N_DIRECTIONS:
-            raise ValueError(f"amounts must be a list of at most {N_DIRECTIONS} numbers, got {amounts!r}")
+            raise UserInputError("list.long", f"amounts must be a list of at most {N_DIRECTIONS} numbers, got {quote(amounts)}",
+                                 name="amounts", limit=N_DIRECTIONS)
         shifts = [check_amount(a, f"direction {i + 1}") for i, a in enumerate(amounts)]
         trait_amount = check_amount(trait_amount, "trait amount")
         z = self.latent(seed, psi)
@@ -241,10 +227,8 @@ def compare(keys: Any, seed: Any, count: Any = 4, truncation: Any = DEFAULT_TRUN
     if isinstance(keys, str):
         keys = [keys]
     if not isinstance(keys, (list, tuple)) or not keys:
-        raise ValueError(f"generators must be a non-empty list, got {keys!r}")
-    keys = list(dict.fromkeys(keys))  # each generator once
-    if len(keys) > len(GENERATORS):
-        raise ValueError(f"generators lists {len(keys)} names; there are only {len(GENERATORS)}: {', '.join(GENERATORS)}")
+        raise UserInputError("list.empty", f"generators must be a non-empty list, got {quote(keys)}", name="generators")
+    keys = list(dict.fromkeys(check_generator(k) for k in keys[:100]))  # each generator once
     results = {}
     for i, key in enumerate(keys):
         report(progress, i / len(keys), f"{key}")

@@ -13,6 +13,8 @@ from safetensors.numpy import load_file, save_file
 
 from pipelines.common.config import ASSETS_DIR
 from pipelines.common.loading import cached_loader
+from pipelines.common.validation import UserInputError, quote
+from pipelines.common.validation import check_text as validate_text
 from pipelines.mood.encoders import SentenceEncoder, get_encoder
 from pipelines.music.moods import KOREAN, MOODS
 
@@ -31,15 +33,10 @@ class MoodResult:
 
 
 def check_text(text: Any) -> str:
-    if not isinstance(text, str):
-        raise ValueError(f"text must be a string, got {type(text).__name__}")
-    text = text.strip()
-    if not text:
-        raise ValueError("the text is empty: describe a scene or a feeling, e.g. 'a rainy goodbye' or '비 오는 날의 이별'")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"the text is {len(text)} characters long; at most {MAX_CHARS} are read")
+    text = validate_text(text, "the text", MAX_CHARS,
+                         empty_hint="describe a scene or a feeling, e.g. 'a rainy goodbye' or '비 오는 날의 이별'")
     if not any(unicodedata.category(ch).startswith("L") for ch in text):
-        raise ValueError(f"{text!r} has no words to read a mood from: add a few words, or pick the mood yourself")
+        raise UserInputError("mood.no_words", f"{quote(text)} has no words to read a mood from: add a few words, or pick the mood yourself", value=quote(text))
     return text
 
 

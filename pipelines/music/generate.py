@@ -16,7 +16,7 @@ import torch
 
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
-from pipelines.common.validation import check_number
+from pipelines.common.validation import UserInputError, check_number, quote
 from pipelines.music.model import MusicGPT
 from pipelines.music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
 
@@ -111,7 +111,7 @@ def sample(
     return tokens + [EOS]
 
 
-NOTE_NAME = re.compile(r"^([A-Ga-g])([#b]?)(-?\d)$")
+NOTE_NAME = re.compile(r"^([A-Ga-g])([#b]?)(-?[0-9])$")  # ASCII digits: int() would also take "١"
 SEMITONE = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
@@ -126,7 +126,7 @@ def parse_typed_notes(text: str, time_signature: str = "4/4") -> Piece:
     for i, name in enumerate(names):
         match = NOTE_NAME.match(name)
         if not match:
-            raise ValueError(f"{name!r} is not a note: write a letter, an optional # or b, and an octave, e.g. C4, F#3, Bb4")
+            raise UserInputError("music.note", f"{quote(name)} is not a note: write a letter, an optional # or b, and an octave, e.g. C4, F#3, Bb4", value=quote(name))
         letter, accidental, octave = match.groups()
         pitch = 12 * (int(octave) + 1) + SEMITONE[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]
         notes.append(Note(4 * i, 4, pitch))

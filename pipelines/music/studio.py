@@ -17,13 +17,13 @@ from pipelines.common.config import get_settings
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
-from pipelines.common.seeding import check_seed
+from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import check_number
+from pipelines.common.validation import UserInputError, check_choice, check_number
 from pipelines.music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
 from pipelines.music.model import WEIGHTS_FILE, MusicGPT, load_model
 from pipelines.music.moods import MOODS, SIGNATURES
-from pipelines.music.render import piano_roll, render_wav
+from pipelines.music.render import piano_roll, render_audio
 from pipelines.music.tokens import Piece, from_midi, to_midi
 
 MAX_PRIMER_BYTES = 1_000_000
@@ -44,19 +44,18 @@ class MusicResult:
 
 
 def check_mood(mood: Any) -> str:
-    if mood != "auto" and mood not in MOODS:
-        raise ValueError(f"mood must be 'auto' or one of {', '.join(MOODS)}, got {mood!r}")
-    return mood
+    return check_choice(mood, "mood", ("auto",) + tuple(MOODS))
 
 
 def load_primer(primer: Any, notes: Any, meter: str) -> Optional[Piece]:
     """A MIDI file (path) or typed notes ('C4 E4 G4'); None if neither is given."""
     if primer:
-        path = Path(str(primer))
-        if not path.is_file():
-            raise ValueError(f"primer file {path.name!r} was not found")
-        if path.stat().st_size > MAX_PRIMER_BYTES:
-            raise ValueError(f"primer file {path.name!r} is {path.stat().st_size // 1024} kB; at most {MAX_PRIMER_BYTES // 1000} kB")
+        path = Path(primer) if isinstance(primer, (str, Path)) else None
+        if path is None or not path.is_file():  # the caller (demos) passes only uploaded files
+            raise UserInputError("music.primer_missing", "the primer must be an uploaded MIDI file")
+        if path.stat().st_size > MAX_PRIMER_BYTES:  # checked before mido reads a byte of it
+            raise UserInputError("music.primer_large", f"the primer file is {path.stat().st_size // 1024} kB; at most "
+                                 f"{MAX_PRIMER_BYTES // 1000} kB", size=path.stat().st_size // 1024, limit=MAX_PRIMER_BYTES // 1000)
         return from_midi(path)
     if isinstance(notes, str) and notes.strip():
         return parse_typed_notes(notes, meter)
@@ -88,7 +87,7 @@ class TextToMusic:
         progress: Optional[ProgressFn] = None,
     ) -> MusicResult:
         """`tempo` 0 and `instrument` -1 mean the mood's own; the other arguments as in generate_piece."""
-        mood, seed = check_mood(mood), check_seed(seed)
+        mood, seed = check_mood(mood), seed_or_random(seed)  # -1: a new variation, its seed reported
         tempo = int(check_number(tempo, "tempo", 0, 240, whole=True))
         program = int(check_number(instrument, "instrument", -1, 127, whole=True))
         timings: dict[str, float] = {}
@@ -116,15 +115,15 @@ class TextToMusic:
         midi_path = to_midi(sampled.piece, folder / f"{mood}-{seed}.mid", tempo, program)
         bars_length = len(sampled.piece.bars) * sampled.piece.bar_length  # whole bars, rests at the end included
         length = min(max(sampled.piece.length, bars_length) / 4 * 60 / tempo, MAX_SECONDS + 5)
-        audio_path = render_wav(midi_path, folder / f"{mood}-{seed}.wav", length)
+        audio_path = render_audio(midi_path, folder / f"{mood}-{seed}.ogg", length)
         roll = piano_roll(sampled.piece)
         timings["render"] = time.perf_counter() - start
         report(progress, 1.0, "done")
         return MusicResult(mood, probabilities, midi_path, audio_path, roll, sampled.piece, tempo, program, seed, timings)
 
     def compare(self, text: Any, seconds: Any = 15, seed: Any = 0, progress: Optional[ProgressFn] = None, **kwargs) -> list[MusicResult]:
-        """The same text, seed and settings through every mood's model."""
-        results = []
+        """The same text, seed and settings through every mood's model (seed -1: one random seed for all)."""
+        seed, results = seed_or_random(seed), []
         for i, mood in enumerate(MOODS):
             report(progress, i / len(MOODS), f"{mood} ({i + 1} of {len(MOODS)})")
             results.append(self(text, mood, seconds, seed=seed, **kwargs))

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import mido
 
+from pipelines.common.validation import UserInputError
+
 STEPS_PER_QUARTER = 4  # the grid: sixteenth notes
 PITCH_RANGE = (36, 96)
 DURATIONS = tuple(range(1, 17)) + (24, 32)
@@ -154,10 +156,10 @@ def from_midi(path: str | Path, max_notes: int = 5000, max_bars: int = 16) -> Pi
     moved so the first note starts the piece, keeping the first `max_bars` bars of 4/4."""
     try:
         midi = mido.MidiFile(path)
-    except Exception as exc:  # mido raises many kinds for a damaged file
-        raise ValueError(f"{Path(path).name!r} is not a readable MIDI file ({exc})") from None
+    except Exception:  # mido raises many kinds for a damaged file
+        raise UserInputError("music.midi_unreadable", "the primer is not a readable MIDI file") from None
     if midi.ticks_per_beat <= 0:  # SMPTE timing or a damaged header
-        raise ValueError(f"{Path(path).name!r} uses a timing this app cannot read (ticks per beat {midi.ticks_per_beat})")
+        raise UserInputError("music.midi_timing", "the primer uses a MIDI timing this app cannot read (SMPTE)")
     step_ticks = midi.ticks_per_beat / STEPS_PER_QUARTER
     time_signature, notes = "4/4", []
     for track in midi.tracks:
@@ -173,9 +175,9 @@ def from_midi(path: str | Path, max_notes: int = 5000, max_bars: int = 16) -> Pi
                 start = open_notes.pop((message.channel, message.note))
                 notes.append(Note(round(start / step_ticks), max(1, round((tick - start) / step_ticks)), message.note))
                 if len(notes) > max_notes:
-                    raise ValueError(f"{Path(path).name!r} has more than {max_notes} notes: upload a short primer")
+                    raise UserInputError("music.midi_long", f"the primer has more than {max_notes} notes: upload a short one", limit=max_notes)
     if not notes:
-        raise ValueError(f"{Path(path).name!r} has no notes to continue")
+        raise UserInputError("music.midi_empty", "the primer has no notes to continue")
     first = min(n.start for n in notes)
     notes = [Note(n.start - first, min(n.duration, 32), n.pitch) for n in notes if n.start - first < max_bars * 16]
     return Piece(time_signature, [], sorted(notes, key=lambda n: (n.start, -n.pitch)))

@@ -9,7 +9,7 @@ scheduler is deterministic, so any one image reproduces alone from the seed show
 
 from __future__ import annotations
 
-import re
+import logging
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, is_of
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
+from pipelines.common.validation import quote
 from pipelines.text_to_image.schedulers import make_scheduler
 
 EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
@@ -120,7 +121,7 @@ class DiffusersBackend(Backend):
         self.name = self.label = spec
         self.pipe = load_diffusers_pipeline(spec, single_file_config)
         if getattr(self.pipe, "unet", None) is None or getattr(self.pipe, "tokenizer", None) is None:
-            raise ModelUnavailableError(f"{spec!r} is a {type(self.pipe).__name__}: only UNet pipelines with a CLIP "
+            raise ModelUnavailableError(f"{quote(spec)} is a {type(self.pipe).__name__}: only UNet pipelines with a CLIP "
                                         "tokenizer (Stable Diffusion 1.x, 2.x, XL and their Turbo versions) are supported")
         self.lock = threading.Lock()
         self.pipe.set_progress_bar_config(disable=False)  # gr.Progress(track_tqdm=True) follows tqdm
@@ -219,27 +220,30 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
     needs), unless HF_HUB_OFFLINE is set.
     """
     dtype = torch.float16 if (on_zero_gpu() or get_device().type == "cuda") else torch.float32  # half only on GPUs
-    remote = not Path(spec).expanduser().exists() and not is_present(spec) and not is_offline()
+    local = Path(spec).expanduser()
+    remote = not (local.exists() and (local.is_absolute() or "/" not in spec)) and not is_present(spec) and not is_offline()
     source = spec if remote else resolve_model_source(spec, what="the image model")
     try:
         from diffusers import AutoPipelineForText2Image, StableDiffusionPipeline
 
         if not remote and source.is_file():
             if source.suffix != ".safetensors":  # .ckpt files are pickles: loading one can run code
-                raise ModelUnavailableError(f"{spec!r} is not a .safetensors checkpoint (only those load as single files)")
+                raise ModelUnavailableError(f"{quote(spec)} is not a .safetensors checkpoint (only those load as single files)")
             kwargs = {"config": single_file_config} if single_file_config else {}
             return StableDiffusionPipeline.from_single_file(
                 str(source), dtype=dtype, local_files_only=is_offline() or bool(single_file_config), **kwargs)
         if not remote and not (source / "model_index.json").exists():
-            raise ModelUnavailableError(f"{spec!r} is a folder without model_index.json: not a diffusers pipeline")
+            raise ModelUnavailableError(f"{quote(spec)} is a folder without model_index.json: not a diffusers pipeline")
         return AutoPipelineForText2Image.from_pretrained(str(source), dtype=dtype, local_files_only=not remote)
     except ModelUnavailableError:
         raise
     except Exception as exc:  # corrupt file, wrong layout, unsupported architecture, no network…
-        reason = re.sub(r"\s+", " ", str(exc))[:200]
+        # The raw error (paths, library internals) goes to the log only; the user gets a sentence.
+        logging.getLogger("generative_studio").warning("loading %r failed: %s: %s", spec, type(exc).__name__, exc)
         hint = (" A single-file checkpoint also needs its architecture's config from the hub: load it once with "
                 "internet, or convert it to a diffusers folder." if not remote and source.is_file() else "")
-        raise ModelUnavailableError(f"could not load the image model {spec!r}: {type(exc).__name__}: {reason}.{hint}") from None
+        raise ModelUnavailableError(f"could not load the image model {quote(spec)}: its files are damaged, incomplete "
+                                    f"or not a Stable Diffusion checkpoint.{hint}") from None
 
 
 @cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory

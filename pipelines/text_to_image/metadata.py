@@ -1,31 +1,51 @@
 """Settings carried inside every PNG, and read back from a dropped one.
 
-Two text chunks: `generative-studio` (JSON, exact) and `parameters` (the AUTOMATIC1111 text
-layout, so other tools show the settings too). Reading accepts either.
+Two text chunks: `generative-studio` (JSON, exact) and `parameters` (AUTOMATIC1111's text layout,
+so A1111 and other tools show the settings too: its sampler names, its quoting). Reading accepts
+either, and keeps only fields of the right type and range (a dropped PNG is untrusted input).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, PngImagePlugin
 
+from pipelines.common.images import open_upload
+from pipelines.common.validation import UserInputError
+
 JSON_KEY = "generative-studio"
 A1111_KEY = "parameters"
 FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
+MAX_TEXT = 2000  # characters kept from a text field
+INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
+# This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
+A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}
+FROM_A1111 = {v.lower(): k for k, v in A1111_SAMPLERS.items()} | {"plms": "pndm", "dpm++ 2m karras": "dpm++"}
+# A1111's own parameter pattern: `key: value` or `key: "json string"`, comma-separated.
+_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+
+
+def _a1111_quote(value: Any) -> str:
+    """A1111's quoting: a value with a comma, colon, quote or newline is written as a JSON string."""
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if any(c in text for c in ',:"\n') else text
 
 
 def a1111_text(settings: dict[str, Any]) -> str:
     lines = [settings.get("prompt", "")]
     if settings.get("negative_prompt"):
         lines.append(f"Negative prompt: {settings['negative_prompt']}")
-    lines.append(
-        f"Steps: {settings.get('steps')}, Sampler: {settings.get('scheduler')}, CFG scale: {settings.get('guidance')}, "
-        f"Seed: {settings.get('seed')}, Size: {settings.get('width')}x{settings.get('height')}, Model: {settings.get('model')}"
-    )
+    params = [("Steps", settings.get("steps"))]
+    if settings.get("scheduler") in A1111_SAMPLERS:
+        params.append(("Sampler", A1111_SAMPLERS[settings["scheduler"]]))
+    params += [("CFG scale", settings.get("guidance")), ("Seed", settings.get("seed")),
+               ("Size", f"{settings.get('width')}x{settings.get('height')}"), ("Model", settings.get("model"))]
+    lines.append(", ".join(f"{k}: {_a1111_quote(v)}" for k, v in params))
     return "\n".join(lines)
 
 
@@ -38,44 +58,79 @@ def save_png(image: Image.Image, settings: dict[str, Any], path: Path) -> Path:
 
 
 def _parse_a1111(text: str) -> dict[str, Any]:
+    """As A1111's parse_generation_parameters: the last line holds the parameters; the lines before
+    are the prompt, then, from a line starting "Negative prompt:", the negative prompt (both may span
+    lines, and a prompt line may itself start with "Steps:")."""
     lines = text.strip().split("\n")
-    # The prompt may span lines: everything before "Negative prompt:" or the "Steps: …" line.
-    end = next((i for i, line in enumerate(lines) if line.startswith(("Negative prompt:", "Steps:"))), len(lines))
-    settings: dict[str, Any] = {"prompt": "\n".join(lines[:end])}
-    for line in lines[end:]:
-        if line.startswith("Negative prompt:"):
-            settings["negative_prompt"] = line.split(":", 1)[1].strip()
-        else:
-            for key, value in re.findall(r"([A-Za-z ]+): ([^,]+)", line):
-                key = key.strip().lower()
-                try:
-                    if key == "size" and "x" in value:
-                        settings["width"], settings["height"] = (int(v) for v in value.split("x"))
-                    elif key in ("steps", "seed"):
-                        settings[key] = int(value)
-                    elif key == "cfg scale":
-                        settings["guidance"] = float(value)
-                except ValueError:  # a field this app cannot use: leave it out
-                    continue
-                if key in ("model", "sampler"):
-                    settings["model" if key == "model" else "scheduler"] = value.strip()
+    found = _PARAM.findall(lines[-1]) if lines else []
+    params = found if len(found) >= 3 else []
+    body = lines[:-1] if params else lines
+    neg = next((i for i, line in enumerate(body) if line.startswith("Negative prompt:")), len(body))
+    settings: dict[str, Any] = {"prompt": "\n".join(body[:neg]).strip()}
+    if neg < len(body):
+        settings["negative_prompt"] = "\n".join([body[neg][len("Negative prompt:"):]] + body[neg + 1:]).strip()
+    for key, value in params:
+        key = key.strip().lower()
+        if value.startswith('"'):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                continue
+        value = value.strip()
+        if key == "size" and re.fullmatch(r"[0-9]+x[0-9]+", value):
+            settings["width"], settings["height"] = (int(v) for v in value.split("x"))
+        elif key in ("steps", "seed") and re.fullmatch(r"[0-9]+", value):
+            settings[key] = int(value)
+        elif key == "cfg scale" and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+            settings["guidance"] = float(value)
+        elif key == "model":
+            settings["model"] = value
+        elif key == "sampler" and value.lower() in FROM_A1111:
+            settings["scheduler"] = FROM_A1111[value.lower()]
     return settings
 
 
+def _clean(settings: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields this app uses, each of its type and range; anything else is dropped."""
+    out: dict[str, Any] = {}
+    for key in FIELDS:
+        value = settings.get(key)
+        if key in INT_RANGE:
+            low, high = INT_RANGE[key]
+            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+                out[key] = value
+        elif key == "guidance":
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 100:
+                out[key] = float(value)
+        elif isinstance(value, str) and len(value) <= MAX_TEXT and not any("\ud800" <= c <= "\udfff" for c in value):
+            out[key] = value
+    return out
+
+
 def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
-    """The settings stored in a PNG; raises ValueError when it carries none."""
-    try:
-        if not isinstance(image, Image.Image):
-            image = Image.open(image)
-        text = getattr(image, "text", None) or image.info  # reading .text loads the file: it may be truncated
-    except Exception:
-        raise ValueError(f"{str(getattr(image, 'filename', image))!r} is not a PNG this app can read") from None
-    if JSON_KEY in text:
+    """The settings stored in a PNG; raises UserInputError when it carries none."""
+    if not isinstance(image, Image.Image):
+        # Header only: a huge image's text chunks after the pixels are not worth decoding it for.
+        try:
+            image = open_upload(image, formats=("PNG",), load=False)
+        except UserInputError as exc:
+            if exc.key == "image.large":  # say so: "not a PNG" would be wrong
+                raise
+            raise UserInputError("png.unreadable", "this file is not a PNG this app can read") from None
+        try:
+            image.load()  # text chunks may follow the pixels
+        except Exception:
+            pass  # a truncated file: use the chunks read so far
+    text = dict(getattr(image, "text", None) or {}) if image.format == "PNG" else {}
+    text = {**image.info, **text}
+    if isinstance(text.get(JSON_KEY), str):
         try:
             stored = json.loads(text[JSON_KEY])
-            return {k: stored[k] for k in FIELDS if k in stored}
-        except (json.JSONDecodeError, TypeError):
-            pass
-    if A1111_KEY in text:
-        return _parse_a1111(text[A1111_KEY])
-    raise ValueError("this image carries no generation settings (only PNGs saved by this app or AUTOMATIC1111 do)")
+        except (ValueError, RecursionError):  # crafted: invalid, or nested too deep to parse
+            stored = None
+        if isinstance(stored, dict):
+            return _clean(stored)
+    if isinstance(text.get(A1111_KEY), str):
+        return _clean(_parse_a1111(text[A1111_KEY]))
+    raise UserInputError("png.no_settings", "this image carries no generation settings "
+                         "(only PNGs saved by this app or AUTOMATIC1111 do)")

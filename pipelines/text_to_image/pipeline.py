@@ -23,7 +23,8 @@ from pipelines.common.images import image_grid
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, random_seed
-from pipelines.common.validation import check_number
+from pipelines.common.loading import check_model_request
+from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
 from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.schedulers import SCHEDULERS
@@ -69,40 +70,32 @@ class CompareResult:
 
 
 def _check_text(value: Any, name: str, allow_empty: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be text, got {value!r}")
-    value = " ".join(value.split())
-    if not value and not allow_empty:
-        raise ValueError(f"{name} is empty: describe the picture you want, e.g. 'a red heart'")
-    if value and not allow_empty and not any(ch.isalnum() for ch in value):
-        raise ValueError(f"{name} {value[:80]!r} has no words, only symbols: describe the picture in words, "
-                         "e.g. 'a red heart'")
-    if len(value) > MAX_PROMPT_CHARS:
-        raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_PROMPT_CHARS} are accepted")
-    return value
+    text = check_text(value, name, MAX_PROMPT_CHARS, allow_empty, empty_hint="describe the picture you want, e.g. 'a red heart'")
+    if text and not allow_empty and not any(ch.isalnum() for ch in text):
+        raise UserInputError("text.symbols", f"{name} {quote(text)} has no words, only symbols: describe the picture in "
+                             "words, e.g. 'a red heart'", name=name, value=quote(text))
+    return text
 
 
 def _seed_or_random(seed: Any) -> int:
     """-1 (or None) means "random": a fresh seed, which the result always reports."""
-    return random_seed() if seed is None or seed == -1 else check_seed(seed)
+    if seed is None or (isinstance(seed, (int, float, str)) and not isinstance(seed, bool) and str(seed).strip() in ("-1", "-1.0")):
+        return random_seed()
+    return check_seed(seed)
 
 
 def _check_model(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"model must be a model id, a folder or a .safetensors file, got {value!r}")
-    return value.strip()
+    """The embedded model, the host's list, or (if allowed) a hub id or a model in GS_MODELS_DIR."""
+    from pipelines.common.config import get_settings
+
+    s = get_settings()
+    return check_model_request(value, (EMBEDDED,) + s.image_models, s.custom_models, s.models_dir)
 
 
 def _check_list(value: Any) -> list:
     """A list from a list, a tuple, a single value or comma-separated text; [] for None or ''."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
-    if isinstance(value, (list, tuple)):
-        return list(value)
+    if value is None or isinstance(value, (str, list, tuple)):
+        return split_list(value, "list", 64)
     return [value]
 
 
@@ -110,28 +103,13 @@ def _check_steps(value: Any) -> list[Optional[int]]:
     """Step counts for a comparison: a list or "10, 25" text; [None] (each model's default) when empty."""
     steps = []
     for s in _check_list(value):
-        if isinstance(s, str) and s.isdigit():
-            s = int(s)
-        try:
-            whole = not isinstance(s, bool) and isinstance(s, (int, float)) and float(s).is_integer()
-        except OverflowError:
-            whole = False
-        if not whole:
-            raise ValueError(f"step counts must be whole numbers separated by commas, got {s!r}")
-        steps.append(int(s))
+        steps.append(parse_int(s, "each step count"))
     return steps or [None]
 
 
 class TextToImage:
     def load(self, model: Any) -> Backend:
-        from pipelines.common.config import get_settings
-
-        model = _check_model(model)
-        settings = get_settings()
-        if model != EMBEDDED and model not in settings.image_models and not settings.custom_models:
-            raise ValueError(f"model {model!r} is not offered here; choose one of "
-                             f"{', '.join((EMBEDDED,) + settings.image_models)}")
-        return get_backend(model)
+        return get_backend(_check_model(model))
 
     def check_inputs(self, backend: Backend, prompt: Any, negative_prompt: Any, steps: Any, guidance: Any,
                      width: Any, height: Any, seed: Any, num_images: Any, scheduler: Any,
@@ -159,11 +137,7 @@ class TextToImage:
             raise ValueError(f"this asks for {settings['num_images']} images × {settings['steps']} steps at "
                              f"{settings['width']}×{settings['height']}, more than one request may take here "
                              f"({MAX_WORK} image-steps at {limits.default_size} px): fewer images, steps or pixels")
-        if scheduler is None:
-            scheduler = MODEL_DEFAULT
-        if scheduler not in SCHEDULER_CHOICES:
-            raise ValueError(f"unknown scheduler {scheduler!r}; choose one of {', '.join(SCHEDULER_CHOICES)}")
-        settings["scheduler"] = scheduler
+        settings["scheduler"] = MODEL_DEFAULT if scheduler is None else check_choice(scheduler, "scheduler", SCHEDULER_CHOICES)
         settings.update(self.check_style(backend, settings, style))
         return settings
 
@@ -173,16 +147,17 @@ class TextToImage:
         model's default. A model without styles takes no style."""
         if style in (None, "", STYLE_AUTO):
             style = None
-        elif not isinstance(style, str) or style not in backend.limits.styles:
-            if not backend.limits.styles:
-                raise ValueError(f"{backend.name} has no styles; leave the style empty or 'auto' (got {str(style)[:80]!r})")
-            raise ValueError(f"unknown style {str(style)[:80]!r}; choose one of {', '.join(backend.limits.styles)}")
+        elif not backend.limits.styles:
+            raise UserInputError("style.none", f"{backend.name} has no styles; leave the style empty or "
+                                 f"'{STYLE_AUTO}' (got {quote(style)})", model=backend.name, value=quote(style))
+        else:
+            style = check_choice(style, "style", backend.limits.styles)
         if not backend.limits.styles:
             return {}
         prompt, named = split_style(settings["prompt"])
         if named and not prompt:
-            raise ValueError(f"the prompt {settings['prompt'][:80]!r} names only a style: say what to draw, "
-                             "e.g. 'red apple, openmoji style'")
+            raise UserInputError("style.only", f"the prompt {quote(settings['prompt'])} names only a style: say what to "
+                                 "draw, e.g. 'red apple, openmoji style'", value=quote(settings["prompt"]))
         if named:
             settings["prompt"] = prompt
         return {"style": style or named or backend.limits.styles[0]}
@@ -253,8 +228,7 @@ class TextToImage:
         steps = _check_steps(steps)
         schedulers = _check_list(schedulers) or [MODEL_DEFAULT]
         for sched in schedulers:
-            if sched not in SCHEDULER_CHOICES:
-                raise ValueError(f"unknown scheduler {sched!r}; choose from {', '.join(SCHEDULER_CHOICES)}")
+            check_choice(sched, "scheduler", SCHEDULER_CHOICES)
         combos = [(m, s, sc) for m in models for s in steps for sc in schedulers]
         if len(combos) > MAX_COMPARE:
             raise ValueError(f"{len(combos)} combinations asked for ({len(models)} models × {len(steps)} step counts "
