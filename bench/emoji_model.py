@@ -162,7 +162,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     corpus = emoji_corpus.load()
-    pipe = EmojiDiffusionPipeline.from_pretrained(str(args.model), torch_dtype=torch.float32)
+    pipe = EmojiDiffusionPipeline.from_pretrained(str(args.model), dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
     concept_accuracy(pipe, corpus, args.concepts or len(corpus.concepts), args.other_styles, args.old, args.grid)
     if not args.skip_speed:

@@ -207,7 +207,7 @@ def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
             gr.update(value=STYLE_AUTO, visible=bool(limits.styles)))  # only the emoji model has styles
 
 
-PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
+PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler", "style")
 
 
 def load_png(path, request: gr.Request = None):
@@ -221,11 +221,13 @@ def load_png(path, request: gr.Request = None):
     except ValueError as exc:
         gr.Warning(MESSAGES("not_loaded", lang, reason=render_error(exc, lang)))
         return [gr.update()] * len(PNG_FIELDS)
-    kinds = {"prompt": str, "negative_prompt": str, "model": str, "scheduler": str, "guidance": (int, float)}
+    kinds = {"prompt": str, "negative_prompt": str, "model": str, "scheduler": str, "style": str, "guidance": (int, float)}
     values = [settings.get(k) if isinstance(settings.get(k), kinds.get(k, int)) and not isinstance(settings.get(k), bool)
               else gr.update() for k in PNG_FIELDS]
-    if isinstance(values[-1], str) and values[-1] not in SCHEDULER_CHOICES:
-        values[-1] = gr.update()
+    choices = {"scheduler": SCHEDULER_CHOICES, "style": [value for _, value in STYLE_CHOICES]}
+    for i, key in enumerate(PNG_FIELDS):  # a crafted PNG's unknown choice would break its dropdown
+        if key in choices and isinstance(values[i], str) and values[i] not in choices[key]:
+            values[i] = gr.update()
     gr.Info(MESSAGES("loaded", lang))
     return values
 
@@ -285,7 +287,7 @@ def build() -> gr.Blocks:
         generate.click(text_to_image, controls, [gallery, settings, info], api_visibility="private")
         prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
         model.input(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
-        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
+        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, style],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
             demo.load(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")

@@ -112,7 +112,7 @@ def test_png_carries_its_settings_and_reads_back(tmp_path):
                       num_images=2)
     stored = read_settings(result.files[1])
     assert stored == {"prompt": "grinning face", "negative_prompt": "blue", "model": EMBEDDED, "steps": 5,
-                      "guidance": 2.5, "width": 32, "height": 32, "seed": 43, "scheduler": "default"}
+                      "guidance": 2.5, "width": 64, "height": 64, "seed": 43, "scheduler": "default", "style": "noto"}
     again = PIPELINE(**stored, num_images=1)  # alone, where it was the second of a batch of two
     assert np.abs(pixels(again.images[0]) - pixels(result.images[1])).max() <= 2  # batched matmuls round differently
     # AUTOMATIC1111's text layout alone is understood too.
@@ -131,7 +131,7 @@ def test_png_carries_its_settings_and_reads_back(tmp_path):
 
 def test_save_png_json_chunk_is_exact(tmp_path):
     settings = {"prompt": "고양이, \"quoted\"", "negative_prompt": "", "model": "m", "steps": 3, "guidance": 0.0,
-                "width": 64, "height": 32, "seed": 9, "scheduler": "ddim"}
+                "width": 64, "height": 32, "seed": 9, "scheduler": "ddim", "style": "openmoji"}
     path = save_png(Image.new("RGB", (4, 4)), settings, tmp_path / "x.png")
     assert json.loads(Image.open(path).text["generative-studio"]) == settings
 
@@ -139,7 +139,7 @@ def test_save_png_json_chunk_is_exact(tmp_path):
 A1111_CASES = [
     # a multi-line negative prompt, a prompt line starting with "Steps:", a model path with a comma
     dict(prompt="Steps: a cat\non a mat", negative_prompt="ugly\nblurry", model="/models/a,b.safetensors", steps=20,
-         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++"),
+         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++", style="fluent_3d"),
     dict(prompt="a cat", negative_prompt="", model="m", steps=3, guidance=0.0, width=64, height=64, seed=2**32 - 1,
          scheduler="euler"),
 ]
@@ -338,8 +338,8 @@ def test_style_comes_from_the_control_or_a_prompt_word():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (dict(style="pixel art"), "unknown style 'pixel art'; choose one of noto"),
-    (dict(style=["noto"]), "unknown style"),
+    (dict(style="pixel art"), "style must be one of noto, twemoji, .*; got 'pixel art'"),
+    (dict(style=["noto"]), "style must be one of"),
     (dict(prompt="오픈모지 스타일"), "names only a style"),
     (dict(prompt="!!! ??? ..."), "has no words, only symbols"),
 ])

@@ -81,7 +81,7 @@ class EmojiBackend(Backend):
         configure_torch()
         self.name = EMBEDDED
         self.pipe = EmojiDiffusionPipeline.from_pretrained(
-            str(resolve_model_source(folder, what="the embedded image model")), torch_dtype=torch.float32)
+            str(resolve_model_source(folder, what="the embedded image model")), dtype=torch.float32)
         self.pipe.set_progress_bar_config(disable=True)
         self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
         self.default_scheduler_config = dict(self.pipe.scheduler.config)

@@ -20,7 +20,7 @@ from pipelines.common.validation import UserInputError
 
 JSON_KEY = "generative-studio"
 A1111_KEY = "parameters"
-FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
+FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler", "style")
 MAX_TEXT = 2000  # characters kept from a text field
 INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
@@ -45,6 +45,8 @@ def a1111_text(settings: dict[str, Any]) -> str:
         params.append(("Sampler", A1111_SAMPLERS[settings["scheduler"]]))
     params += [("CFG scale", settings.get("guidance")), ("Seed", settings.get("seed")),
                ("Size", f"{settings.get('width')}x{settings.get('height')}"), ("Model", settings.get("model"))]
+    if settings.get("style"):  # the emoji model's style (A1111 shows unknown keys as they are)
+        params.append(("Style", settings["style"]))
     lines.append(", ".join(f"{k}: {_a1111_quote(v)}" for k, v in params))
     return "\n".join(lines)
 
@@ -83,8 +85,8 @@ def _parse_a1111(text: str) -> dict[str, Any]:
             settings[key] = int(value)
         elif key == "cfg scale" and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
             settings["guidance"] = float(value)
-        elif key == "model":
-            settings["model"] = value
+        elif key in ("model", "style"):
+            settings[key] = value
         elif key == "sampler" and value.lower() in FROM_A1111:
             settings["scheduler"] = FROM_A1111[value.lower()]
     return settings
