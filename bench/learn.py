@@ -72,11 +72,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--live-seconds", type=float, default=60.0, help="training CPU seconds per family (0: skip)")
     p.add_argument("--dataset", action="append", choices=DATASETS, help="compare only these (default: both)")
+    p.add_argument("--skip-compare", action="store_true", help="live training figures only")
     args = p.parse_args()
     torch.set_num_threads(1)
-    print("## How models learn: measured comparison")
-    for dataset in args.dataset or DATASETS:
-        comparison(dataset)
+    if not args.skip_compare:
+        print("## How models learn: measured comparison")
+        for dataset in args.dataset or DATASETS:
+            comparison(dataset)
     if args.live_seconds:
         print(f"\n## Live training on MNIST, {args.live_seconds:.0f} s of training CPU time per family (one thread)\n")
         print("| family | s to first grid | s between grids (median) | steps | CPU s | sure % | Fréchet ↓ | class entropy | recall | nearest train (test's) |")
