@@ -66,6 +66,7 @@ bench: test-setup system-data $(EMOJI_FONT)
 	$(PY) -m bench.face_quiz
 	$(PY) -m bench.mood_tagger
 	$(PY) -m bench.music
+	$(PY) -m bench.learn
 
 # Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data
