@@ -53,7 +53,7 @@ $(PORTAUDIO):
 	$(APT_INSTALL) portaudio19-dev || ($(SUDO) apt-get update -q && $(APT_INSTALL) portaudio19-dev)
 
 $(CHROMIUM):
-	$(APT_INSTALL) chromium || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium)
+	$(APT_INSTALL) chromium fonts-nanum || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium fonts-nanum)
 
 # The embedded text-to-image model's training images (and the tests of its data).
 $(EMOJI_FONT):

@@ -12,7 +12,7 @@ import gradio as gr
 from gradio.components.api_component import Api
 
 from demos.api import images_out
-from demos.errors import user_errors
+from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.face_quiz.quiz import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
 
@@ -219,7 +219,10 @@ def build() -> gr.Blocks:
         api_answer.click(api_quiz_answer, [api_choice, state], [api_outcome, state], api_name="quiz_answer")
 
         page = [left, right, state, guess, result]
-        gr.on([new_btn.click, mode.change, demo.load], ui_new_round, [mode, state], page, api_visibility="private")
+        # A round starts when the page opens; a failed action says why in the result line, changing nothing else.
+        gr.on([new_btn.click, mode.change, demo.load], status_line(ui_new_round, 5, status=4, separate=False), [mode, state], page,
+              api_visibility="private")
         demo.load(ui_open, None, [score, players], api_visibility="private")
-        guess.input(ui_answer, [guess, state], [result, score, players, state, guess, left, right], api_visibility="private")
+        guess.input(status_line(ui_answer, 7, status=0, separate=False), [guess, state],
+                    [result, score, players, state, guess, left, right], api_visibility="private")
     return demo

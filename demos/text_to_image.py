@@ -8,10 +8,10 @@ import gradio as gr
 import torch
 
 from demos.api import file_out, publish
-from demos.errors import render_error, user_errors
+from demos.errors import render_error, status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.gpu import on_zero_gpu
-from pipelines.common.seeding import MAX_SEED
+from pipelines.common.images import text_tile
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
 from pipelines.text_to_image.metadata import read_settings
 from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, TextToImage
@@ -99,7 +99,8 @@ EXAMPLES = [
     ["빨간색 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기", "", 4], ["green apple", "red", 1],
 ]
 PIPELINE = TextToImage()
-SIZE_RANGE = (32, 1024)  # the sliders' outer bounds; each model's own bounds are checked by the pipeline
+SIZE_RANGE = (32, 1024)  # the sliders' outer bounds for a Stable Diffusion default; each model's own bounds are checked by the pipeline
+EMBEDDED_SIZES = (32, 64)  # the embedded model's bounds (its 32 px training size, up to twice that), before it loads
 
 
 def describe(result, lang: str = "en") -> str:
@@ -126,7 +127,8 @@ def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Req
     result = PIPELINE.compare(prompt, models, seed, steps, schedulers,
                               progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(c.file), c.label) for c in result.cells if c.file]
-    gallery += [(str(result.grid_file), MESSAGES("unavailable", language(request), label=c.label, reason=c.error))
+    # A model that could not run gets a tile saying why, in place of its picture.
+    gallery += [(text_tile(MESSAGES("unavailable", language(request), label=c.label, reason=c.error)), c.label)
                 for c in result.cells if not c.file]
     return gallery, str(result.grid_file)
 
@@ -190,7 +192,7 @@ def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
     count = 4 if backend.name == EMBEDDED or torch.cuda.is_available() or on_zero_gpu() else 1
     return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
             gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
-            limits.default_size, limits.default_size, count)
+            *[gr.update(value=limits.default_size, minimum=limits.min_size, maximum=limits.max_size)] * 2, count)
 
 
 PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler")
@@ -236,11 +238,14 @@ def build() -> gr.Blocks:
                         scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
                                                 info=t("image.scheduler_info"))
                     with gr.Row():
-                        width = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.width"))
-                        height = gr.Slider(*SIZE_RANGE, value=32, step=8, label=t("image.height"))
-                        seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
+                        # Only sizes the chosen model takes: its bounds, in steps of 8 (model_defaults updates them).
+                        sizes = EMBEDDED_SIZES if default_model() == EMBEDDED else SIZE_RANGE
+                        width = gr.Slider(*sizes, value=32, step=8, label=t("image.width"))
+                        height = gr.Slider(*sizes, value=32, step=8, label=t("image.height"))
+                        seed = gr.Number(-1, precision=0, label=t("image.seed"),
                                          info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
+                status = gr.Markdown(elem_id="image-status")  # a failed action says why here, beside its button
                 png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=130, elem_id="image-png")
             with gr.Column(scale=3):
                 gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png", height=330,
@@ -257,6 +262,7 @@ def build() -> gr.Blocks:
             compare_schedulers = gr.CheckboxGroup(list(SCHEDULER_CHOICES), value=["default"],
                                                   label=t("image.compare_schedulers"))
         compare = gr.Button(t("image.compare"), elem_id="image-compare")
+        compare_status = gr.Markdown(elem_id="image-compare-status")
         with gr.Row():
             compared = gr.Gallery(label=t("image.compare_gallery"), columns=MAX_COMPARE // 2, object_fit="contain",
                                   format="png", scale=3)
@@ -266,13 +272,14 @@ def build() -> gr.Blocks:
         # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
         publish(api_text_to_image, "text_to_image")
         publish(api_compare_images, "compare_images")
-        generate.click(text_to_image, controls, [gallery, settings, info], api_visibility="private")
-        prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
+        page_generate = status_line(text_to_image, 4)
+        generate.click(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
+        prompt.submit(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
         model.input(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
         png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
             demo.load(model_defaults, model, [model, steps, guidance, width, height, count], api_visibility="private")
-        compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
-                      [compared, grid_file], api_visibility="private")
+        compare.click(status_line(compare_images, 3), [prompt, compare_models, seed, compare_steps, compare_schedulers],
+                      [compared, grid_file, compare_status], api_visibility="private")
     return demo

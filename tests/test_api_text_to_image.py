@@ -89,7 +89,8 @@ def test_picking_a_missing_model_falls_back_to_the_embedded_one():
     from demos.text_to_image import load_png, model_defaults
 
     name, steps, guidance, width, height, count = model_defaults("stabilityai/sd-turbo")
-    assert name == EMBEDDED and steps["value"] == 25 and width == height == 32 and count == 4
+    assert name == EMBEDDED and steps["value"] == 25 and count == 4
+    assert width == height and width["value"] == 32 and (width["minimum"], width["maximum"]) == (32, 64)  # the model's bounds
     values = load_png(__file__)  # not a PNG at all: a warning, every control left as it was
     assert all(v == {"__type__": "update"} for v in values)
 
