@@ -21,7 +21,7 @@ from pipelines.common.config import get_settings  # noqa: E402
 t = add_strings(
     en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
         # Short tab labels, so all four fit on a phone; each tab's heading has the full name.
-        "tab.image": "🖼️ Image", "tab.music": "🎵 Music", "tab.latent": "🧭 Latent Lab", "tab.quiz": "🎭 Real or not?"},
+        "tab.image": "🖼️ Image", "tab.music": "🎵 Music", "tab.latent": "🧭 Latent", "tab.quiz": "🎭 Quiz"},
     ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
         "tab.image": "🖼️ 그림", "tab.music": "🎵 음악", "tab.latent": "🧭 잠재 공간", "tab.quiz": "🎭 진짜 찾기"},
 )
@@ -35,9 +35,14 @@ CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 #quiz-faces { flex-wrap: nowrap !important; }
 #quiz-faces > * { min-width: 0 !important; }
+/* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
+#image-gallery .thumbnail-item .caption-label { opacity: 0; transition: opacity .15s; }
+#image-gallery .thumbnail-item:hover .caption-label { opacity: 1; }
 @media (max-width: 500px) {
-  .tab-container button { padding: 6px 7px !important; font-size: 14px !important; }
-  #image-gallery .grid-wrap { min-height: 0 !important; }
+  .tab-container button { padding: 6px 5px !important; font-size: 14px !important; }
+  /* all four pictures in one row, in a box no taller than they are */
+  #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+  #image-gallery, #image-gallery .grid-wrap { height: auto !important; }
 }
 """
 

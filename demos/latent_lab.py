@@ -23,6 +23,8 @@ EN = {
     "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
     "Sample some, click them into groups, and do arithmetic, blends and slider edits on their codes.",
     "latent.generator": "Generator",
+    "latent.gen_digiface": "Faces — DigiFace DCGAN (pretrained)",
+    "latent.gen_fashion": "Fashion-MNIST DCGAN (trained here)",
     "latent.generator_info": "Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
     "latent.seed": "Seed",
     "latent.seed_info": "The same seed always gives the same sample.",
@@ -76,6 +78,8 @@ KO = {
     "latent.intro": "## 잠재 공간 실험실\n생성기는 난수 목록(**시드**로 고르는 *잠재 코드*)을 그림으로 바꿉니다. "
     "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요.",
     "latent.generator": "생성기",
+    "latent.gen_digiface": "얼굴 — DigiFace DCGAN (사전 학습)",
+    "latent.gen_fashion": "Fashion-MNIST DCGAN (여기서 학습)",
     "latent.generator_info": "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함.",
     "latent.seed": "시드",
     "latent.seed_info": "같은 시드는 언제나 같은 샘플을 만듭니다.",
@@ -133,16 +137,18 @@ MESSAGES = Messages(
         "nearest": "Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
                    "from their nearest). This sample is {verdict} a copy.",
         "far": "far from", "close": "suspiciously close to", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "digiface": "Faces", "fashion-mnist": "Fashion-MNIST",
         "no_training_set": "This generator was not trained here, so its training images are not available: "
                            "try the Fashion-MNIST generator."},
     ko={"caption": "시드 {seed}", "searching": "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)",
         "nearest": "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
                    "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}.",
         "far": "과 거리가 멉니다", "close": "에 의심스러울 만큼 가깝습니다", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "digiface": "얼굴", "fashion-mnist": "Fashion-MNIST",
         "no_training_set": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요."},
 )
 
-GENERATOR_CHOICES = [("Faces — DigiFace DCGAN (pretrained)", "digiface"), ("Fashion-MNIST DCGAN (trained here)", "fashion-mnist")]
+GENERATOR_CHOICES = [(t("latent.gen_digiface"), "digiface"), (t("latent.gen_fashion"), "fashion-mnist")]
 CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
 WITH_TRAINING_SET = ("fashion-mnist",)  # generators whose training images are here ("Is it copying?")
 DIRECTION_NAMES = [t("latent.pc") + f" {i + 1}" for i in range(latent.N_DIRECTIONS)]  # plain: the hint says what they are
@@ -207,10 +213,9 @@ def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_w
 def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
     results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
-    names = dict((key, label) for label, key in GENERATOR_CHOICES)
     tiles = []
     for key, result in results.items():
-        tiles += [(im, MESSAGES("tile", lang, generator=names[key], caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
+        tiles += [(im, MESSAGES("tile", lang, generator=MESSAGES(key, lang), caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
                   for im, s in zip(result.images, result.seeds)]
     return tiles
 

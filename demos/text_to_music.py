@@ -24,6 +24,8 @@ EN = {
     "music.text_placeholder": "e.g. a rainy goodbye at the station / 비 오는 날 역에서의 이별",
     "music.mood": "Mood",
     "music.mood_info": "'auto' reads it from your words; or choose one.",
+    "music.auto": "auto",
+    "music.own_instrument": "the mood's own",
     "music.seconds": "Length (seconds)",
     "music.advanced": "Advanced",
     "music.temperature": "Temperature",
@@ -51,7 +53,9 @@ KO = {
     "music.text": "내 글",
     "music.text_placeholder": "예: 비 오는 날 역에서의 이별 / a rainy goodbye at the station",
     "music.mood": "분위기",
-    "music.mood_info": "'auto'는 글에서 읽어 냅니다. 직접 고를 수도 있어요.",
+    "music.mood_info": "'자동'은 글에서 읽어 냅니다. 직접 고를 수도 있어요.",
+    "music.auto": "자동",
+    "music.own_instrument": "분위기 기본 악기",
     "music.seconds": "길이 (초)",
     "music.advanced": "고급 설정",
     "music.temperature": "온도",
@@ -89,8 +93,8 @@ INSTRUMENTS_KO = {0: "어쿠스틱 그랜드 피아노", 4: "전자 피아노", 
                   40: "바이올린", 42: "첼로", 46: "하프", 48: "현악 합주", 52: "합창", 56: "트럼펫", 60: "호른", 61: "금관 합주",
                   73: "플루트", 75: "팬 플루트"}
 
-MOOD_CHOICES = [("auto", "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
-INSTRUMENTS = [("the mood's own", -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
+MOOD_CHOICES = [(t("music.auto"), "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
+INSTRUMENTS = [(t("music.own_instrument"), -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
                ("Church Organ", 19), ("Nylon Guitar", 24), ("Violin", 40), ("Cello", 42), ("Harp", 46), ("String Ensemble", 48),
                ("Choir Aahs", 52), ("Trumpet", 56), ("French Horn", 60), ("Brass Section", 61), ("Flute", 73), ("Pan Flute", 75)]
 EXAMPLES = [
