@@ -54,7 +54,7 @@ $(PORTAUDIO):
 	$(APT_INSTALL) portaudio19-dev || ($(SUDO) apt-get update -q && $(APT_INSTALL) portaudio19-dev)
 
 $(CHROMIUM):
-	$(APT_INSTALL) chromium || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium)
+	$(APT_INSTALL) chromium fonts-nanum || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium fonts-nanum)
 
 # Emoji in the page (buttons such as 🎲) render in the browser tests and screenshots.
 $(EMOJI_FONT):

@@ -20,11 +20,12 @@ from pipelines.common.config import get_settings  # noqa: E402
 
 t = add_strings(
     en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
-        "tab.image": "Text → Image", "tab.music": "Text → Music", "tab.latent": "Latent Lab", "tab.quiz": "Which Face Is Real?",
-        "tab.learn": "How models learn"},
+        # Short tab labels, so all five fit on a phone; each tab's heading has the full name.
+        "tab.image": "🖼️ Image", "tab.music": "🎵 Music", "tab.latent": "🧭 Latent", "tab.quiz": "🎭 Quiz",
+        "tab.learn": "🎓 Learn"},
     ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
-        "tab.image": "글 → 그림", "tab.music": "글 → 음악", "tab.latent": "잠재 공간 실험실", "tab.quiz": "어느 얼굴이 진짜일까?",
-        "tab.learn": "모델은 어떻게 배우나"},
+        "tab.image": "🖼️ 그림", "tab.music": "🎵 음악", "tab.latent": "🧭 잠재 공간", "tab.quiz": "🎭 진짜 찾기",
+        "tab.learn": "🎓 배우기"},
 )
 
 # (tab label key, module): each module's build() returns its own gr.Blocks.
@@ -36,6 +37,15 @@ CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 #quiz-faces { flex-wrap: nowrap !important; }
 #quiz-faces > * { min-width: 0 !important; }
+/* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
+#image-gallery .thumbnail-item .caption-label { opacity: 0; transition: opacity .15s; }
+#image-gallery .thumbnail-item:hover .caption-label { opacity: 1; }
+@media (max-width: 500px) {
+  .tab-container button { padding: 6px 5px !important; font-size: 14px !important; }
+  /* all four pictures in one row, in a box no taller than they are */
+  #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+  #image-gallery, #image-gallery .grid-wrap { height: auto !important; }
+}
 """
 
 # delete_cache: every hour, drop outputs older than two hours from Gradio's cache (quiz images are all unique).

@@ -128,3 +128,31 @@ def user_errors(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def status_line(fn, outputs: int, status: int = -1, separate: bool = True):
+    """A page event that shows its errors where the user looks: in the status line beside its button
+    (output number `status` of `outputs`), leaving every other output as it was — no toast that fades,
+    no red "Error" pills on unrelated controls. With `separate`, `fn` does not return the status line
+    itself and it is cleared on success; otherwise it is one of `fn`'s own outputs (e.g. a result text)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        index = status % outputs
+        try:
+            result = fn(*args, **kwargs)
+        except gr.Error as exc:  # user_errors has already written the sentence in the user's language
+            message = exc.message
+        except (ValueError, FileNotFoundError) as exc:
+            message = render_error(exc, request_language(args, kwargs))
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            message = ERRORS("unexpected", request_language(args, kwargs))
+        else:
+            result = list(result) if isinstance(result, tuple) else [result]
+            return tuple(result[:index] + [""] + result[index:]) if separate else tuple(result)
+        values = [gr.skip()] * outputs
+        values[index] = f"⚠️ {message}"
+        return tuple(values)
+
+    return wrapper

@@ -12,7 +12,7 @@ import gradio as gr
 from gradio.components.api_component import Api
 
 from demos.api import images_out
-from demos.errors import user_errors
+from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.face_quiz.quiz import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
 
@@ -22,6 +22,8 @@ EN = {
     f"{HUMAN_BASELINES['untrained']} % — worse than a coin — and {HUMAN_BASELINES['trained']} % after training.",
     "quiz.mode": "Game",
     "quiz.mode_info": "Pair: which of two is real? Single: is this one face real or generated?",
+    "quiz.mode_pair": "Pair — which is real?",
+    "quiz.mode_single": "Single — real or generated?",
     "quiz.new": "New round",
     "quiz.left": "Left",
     "quiz.right": "Right",
@@ -35,6 +37,8 @@ KO = {
     f"동전 던지기보다 낮았고, 훈련 후에도 {HUMAN_BASELINES['trained']} %였습니다.",
     "quiz.mode": "게임 방식",
     "quiz.mode_info": "쌍: 둘 중 어느 쪽이 진짜일까? 단일: 이 얼굴은 진짜일까, 생성된 것일까?",
+    "quiz.mode_pair": "쌍 — 어느 쪽이 진짜?",
+    "quiz.mode_single": "단일 — 진짜일까, 생성일까?",
     "quiz.new": "새 라운드",
     "quiz.left": "왼쪽",
     "quiz.right": "오른쪽",
@@ -45,7 +49,7 @@ KO = {
 t = add_strings(EN, KO)
 
 STATE_TTL = 3 * 3600  # seconds: an idle player's round and score are dropped (the totals are in SQLite)
-MODE_CHOICES = [("Pair — which is real?", "pair"), ("Single — real or generated?", "single")]
+MODE_CHOICES = [(t("quiz.mode_pair"), "pair"), (t("quiz.mode_single"), "single")]
 
 # What the tab writes while running, in the request's language.
 MESSAGES = Messages(
@@ -219,7 +223,10 @@ def build() -> gr.Blocks:
         api_answer.click(api_quiz_answer, [api_choice, state], [api_outcome, state], api_name="quiz_answer")
 
         page = [left, right, state, guess, result]
-        gr.on([new_btn.click, mode.change, demo.load], ui_new_round, [mode, state], page, api_visibility="private")
+        # A round starts when the page opens; a failed action says why in the result line, changing nothing else.
+        gr.on([new_btn.click, mode.change, demo.load], status_line(ui_new_round, 5, status=4, separate=False), [mode, state], page,
+              api_visibility="private")
         demo.load(ui_open, None, [score, players], api_visibility="private")
-        guess.input(ui_answer, [guess, state], [result, score, players, state, guess, left, right], api_visibility="private")
+        guess.input(status_line(ui_answer, 7, status=0, separate=False), [guess, state],
+                    [result, score, players, state, guess, left, right], api_visibility="private")
     return demo

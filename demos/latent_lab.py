@@ -12,7 +12,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from demos.api import file_in, image_out, images_out, publish
-from demos.errors import user_errors
+from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
@@ -23,13 +23,15 @@ EN = {
     "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
     "Sample some, click them into groups, and do arithmetic, blends and slider edits on their codes.",
     "latent.generator": "Generator",
+    "latent.gen_digiface": "Faces — DigiFace DCGAN (pretrained)",
+    "latent.gen_fashion": "Fashion-MNIST DCGAN (trained here)",
     "latent.generator_info": "Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
     "latent.seed": "Seed",
     "latent.seed_info": "The same seed always gives the same sample.",
     "latent.random": "🎲 Random seed",
     "latent.count": "How many samples",
-    "latent.truncation": "Truncation ψ",
-    "latent.truncation_info": "Lower = more typical, less varied samples (ψ = 0 is the average).",
+    "latent.truncation": "Variety",
+    "latent.truncation_info": "Lower = more typical, less varied samples (the 'truncation ψ'; 0 = the average).",
     "latent.sample": "Generate samples",
     "latent.samples": "Samples (click one to use it below)",
     "latent.click_target": "Clicking a sample puts its seed into",
@@ -53,8 +55,11 @@ EN = {
     "latent.run_interp": "Interpolate",
     "latent.strip": "From → to",
     "latent.sliders": "Sliders",
-    "latent.sliders_hint": "Each PC slider moves along a direction found without labels (GANSpace: principal components "
-    "of the generator's features). The trait slider moves along a direction you define by example.",
+    "latent.sliders_hint": "Each direction slider changes the face along one of the five main ways samples differ, found "
+    "without labels (principal components, as in GANSpace). The trait slider moves along a direction you define by example.",
+    "latent.pc_info": "In standard deviations; 0 = the sample as it is.",
+    "latent.clear": "Clear",
+    "latent.groups_placeholder": "click samples above",
     "latent.edit_seed": "Sample to edit (seed)",
     "latent.pc": "Direction",
     "latent.trait_with": "Samples WITH the trait (seeds)",
@@ -73,13 +78,15 @@ KO = {
     "latent.intro": "## 잠재 공간 실험실\n생성기는 난수 목록(**시드**로 고르는 *잠재 코드*)을 그림으로 바꿉니다. "
     "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요.",
     "latent.generator": "생성기",
+    "latent.gen_digiface": "얼굴 — DigiFace DCGAN (사전 학습)",
+    "latent.gen_fashion": "Fashion-MNIST DCGAN (여기서 학습)",
     "latent.generator_info": "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함.",
     "latent.seed": "시드",
     "latent.seed_info": "같은 시드는 언제나 같은 샘플을 만듭니다.",
     "latent.random": "🎲 무작위 시드",
     "latent.count": "샘플 수",
-    "latent.truncation": "절단 ψ",
-    "latent.truncation_info": "낮을수록 평범하고 덜 다양한 샘플 (ψ = 0 은 평균).",
+    "latent.truncation": "다양성",
+    "latent.truncation_info": "낮을수록 평범하고 덜 다양한 샘플 ('절단 ψ', 0 = 평균).",
     "latent.sample": "샘플 생성",
     "latent.samples": "샘플 (클릭해서 아래에 사용)",
     "latent.click_target": "샘플을 클릭하면 시드가 들어갈 곳",
@@ -103,8 +110,11 @@ KO = {
     "latent.run_interp": "보간하기",
     "latent.strip": "시작 → 끝",
     "latent.sliders": "슬라이더",
-    "latent.sliders_hint": "PC 슬라이더는 라벨 없이 찾은 방향(GANSpace: 생성기 특징의 주성분)을 따라 움직입니다. "
-    "특성 슬라이더는 예시로 직접 정한 방향을 따라 움직입니다.",
+    "latent.sliders_hint": "방향 슬라이더는 라벨 없이 찾은, 샘플들이 달라지는 다섯 가지 주된 방식(GANSpace의 주성분)을 따라 "
+    "얼굴을 바꿉니다. 특성 슬라이더는 예시로 직접 정한 방향을 따라 움직입니다.",
+    "latent.pc_info": "표준편차 단위. 0 = 원래 샘플.",
+    "latent.clear": "지우기",
+    "latent.groups_placeholder": "위의 샘플을 클릭하세요",
     "latent.edit_seed": "편집할 샘플 (시드)",
     "latent.pc": "방향",
     "latent.trait_with": "특성이 있는 샘플 (시드)",
@@ -127,17 +137,21 @@ MESSAGES = Messages(
         "nearest": "Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
                    "from their nearest). This sample is {verdict} a copy.",
         "far": "far from", "close": "suspiciously close to", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "digiface": "Faces", "fashion-mnist": "Fashion-MNIST",
         "no_training_set": "This generator was not trained here, so its training images are not available: "
                            "try the Fashion-MNIST generator."},
     ko={"caption": "시드 {seed}", "searching": "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)",
         "nearest": "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
                    "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}.",
         "far": "과 거리가 멉니다", "close": "에 의심스러울 만큼 가깝습니다", "tile": "{generator} · {caption} · {ms:.0f} ms",
+        "digiface": "얼굴", "fashion-mnist": "Fashion-MNIST",
         "no_training_set": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요."},
 )
 
-GENERATOR_CHOICES = [("Faces — DigiFace DCGAN (pretrained)", "digiface"), ("Fashion-MNIST DCGAN (trained here)", "fashion-mnist")]
+GENERATOR_CHOICES = [(t("latent.gen_digiface"), "digiface"), (t("latent.gen_fashion"), "fashion-mnist")]
 CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
+WITH_TRAINING_SET = ("fashion-mnist",)  # generators whose training images are here ("Is it copying?")
+DIRECTION_NAMES = [t("latent.pc") + f" {i + 1}" for i in range(latent.N_DIRECTIONS)]  # plain: the hint says what they are
 
 
 def _captioned(result: latent.LatentImages, lang: str = "en") -> list[tuple]:
@@ -199,10 +213,9 @@ def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_w
 def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
     results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
-    names = dict((key, label) for label, key in GENERATOR_CHOICES)
     tiles = []
     for key, result in results.items():
-        tiles += [(im, MESSAGES("tile", lang, generator=names[key], caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
+        tiles += [(im, MESSAGES("tile", lang, generator=MESSAGES(key, lang), caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
                   for im, s in zip(result.images, result.seeds)]
     return tiles
 
@@ -314,13 +327,26 @@ def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, co
                         for key, r in results.items()]}
 
 
-def pick_sample(shown_seeds, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):
-    """A click on a sample: put its seed where the radio says."""
+GROUPS = ("A", "B", "C", "with", "without")  # click targets that collect several seeds
+
+
+def add_seed(text, seed: int) -> str:
+    """`seed` appended to a comma-separated group once (a second click does not add it again)."""
+    seeds = [p.strip() for p in str(text or "").split(",") if p.strip()]
+    return ", ".join(seeds if str(seed) in seeds else seeds + [str(seed)])
+
+
+def pick_sample(shown_seeds, gallery, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):
+    """A click on a sample: put its seed where the radio says, and caption each sample with its groups."""
     seed = shown_seeds[evt.index]
-    append = lambda text: f"{text}, {seed}" if str(text or "").strip() else str(seed)  # noqa: E731
     values = dict(A=a, B=b, C=c, **{"from": seed_a, "to": seed_b, "edit": edit_seed, "with": with_, "without": without})
-    values[target] = append(values[target]) if target in ("A", "B", "C", "with", "without") else seed
-    return [values[k] for k in CLICK_TARGETS]
+    values[target] = add_seed(values[target], seed) if target in GROUPS else seed
+    captions = []
+    for s in shown_seeds:
+        groups = [g for g in ("A", "B", "C") if str(s) in [p.strip() for p in str(values[g] or "").split(",")]]
+        captions.append(f"{s}" + (f" · {'+'.join(groups)}" if groups else ""))
+    images = [item[0] if isinstance(item, (list, tuple)) else item for item in (gallery or [])]
+    return [values[k] for k in CLICK_TARGETS] + [list(zip(images, captions)) if len(images) == len(captions) else gr.skip()]
 
 
 def build() -> gr.Blocks:
@@ -328,13 +354,17 @@ def build() -> gr.Blocks:
         gr.Markdown(t("latent.intro"))
         shown_seeds = gr.State([], time_to_live=3 * 3600)  # the seeds behind the gallery's images, per user
         with gr.Row():
-            generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"))
-            seed = gr.Number(0, minimum=0, label=t("latent.seed"), info=t("latent.seed_info"))
+            generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"),
+                                    scale=2, min_width=260)
+            # No `minimum` on seeds: the pipeline's own sentence, in the status line, says what is allowed.
+            seed = gr.Number(0, precision=0, label=t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
             dice = gr.Button(t("latent.random"), scale=0, size="sm")
             count = gr.Slider(1, latent.MAX_SAMPLES, value=8, step=1, label=t("latent.count"))
             truncation = gr.Slider(0, 1, value=latent.DEFAULT_TRUNCATION, step=0.05, label=t("latent.truncation"), info=t("latent.truncation_info"))
         sample_btn = gr.Button(t("latent.sample"), variant="primary")
-        gallery = gr.Gallery(label=t("latent.samples"), columns=8, height=160, allow_preview=False, format="png", object_fit="contain", elem_id="latent-samples")
+        status = gr.Markdown(elem_id="latent-status")
+        gallery = gr.Gallery(label=t("latent.samples"), columns=8, height=160, allow_preview=False, format="png", object_fit="contain",
+                             interactive=False, elem_id="latent-samples")
         target = gr.Radio(
             [("A", "A"), ("B", "B"), ("C", "C"), (t("latent.seed_a"), "from"), (t("latent.seed_b"), "to"),
              (t("latent.edit_seed"), "edit"), (t("latent.trait_with"), "with"), (t("latent.trait_without"), "without")],
@@ -343,44 +373,58 @@ def build() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(t("latent.arithmetic")):
                 gr.Markdown(t("latent.arith_hint"))
-                with gr.Row():
-                    a_box = gr.Textbox("1, 2, 3", label=t("latent.group_a"))
-                    b_box = gr.Textbox("4, 5, 6", label=t("latent.group_b"))
-                    c_box = gr.Textbox("7, 8, 9", label=t("latent.group_c"))
+                boxes, clears = [], []
+                with gr.Row():  # groups start empty; clicks fill them; each has its own clear button
+                    for key, elem in (("latent.group_a", "a"), ("latent.group_b", "b"), ("latent.group_c", "c")):
+                        with gr.Column(min_width=120):
+                            boxes.append(gr.Textbox("", label=t(key), placeholder=t("latent.groups_placeholder"), elem_id=f"latent-group-{elem}"))
+                            clears.append(gr.Button(t("latent.clear"), size="sm", elem_id=f"latent-clear-{elem}"))
+                a_box, b_box, c_box = boxes
                 arith_btn = gr.Button(t("latent.run_arith"), variant="primary")
+                arith_status = gr.Markdown(elem_id="latent-arith-status")
                 with gr.Row():
-                    mean_a = gr.Image(format="png", label=t("latent.mean_a"), height=160, show_label=True, elem_classes="latent-big")
-                    mean_b = gr.Image(format="png", label=t("latent.mean_b"), height=160, elem_classes="latent-big")
-                    mean_c = gr.Image(format="png", label=t("latent.mean_c"), height=160, elem_classes="latent-big")
-                    arith_out = gr.Image(format="png", label=t("latent.result"), height=160, elem_id="latent-arith-result", elem_classes="latent-big")
+                    mean_a = gr.Image(format="png", label=t("latent.mean_a"), height=160, interactive=False, elem_classes="latent-big")
+                    mean_b = gr.Image(format="png", label=t("latent.mean_b"), height=160, interactive=False, elem_classes="latent-big")
+                    mean_c = gr.Image(format="png", label=t("latent.mean_c"), height=160, interactive=False, elem_classes="latent-big")
+                    arith_out = gr.Image(format="png", label=t("latent.result"), height=160, interactive=False,
+                                         elem_id="latent-arith-result", elem_classes="latent-big")
             with gr.Tab(t("latent.interpolate")):
                 with gr.Row():
-                    seed_a = gr.Number(0, minimum=0, label=t("latent.seed_a"))
-                    seed_b = gr.Number(1, minimum=0, label=t("latent.seed_b"))
+                    seed_a = gr.Number(0, precision=0, label=t("latent.seed_a"))
+                    seed_b = gr.Number(1, precision=0, label=t("latent.seed_b"))
                     steps = gr.Slider(2, latent.MAX_STEPS, value=8, step=1, label=t("latent.steps"))
                     mode = gr.Radio(list(latent.INTERPOLATION_MODES), value="spherical", label=t("latent.mode"), info=t("latent.mode_info"))
                 interp_btn = gr.Button(t("latent.run_interp"), variant="primary")
-                strip = gr.Gallery(label=t("latent.strip"), columns=8, height=200, allow_preview=False, format="png", object_fit="contain")
+                interp_status = gr.Markdown(elem_id="latent-interp-status")
+                strip = gr.Gallery(label=t("latent.strip"), columns=8, height=200, allow_preview=False, format="png", object_fit="contain",
+                                   interactive=False)
             with gr.Tab(t("latent.sliders")):
                 gr.Markdown(t("latent.sliders_hint"))
                 with gr.Row():
                     with gr.Column():
-                        edit_seed = gr.Number(0, minimum=0, label=t("latent.edit_seed"))
-                        pcs = [gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=f"PC{i + 1}") for i in range(latent.N_DIRECTIONS)]
+                        edit_seed = gr.Number(0, precision=0, label=t("latent.edit_seed"), elem_id="latent-edit-seed")
+                        pcs = [gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=f"{DIRECTION_NAMES[i]}",
+                                         info=t("latent.pc_info") if i == 0 else None) for i in range(latent.N_DIRECTIONS)]
                         with gr.Row():
                             trait_with = gr.Textbox("", label=t("latent.trait_with"), placeholder="10, 11, 12")
                             trait_without = gr.Textbox("", label=t("latent.trait_without"), placeholder="13, 14, 15")
                         trait_amount = gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=t("latent.trait_amount"))
                     with gr.Column():
-                        edited = gr.Image(format="png", label=t("latent.edited"), height=256, elem_id="latent-edited", elem_classes="latent-big")
-                        nearest_btn = gr.Button(t("latent.copying"))
+                        edited = gr.Image(format="png", label=t("latent.edited"), height=256, interactive=False, elem_id="latent-edited",
+                                          elem_classes="latent-big")
+                        edit_status = gr.Markdown(elem_id="latent-edit-status")
+                        # Only where the training images are here (the generator trained in this project).
+                        nearest_btn = gr.Button(t("latent.copying"), visible=False, elem_id="latent-nearest")
                         nearest_text = gr.Markdown()
-                        nearest = gr.Gallery(label=t("latent.nearest"), columns=5, height=140, allow_preview=False, format="png")
+                        nearest = gr.Gallery(label=t("latent.nearest"), columns=5, height=140, allow_preview=False, format="png",
+                                             interactive=False)
             with gr.Tab(t("latent.compare")):
                 gr.Markdown(t("latent.compare_hint"))
                 which = gr.CheckboxGroup(GENERATOR_CHOICES, value=[key for _, key in GENERATOR_CHOICES], label=t("latent.compare_which"))
                 compare_btn = gr.Button(t("latent.run_compare"), variant="primary")
-                compared = gr.Gallery(label=t("latent.compared"), columns=8, height=300, allow_preview=False, format="png", object_fit="contain")
+                compare_status = gr.Markdown()
+                compared = gr.Gallery(label=t("latent.compared"), columns=4, height=300, allow_preview=False, format="png", object_fit="contain",
+                                      interactive=False)
 
         # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
         for fn, name in ((api_latent_samples, "latent_samples"), (api_latent_arithmetic, "latent_arithmetic"),
@@ -389,17 +433,26 @@ def build() -> gr.Blocks:
             publish(fn, name)
         dice.click(random_seed, outputs=seed, api_visibility="private")
         sample_inputs = [generator, seed, count, truncation]
-        gr.on([sample_btn.click, generator.change, demo.load], latent_samples, sample_inputs, [gallery, shown_seeds],
-              api_visibility="private")
+        # Samples appear when the page opens; errors go to the status line under each action's button.
+        gr.on([sample_btn.click, generator.change, demo.load], status_line(latent_samples, 3), sample_inputs,
+              [gallery, shown_seeds, status], api_visibility="private")
         targets = [a_box, b_box, c_box, seed_a, seed_b, edit_seed, trait_with, trait_without]
-        gallery.select(pick_sample, [shown_seeds, target, *targets], targets, api_visibility="private")
-        arith_btn.click(latent_arithmetic, [generator, a_box, b_box, c_box, truncation], [arith_out, mean_a, mean_b, mean_c], api_visibility="private")
-        interp_btn.click(latent_interpolate, [generator, seed_a, seed_b, steps, mode, truncation], strip, api_visibility="private")
+        gallery.select(pick_sample, [shown_seeds, gallery, target, *targets], [*targets, gallery], api_visibility="private")
+        for box, clear in zip(boxes, clears):
+            clear.click(lambda: "", None, box, api_visibility="private")
+        arith_btn.click(status_line(latent_arithmetic, 5), [generator, a_box, b_box, c_box, truncation],
+                        [arith_out, mean_a, mean_b, mean_c, arith_status], api_visibility="private")
+        interp_btn.click(status_line(latent_interpolate, 2), [generator, seed_a, seed_b, steps, mode, truncation],
+                         [strip, interp_status], api_visibility="private")
         edit_inputs = [generator, edit_seed, truncation, *pcs, trait_with, trait_without, trait_amount]
         gr.on(
             [edit_seed.change, *[s.input for s in (*pcs, trait_amount)], generator.change],
-            latent_edit, edit_inputs, edited, api_visibility="private", trigger_mode="always_last", show_progress="hidden",
+            status_line(latent_edit, 2), edit_inputs, [edited, edit_status], api_visibility="private",
+            trigger_mode="always_last", show_progress="hidden",
         )
-        nearest_btn.click(latent_nearest, edit_inputs, [nearest, nearest_text], api_visibility="private")
-        compare_btn.click(latent_compare, [which, seed, count, truncation], compared, api_visibility="private")
+        gr.on([generator.change, demo.load], lambda g: gr.Button(visible=g in WITH_TRAINING_SET), generator, nearest_btn,
+              api_visibility="private")
+        nearest_btn.click(status_line(latent_nearest, 3), edit_inputs, [nearest, nearest_text, edit_status], api_visibility="private")
+        compare_btn.click(status_line(latent_compare, 2), [which, seed, count, truncation], [compared, compare_status],
+                          api_visibility="private")
     return demo

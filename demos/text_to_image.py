@@ -8,10 +8,10 @@ import gradio as gr
 import torch
 
 from demos.api import file_out, publish
-from demos.errors import render_error, user_errors
+from demos.errors import render_error, status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.gpu import on_zero_gpu
-from pipelines.common.seeding import MAX_SEED
+from pipelines.common.images import text_tile
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
 from pipelines.text_to_image.metadata import read_settings
 from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, STYLE_AUTO, TextToImage
@@ -105,6 +105,8 @@ EXAMPLES = [
 ]
 STYLE_CHOICES = [(STYLE_AUTO, STYLE_AUTO)] + [(STYLE_NAMES[s][0], s) for s in STYLES]
 PIPELINE = TextToImage()
+SIZE_RANGE = (32, 1024)  # the sliders' outer bounds for a Stable Diffusion default; each model's own bounds are checked by the pipeline
+EMBEDDED_SIZES = (32, 128)  # the embedded model's bounds (its 64 px training size, half to twice that), before it loads
 
 
 def describe(result, lang: str = "en") -> str:
@@ -133,7 +135,8 @@ def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Req
     result = PIPELINE.compare(prompt, models, seed, steps, schedulers,
                               progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(c.file), c.label) for c in result.cells if c.file]
-    gallery += [(str(result.grid_file), MESSAGES("unavailable", language(request), label=c.label, reason=c.error))
+    # A model that could not run gets a tile saying why, in place of its picture.
+    gallery += [(text_tile(MESSAGES("unavailable", language(request), label=c.label, reason=c.error)), c.label)
                 for c in result.cells if not c.file]
     return gallery, str(result.grid_file)
 
@@ -254,11 +257,14 @@ def build() -> gr.Blocks:
                         scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
                                                 info=t("image.scheduler_info"))
                     with gr.Row():
-                        width = gr.Slider(32, 128, value=64, step=16, label=t("image.width"))  # the emoji model's bounds;
-                        height = gr.Slider(32, 128, value=64, step=16, label=t("image.height"))  # a model change resets them
-                        seed = gr.Number(-1, minimum=-1, maximum=MAX_SEED, precision=0, label=t("image.seed"),
+                        # Only sizes the chosen model takes: its bounds, in its steps (model_defaults updates them).
+                        sizes, step = (EMBEDDED_SIZES, 16) if default_model() == EMBEDDED else (SIZE_RANGE, 8)
+                        width = gr.Slider(*sizes, value=64, step=step, label=t("image.width"))
+                        height = gr.Slider(*sizes, value=64, step=step, label=t("image.height"))
+                        seed = gr.Number(-1, precision=0, label=t("image.seed"),
                                          info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
+                status = gr.Markdown(elem_id="image-status")  # a failed action says why here, beside its button
                 png = gr.File(label=t("image.png"), file_types=[".png"], type="filepath", height=130, elem_id="image-png")
             with gr.Column(scale=3):
                 gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png", height=330,
@@ -275,6 +281,7 @@ def build() -> gr.Blocks:
             compare_schedulers = gr.CheckboxGroup(list(SCHEDULER_CHOICES), value=["default"],
                                                   label=t("image.compare_schedulers"))
         compare = gr.Button(t("image.compare"), elem_id="image-compare")
+        compare_status = gr.Markdown(elem_id="image-compare-status")
         with gr.Row():
             compared = gr.Gallery(label=t("image.compare_gallery"), columns=MAX_COMPARE // 2, object_fit="contain",
                                   format="png", scale=3)
@@ -284,13 +291,14 @@ def build() -> gr.Blocks:
         # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
         publish(api_text_to_image, "text_to_image")
         publish(api_compare_images, "compare_images")
-        generate.click(text_to_image, controls, [gallery, settings, info], api_visibility="private")
-        prompt.submit(text_to_image, controls, [gallery, settings, info], api_visibility="private")
+        page_generate = status_line(text_to_image, 4)
+        generate.click(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
+        prompt.submit(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
         model.input(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
         png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, style],
                    api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
             demo.load(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
-        compare.click(compare_images, [prompt, compare_models, seed, compare_steps, compare_schedulers],
-                      [compared, grid_file], api_visibility="private")
+        compare.click(status_line(compare_images, 3), [prompt, compare_models, seed, compare_steps, compare_schedulers],
+                      [compared, grid_file, compare_status], api_visibility="private")
     return demo

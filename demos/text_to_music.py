@@ -8,7 +8,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from demos.api import file_in, file_out, image_out, publish
-from demos.errors import user_errors
+from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
@@ -24,6 +24,8 @@ EN = {
     "music.text_placeholder": "e.g. a rainy goodbye at the station / 비 오는 날 역에서의 이별",
     "music.mood": "Mood",
     "music.mood_info": "'auto' reads it from your words; or choose one.",
+    "music.auto": "auto",
+    "music.own_instrument": "the mood's own",
     "music.seconds": "Length (seconds)",
     "music.advanced": "Advanced",
     "music.temperature": "Temperature",
@@ -51,7 +53,9 @@ KO = {
     "music.text": "내 글",
     "music.text_placeholder": "예: 비 오는 날 역에서의 이별 / a rainy goodbye at the station",
     "music.mood": "분위기",
-    "music.mood_info": "'auto'는 글에서 읽어 냅니다. 직접 고를 수도 있어요.",
+    "music.mood_info": "'자동'은 글에서 읽어 냅니다. 직접 고를 수도 있어요.",
+    "music.auto": "자동",
+    "music.own_instrument": "분위기 기본 악기",
     "music.seconds": "길이 (초)",
     "music.advanced": "고급 설정",
     "music.temperature": "온도",
@@ -89,8 +93,8 @@ INSTRUMENTS_KO = {0: "어쿠스틱 그랜드 피아노", 4: "전자 피아노", 
                   40: "바이올린", 42: "첼로", 46: "하프", 48: "현악 합주", 52: "합창", 56: "트럼펫", 60: "호른", 61: "금관 합주",
                   73: "플루트", 75: "팬 플루트"}
 
-MOOD_CHOICES = [("auto", "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
-INSTRUMENTS = [("the mood's own", -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
+MOOD_CHOICES = [(t("music.auto"), "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
+INSTRUMENTS = [(t("music.own_instrument"), -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
                ("Church Organ", 19), ("Nylon Guitar", 24), ("Violin", 40), ("Cello", 42), ("Harp", 46), ("String Ensemble", 48),
                ("Choir Aahs", 52), ("Trumpet", 56), ("French Horn", 60), ("Brass Section", 61), ("Flute", 73), ("Pan Flute", 75)]
 EXAMPLES = [
@@ -155,8 +159,8 @@ def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.P
     tagged = get_tagger()(text)  # the text decides nothing here but is read, and its mood shown
     results = STUDIO.compare(text, seconds, seed, progress=lambda f, d: progress(f, desc=d))
     summary = MESSAGES("compared", lang, mood=mood_name(tagged.mood, lang), seed=results[0].seed)
-    return [{f"{m} · {KOREAN[m]}": p for m, p in tagged.probabilities.items()}, summary,
-            *[value for r in results for value in (str(r.audio_path), r.piano_roll)]]
+    return ({f"{m} · {KOREAN[m]}": p for m, p in tagged.probabilities.items()}, summary,
+            *[value for r in results for value in (str(r.audio_path), r.piano_roll)])
 
 
 def api_tag_mood(text: str, request: gr.Request = None) -> dict:
@@ -227,26 +231,29 @@ def build() -> gr.Blocks:
         gr.Markdown(t("music.intro"))
         with gr.Row():
             with gr.Column(scale=3):
-                text = gr.Textbox(label=t("music.text"), placeholder=t("music.text_placeholder"), lines=2, max_length=500)
+                text = gr.Textbox(label=t("music.text"), placeholder=t("music.text_placeholder"), lines=2, max_length=500,
+                                  elem_id="music-text")
                 with gr.Row():
                     mood = gr.Dropdown(MOOD_CHOICES, value="auto", label=t("music.mood"), info=t("music.mood_info"))
                     seconds = gr.Slider(1, MAX_SECONDS, value=20, step=1, label=t("music.seconds"))
-                with gr.Accordion(t("music.advanced"), open=False):
+                with gr.Accordion(t("music.advanced"), open=False, elem_id="music-advanced"):
                     with gr.Row():
                         temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
                         top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
                     with gr.Row():
-                        seed = gr.Number(-1, minimum=-1, precision=0, label=t("music.seed"), info=t("music.seed_info"))
+                        seed = gr.Number(-1, precision=0, label=t("music.seed"), info=t("music.seed_info"))
                         dice = gr.Button(t("music.random"), scale=0)
-                        tempo = gr.Slider(0, 240, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"))
+                        tempo = gr.Slider(0, 240, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
                         # any General MIDI program (0–127) may be typed or sent; the list holds favourites
-                        instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"), allow_custom_value=True)
+                        instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"), allow_custom_value=True,
+                                                 min_width=220)
                     with gr.Row():
                         primer = gr.File(label=t("music.primer"), file_types=[".mid", ".midi"], type="filepath")
                         primer_notes = gr.Textbox(label=t("music.primer_notes"), placeholder="C4 E4 G4 C5")
                 with gr.Row():
                     compose = gr.Button(t("music.generate"), variant="primary", elem_id="music-compose")
-                    compare = gr.Button(t("music.compare"))
+                    compare = gr.Button(t("music.compare"), elem_id="music-compare")
+                status = gr.Markdown(elem_id="music-status")  # a failed action says why here, beside its buttons
             with gr.Column(scale=2):
                 tagged = gr.Label(label=t("music.tagged"), num_top_classes=5, elem_id="music-mood")
                 audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")  # Ogg as made: format=None converts nothing
@@ -271,6 +278,7 @@ def build() -> gr.Blocks:
         dice.click(random_seed, outputs=seed, api_visibility="private")
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         inputs = [text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes]
-        compose.click(text_to_music, inputs, [tagged, audio, midi, roll, info], api_visibility="private")
-        compare.click(compare_music, [text, seconds, seed], [tagged, info, *compared], api_visibility="private")
+        compose.click(status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private")
+        compare.click(status_line(compare_music, 3 + len(compared)), [text, seconds, seed], [tagged, info, *compared, status],
+                      api_visibility="private")
     return demo

@@ -90,8 +90,9 @@ def test_picking_a_missing_model_falls_back_to_the_embedded_one():
     from demos.text_to_image import load_png, model_defaults
 
     name, steps, guidance, width, height, count, style = model_defaults("stabilityai/sd-turbo")
-    assert name == EMBEDDED and steps["value"] == 25 and width["value"] == height["value"] == 64 and count == 4
-    assert width["step"] == 16 and width["maximum"] == 128 and style["visible"]
+    assert name == EMBEDDED and steps["value"] == 25 and count == 4 and style["visible"]
+    assert width == height and width["value"] == 64 and width["step"] == 16
+    assert (width["minimum"], width["maximum"]) == (32, 128)  # the model's bounds
     values = load_png(__file__)  # not a PNG at all: a warning, every control left as it was
     assert all(v == {"__type__": "update"} for v in values)
 

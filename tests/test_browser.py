@@ -1,11 +1,18 @@
-"""A real browser: Debian's headless Chromium driven by Playwright, against the live app."""
+"""A real browser: Debian's headless Chromium driven by Playwright, against the live app.
 
+Each tab in English at desktop width and in Korean (locale ko-KR) at a 390 px phone width: Korean
+dynamic text appears, a bad input is explained beside its own action and leaves the other controls
+as they were, and the behaviours fixed for issue 11 hold.
+"""
+
+import re
 import shutil
 
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -17,98 +24,185 @@ def browser():
         browser.close()
 
 
-def test_latent_lab_in_the_browser(browser, app_url):
-    page = browser.new_page(locale="en-US")
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="Latent Lab", exact=True).click()
-    page.get_by_role("button", name="Generate samples", exact=True).click()
-    samples = page.locator("#latent-samples img")
-    samples.first.wait_for(timeout=30_000)
-    assert samples.count() == 8
+@pytest.fixture
+def open_page(browser, app_url):
+    pages = []
 
-    # Click a sample into the slider editor, switch to the Sliders tab and see the edited image.
+    def open_(locale: str, viewport: dict, tab: str):
+        page = browser.new_page(locale=locale, viewport=viewport)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(app_url, wait_until="load")
+        button = page.locator(f'[role=tab][data-tab-id="{tab}"]')
+        button.click(timeout=30_000)  # reachable without the "more tabs" menu, at any width
+        pages.append((page, errors))
+        return page
+
+    yield open_
+    for page, errors in pages:
+        assert not errors, errors
+        page.close()
+
+
+def wait_text(page, selector: str, pattern: str, timeout: int = 60_000):
+    page.wait_for_function("([sel, pat]) => new RegExp(pat).test(document.querySelector(sel)?.innerText || '')",
+                           arg=[selector, pattern], timeout=timeout)
+    return page.locator(selector).inner_text()
+
+
+def test_latent_lab_in_english(open_page):
+    page = open_page("en-US", DESKTOP, "tab.latent")
+    samples = page.locator("#latent-samples img")
+    samples.first.wait_for(timeout=30_000)  # samples appear when the page opens
+    assert samples.count() == 8
+    assert page.locator("#latent-nearest").is_hidden()  # faces: no training set here to compare with
+
+    # Groups start empty; clicking fills them without duplicates; the sample shows its group; each group clears.
+    assert page.locator("#latent-group-a textarea").input_value() == ""
+    samples.nth(0).click()
+    samples.nth(1).click()
+    samples.nth(0).click()
+    page.wait_for_function("() => document.querySelector('#latent-group-a textarea').value === '0, 1'", timeout=20_000)
+    wait_text(page, "#latent-samples", r"0 · A")
+    page.get_by_label("B", exact=True).check()
+    samples.nth(2).click()
+    page.get_by_label("C", exact=True).check()
+    samples.nth(3).click()
+    page.wait_for_function("() => document.querySelector('#latent-group-c textarea').value === '3'", timeout=20_000)
+    page.get_by_role("button", name="Compute A − B + C", exact=True).click()
+    page.locator("#latent-arith-result img").wait_for(timeout=30_000)
+    page.locator("#latent-clear-a").click()
+    page.wait_for_function("() => document.querySelector('#latent-group-a textarea').value === ''", timeout=20_000)
+
+    # A negative seed: the app's own sentence beside the button; the samples stay as they were.
+    page.locator("#latent-seed input").fill("-5")
+    page.get_by_role("button", name="Generate samples", exact=True).click()
+    assert "seed must be from 0" in wait_text(page, "#latent-status", "seed")
+    assert samples.count() == 8 and page.locator(".error").count() == 0
+
+    # Sliders tab: a clicked sample is edited; the output is not an upload box.
     page.get_by_label("Sample to edit (seed)", exact=True).first.check()
     samples.nth(2).click()
     page.get_by_role("tab", name="Sliders", exact=True).click()
     page.locator("#latent-edited img").wait_for(timeout=30_000)
-
-    # Arithmetic on the default groups.
-    page.get_by_role("tab", name="Arithmetic", exact=True).click()
-    page.get_by_role("button", name="Compute A − B + C", exact=True).click()
-    page.locator("#latent-arith-result img").wait_for(timeout=30_000)
-    assert not errors, errors
-    page.close()
+    assert page.locator("#latent-edited input[type=file]").count() == 0
 
 
-def test_interface_speaks_korean(browser, app_url):
-    page = browser.new_page(locale="ko-KR")
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="잠재 공간 실험실", exact=True).click(timeout=30_000)
-    page.get_by_role("button", name="샘플 생성", exact=True).wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Generate samples", exact=True).count() == 0
-    page.close()
+def test_latent_lab_in_korean_on_a_phone(open_page):
+    page = open_page("ko-KR", PHONE, "tab.latent")
+    page.locator("#latent-samples img").first.wait_for(timeout=30_000)
+    assert "시드" in page.locator("#latent-samples").inner_text()  # captions in Korean
+    page.locator("#latent-seed input").fill("-5")
+    page.get_by_role("button", name="샘플 생성", exact=True).click()
+    assert "시드은(는) 0부터" in wait_text(page, "#latent-status", "시드")
 
 
-def test_face_quiz_round_in_the_browser(browser, app_url):
-    page = browser.new_page(locale="en-US")
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="Which Face Is Real?", exact=True).click()
-    page.get_by_role("button", name="New round", exact=True).click()
-    page.locator("#quiz-left img").wait_for(timeout=60_000)
+def test_face_quiz_in_english(open_page):
+    page = open_page("en-US", DESKTOP, "tab.quiz")
+    page.locator("#quiz-left img").wait_for(timeout=60_000)  # a round is ready when the tab opens
     page.locator("#quiz-right img").wait_for(timeout=30_000)
+    assert page.locator("#quiz-guess label").count() == 2  # only this mode's two choices
+    assert page.locator("#quiz-players").inner_text().strip()  # all players' totals before one's own answer
     page.get_by_label("⬅ Left is real", exact=True).check()
-    page.locator("#quiz-result").get_by_text("The real photo was on the").wait_for(timeout=30_000)
+    wait_text(page, "#quiz-result", "The real photo was on the")
     assert "/ 1" in page.locator("#quiz-score").inner_text()
-    page.close()
+    labels = page.locator("#quiz-left").inner_text() + page.locator("#quiz-right").inner_text()
+    assert "real photo" in labels and "generated" in labels  # the faces themselves are marked
+    # Side by side at desktop width (and on a phone, see below).
+    left, right = page.locator("#quiz-left").bounding_box(), page.locator("#quiz-right").bounding_box()
+    assert abs(left["y"] - right["y"]) < 5
 
 
-def test_text_to_music_in_the_browser(browser, app_url):
-    page = browser.new_page(locale="en-US")
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="Text → Music", exact=True).click()
+def test_face_quiz_in_korean_on_a_phone(open_page):
+    page = open_page("ko-KR", PHONE, "tab.quiz")
+    page.locator("#quiz-left img").wait_for(timeout=60_000)
+    left, right = page.locator("#quiz-left").bounding_box(), page.locator("#quiz-right").bounding_box()
+    assert abs(left["y"] - right["y"]) < 5 and right["x"] > left["x"]  # side by side, never stacked
+    page.get_by_label("⬅ 왼쪽이 진짜", exact=True).check()
+    result = wait_text(page, "#quiz-result", "정답|틀렸어요")
+    assert "팁" in result and "진짜 사진은" in result
+    assert "정답" in page.locator("#quiz-score").inner_text()
+
+
+def test_text_to_music_in_english(open_page):
+    page = open_page("en-US", DESKTOP, "tab.music")
     page.get_by_label("Your words", exact=True).fill("드디어 우승했다! 모두가 환호한다")
     page.get_by_role("button", name="Compose", exact=True).click()
     page.locator("#music-roll img").wait_for(timeout=90_000)
+    first = wait_text(page, "#music-info", "seed")
     assert "triumphant" in page.locator("#music-mood").inner_text()
     assert page.locator("#music-audio audio, #music-audio [data-testid='waveform-controls']").count() >= 1
-    page.close()
+    page.get_by_role("button", name="Compose", exact=True).click()  # a new variation each time, its seed shown
+    seed = re.search(r"seed (\d+)", first).group(1)
+    page.wait_for_function("(old) => { const m = /seed (\\d+)/.exec(document.querySelector('#music-info').innerText);"
+                           " return m && m[1] !== old; }", arg=seed, timeout=90_000)
+
+    # A bad typed primer: a sentence beside the buttons; the last piece stays.
+    page.locator("#music-advanced").get_by_text("Advanced", exact=True).click()
+    page.get_by_label("…or type a few notes", exact=True).fill("C4 X9")
+    page.get_by_role("button", name="Compose", exact=True).click()
+    assert "'X9' is not a note" in wait_text(page, "#music-status", "X9")
+    assert page.locator("#music-roll img").count() == 1 and page.locator(".error").count() == 0
 
 
-def test_text_to_image_in_the_browser(browser, app_url):
-    page = browser.new_page(locale="en-US")
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="Text → Image", exact=True).click()
+def test_text_to_music_in_korean_on_a_phone(open_page):
+    page = open_page("ko-KR", PHONE, "tab.music")
+    page.get_by_label("내 글", exact=True).fill("비 오는 날 창가에서 마시는 따뜻한 차")
+    page.get_by_role("button", name="작곡하기", exact=True).click()
+    assert "시드" in wait_text(page, "#music-info", "시드", timeout=90_000)
+    page.get_by_label("내 글", exact=True).fill("")
+    page.get_by_role("button", name="작곡하기", exact=True).click()
+    assert "비어 있습니다" in wait_text(page, "#music-status", "비어")
+
+
+def test_text_to_image_in_english(open_page):
+    page = open_page("en-US", DESKTOP, "tab.image")
     page.get_by_label("Prompt", exact=True).fill("고양이 얼굴")
     page.get_by_role("button", name="Generate", exact=True).click()
     images = page.locator("#image-gallery img")
     images.first.wait_for(timeout=60_000)
-    assert images.count() >= 4
-    assert "Seed" in page.locator("#image-info").inner_text()
+    assert images.count() >= 4 and "Seed" in page.locator("#image-info").inner_text()
+
+    # An empty prompt: the sentence beside Generate; the pictures and every control stay as they were.
+    page.get_by_label("Prompt", exact=True).fill("")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    assert "prompt is empty" in wait_text(page, "#image-status", "empty")
+    assert images.count() >= 4 and page.locator(".error").count() == 0
 
     # Dropping a PNG made here puts its settings back into the controls.
     from pipelines.text_to_image.pipeline import TextToImage
 
     made = TextToImage()("rocket", model="emoji-diffusion", steps=7, seed=77, num_images=1).files[0]
     page.locator("#image-png input[type=file]").set_input_files(str(made))
-    prompt = page.get_by_label("Prompt", exact=True)
     page.wait_for_function("() => document.querySelector('#image-prompt textarea').value === 'rocket'", timeout=30_000)
-    assert prompt.input_value() == "rocket"
     page.locator("#image-advanced").get_by_text("Advanced", exact=True).click()
     assert page.locator("#image-seed input").input_value() == "77"
-    assert not errors, errors
-    page.close()
 
 
-def test_learn_tab_map_click_and_live_training(browser, app_url):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_url, wait_until="load")
-    page.get_by_role("tab", name="How models learn", exact=True).click()
+def test_a_png_without_settings_changes_nothing(open_page, tmp_path):
+    from PIL import Image
+
+    page = open_page("en-US", DESKTOP, "tab.image")
+    page.get_by_label("Prompt", exact=True).fill("my own prompt")
+    Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
+    page.locator("#image-png input[type=file]").set_input_files(str(tmp_path / "plain.png"))
+    page.get_by_text("carries no generation settings").first.wait_for(timeout=30_000)  # a warning says why
+    assert page.get_by_label("Prompt", exact=True).input_value() == "my own prompt"
+    assert page.locator(".error").count() == 0  # no "Error" pills on the controls
+
+
+def test_text_to_image_in_korean_on_a_phone(open_page):
+    page = open_page("ko-KR", PHONE, "tab.image")
+    page.get_by_label("프롬프트", exact=True).fill("빨간색 하트")
+    page.get_by_role("button", name="생성", exact=True).click()
+    assert "시드" in wait_text(page, "#image-info", "시드")
+    page.get_by_label("프롬프트", exact=True).fill("")
+    page.get_by_role("button", name="생성", exact=True).click()
+    assert "프롬프트이(가) 비어 있습니다" in wait_text(page, "#image-status", "비어")
+
+
+def test_learn_tab_map_click_and_live_training(open_page):
+    page = open_page("en-US", {"width": 1400, "height": 1000}, "tab.learn")
 
     # The latent map: draw it, click inside the plot, see the decoded image.
     page.get_by_role("tab", name="Latent map", exact=True).click()
@@ -124,5 +218,3 @@ def test_learn_tab_map_click_and_live_training(browser, app_url):
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="Stop", exact=True).click()
-    assert not errors, errors
-    page.close()

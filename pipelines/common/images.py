@@ -95,6 +95,27 @@ def image_grid(
     return grid
 
 
+def text_tile(text: str, size: int = 256, width_chars: int = 34) -> Image.Image:
+    """A grey tile with `text` wrapped on it: a grid cell that says why it holds no picture."""
+    import textwrap
+
+    tile = Image.new("RGB", (size, size), "#e5e7eb")
+    draw = ImageDraw.Draw(tile)
+    lines = textwrap.wrap(text, width_chars)[: size // 14]
+    draw.multiline_text((8, 8), "\n".join(lines), fill="#111827", font=_font(13), spacing=3)
+    return tile
+
+
+def _font(size: int):
+    """A font with Hangul where one is installed (Korean captions), else Pillow's own."""
+    for path in ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default()
+
+
 def pairwise_rms(queries: torch.Tensor, references: torch.Tensor, ref_sq: torch.Tensor | None = None) -> torch.Tensor:
     """RMS pixel distance between every query and every reference: (N, D), (M, D) → (N, M).
 

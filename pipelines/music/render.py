@@ -56,23 +56,35 @@ render_wav = render_audio  # the name the benchmark and older callers use
 
 
 def piano_roll(piece: Piece, width: int = 900, height: int = 260, colour: tuple = (79, 70, 229)) -> Image.Image:
-    """Notes as bars on a pitch × time grid, with bar lines; the pitch range fits the piece."""
+    """Notes as bars on a pitch × time grid: each C named on the left (C4 = middle C), each bar numbered
+    along the top; the pitch range fits the piece."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     if not piece.notes:
         draw.text((10, height // 2), "(no notes)", fill="gray")
         return image
+    left, top = 28, 12  # room for note names and bar numbers
     low = min(n.pitch for n in piece.notes) - 2
     high = max(n.pitch for n in piece.notes) + 2
     length = max(piece.length, 1)
-    x_scale, y_scale = (width - 2) / length, (height - 2) / (high - low + 1)
-    for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard
+    x_scale, y_scale = (width - left - 2) / length, (height - top - 2) / (high - low + 1)
+
+    def y_of(pitch: int) -> float:
+        return height - 1 - (pitch - low + 1) * y_scale
+
+    for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard; each C named
         if pitch % 12 in (1, 3, 6, 8, 10):
-            y = height - 1 - (pitch - low + 1) * y_scale
-            draw.rectangle([0, y, width, y + y_scale], fill=(243, 244, 246))
-    for bar in piece.bars or range(0, length, piece.bar_length):
-        draw.line([(bar * x_scale, 0), (bar * x_scale, height)], fill=(209, 213, 219))
+            draw.rectangle([left, y_of(pitch), width, y_of(pitch) + y_scale], fill=(243, 244, 246))
+        if pitch % 12 == 0:
+            draw.line([(left, y_of(pitch) + y_scale), (width, y_of(pitch) + y_scale)], fill=(229, 231, 235))
+            draw.text((2, y_of(pitch) + y_scale / 2 - 5), f"C{pitch // 12 - 1}", fill=(75, 85, 99))
+    bars = list(piece.bars or range(0, length, piece.bar_length))
+    for number, bar in enumerate(bars, 1):
+        x = left + bar * x_scale
+        draw.line([(x, top), (x, height)], fill=(209, 213, 219))
+        if number == 1 or x_scale * piece.bar_length > 24 or number % 4 == 1:  # numbers only where they fit
+            draw.text((x + 2, 0), str(number), fill=(107, 114, 128))
     for note in piece.notes:
-        x0, y0 = 1 + note.start * x_scale, height - 1 - (note.pitch - low + 1) * y_scale
+        x0, y0 = left + 1 + note.start * x_scale, y_of(note.pitch)
         draw.rectangle([x0, y0, max(x0 + 1, x0 + note.duration * x_scale - 1), y0 + max(y_scale - 1, 1)], fill=colour)
     return image

@@ -1,0 +1,71 @@
+"""Screenshots of every tab at 1280 and 390 px, in English and Korean, into assets/screenshots/.
+
+    .venv/bin/python -m bench.screenshots        # needs Chromium and a Korean font (fonts-nanum)
+
+Each tab shows a result (a generated picture, a piece, samples, a quiz round). PNGs are reduced to
+128 colours to stay small.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+OUT = Path(__file__).resolve().parents[1] / "assets" / "screenshots"
+TABS = {"tab.image": "image", "tab.music": "music", "tab.latent": "latent", "tab.quiz": "quiz"}
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+LOCALES = {"en": "en-US", "ko": "ko-KR"}
+
+
+def act(page, tab: str) -> None:
+    """Show a result in the tab (the Latent Lab and the quiz have one as soon as they open)."""
+    if tab == "tab.image":
+        page.locator("#image-prompt textarea").fill("red heart")
+        page.locator("#image-generate").click()
+        page.locator("#image-gallery img").first.wait_for(timeout=90_000)
+    elif tab == "tab.music":
+        page.locator("#music-text textarea").fill("a rainy goodbye at the train station")
+        page.locator("#music-compose").click()
+        page.locator("#music-roll img").wait_for(timeout=120_000)
+    elif tab == "tab.latent":
+        page.locator("#latent-samples img").first.wait_for(timeout=60_000)
+    else:
+        page.locator("#quiz-left img").wait_for(timeout=60_000)
+    page.wait_for_timeout(800)
+
+
+def main() -> None:
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.LAUNCH_OPTIONS)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"])
+        for lang, locale in LOCALES.items():
+            for width_name, (width, height) in WIDTHS.items():
+                for tab, name in TABS.items():
+                    page = browser.new_page(locale=locale, viewport={"width": width, "height": height})
+                    page.goto(app.demo.local_url, wait_until="load")
+                    page.locator(f'[role=tab][data-tab-id="{tab}"]').click(timeout=30_000)
+                    act(page, tab)
+                    path = OUT / f"{name}-{width_name}-{lang}.png"
+                    page.screenshot(path=str(path))
+                    Image.open(path).convert("RGB").quantize(128).save(path, optimize=True)
+                    print(f"{path.name}: {path.stat().st_size // 1024} kB")
+                    page.close()
+        browser.close()
+    app.demo.close()
+
+
+if __name__ == "__main__":
+    main()
