@@ -179,7 +179,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         return [Image.fromarray(a) for a in arrays]
 
 
-def build_components(channels=(64, 128, 192), vae_channels=(16, 32, 64), latent_channels: int = 4,
+def build_components(channels=(32, 64, 128), vae_channels=(16, 32, 64), latent_channels: int = 4,
                      text_dim: int = 512, styles: int = len(STYLES), image_size: int = 64,
                      layers_per_block: int = 1, attention_head_dim: int = 32):
     """Fresh (untrained) UNet, VAE and scheduler of the shipped shapes; tests pass smaller sizes."""
