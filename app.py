@@ -37,6 +37,8 @@ CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 #quiz-faces { flex-wrap: nowrap !important; }
 #quiz-faces > * { min-width: 0 !important; }
+/* Korean breaks between words, not inside them ("가이던스" stays on one line). */
+.gradio-container { word-break: keep-all; }
 /* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
 #image-gallery .thumbnail-item .caption-label { opacity: 0; transition: opacity .15s; }
 #image-gallery .thumbnail-item:hover .caption-label { opacity: 1; }

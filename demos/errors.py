@@ -37,6 +37,9 @@ KOREAN = {
     "list.long": "{name}의 항목이 너무 많습니다. 최대 {limit}개입니다.",
     "list.type": "{name}은(는) 목록이어야 합니다. 받은 값: {value}",
     "list.empty": "{name}이(가) 비어 있습니다. 샘플을 하나 이상 고르세요.",
+    "model.offline": "모델 {value}이(가) 이 컴퓨터에 없고, 이 컴퓨터는 오프라인입니다. 인터넷이 되는 곳에서 내려받거나 "
+                     "로컬 폴더나 .safetensors 파일을 지정하세요.",
+    "model.broken": "이미지 모델 {value}을(를) 불러올 수 없습니다. 파일이 손상되었거나 불완전하거나 Stable Diffusion 체크포인트가 아닙니다.",
     "model.refused": "모델 {value}은(는) 여기서 쓸 수 없습니다. {choices} 중에서 고르세요.",
     "mood.no_words": "{value}에는 분위기를 읽을 단어가 없습니다. 단어를 몇 개 더 쓰거나 분위기를 직접 고르세요.",
     "music.note": "{value}은(는) 음이 아닙니다. 음이름, 선택적인 # 또는 b, 옥타브를 쓰세요. 예: C4, F#3, Bb4",

@@ -270,7 +270,8 @@ def build() -> gr.Blocks:
                 gallery = gr.Gallery(label=t("image.gallery"), columns=4, object_fit="contain", format="png", height=330,
                                      elem_id="image-gallery", elem_classes="latent-big")
                 info = gr.Markdown(elem_id="image-info")
-                settings = gr.JSON(label=t("image.settings"), open=False)
+                with gr.Accordion(t("image.settings"), open=False):  # the raw JSON, for those who want it
+                    settings = gr.JSON(show_label=False)
         gr.Examples(EXAMPLES, [prompt, negative, seed], label="Examples · 예시",
                     example_labels=[p for p, _, _ in EXAMPLES])
 

@@ -259,9 +259,10 @@ def build() -> gr.Blocks:
                 audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")  # Ogg as made: format=None converts nothing
                 midi = gr.File(label=t("music.midi"), interactive=False, height=90)
                 info = gr.Markdown(elem_id="music-info")
-        roll = gr.Image(label=t("music.roll"), format="png", interactive=False, elem_id="music-roll")
+        # No large empty boxes before first use: the piano roll and the comparison appear with their first result.
+        roll = gr.Image(label=t("music.roll"), format="png", interactive=False, elem_id="music-roll", visible=False)
         # The comparison sits right under the results (not below the examples, out of sight).
-        with gr.Row(elem_id="music-compared"):
+        with gr.Row(elem_id="music-compared", visible=False) as compared_row:
             compared = []
             for m in MOODS:
                 with gr.Column(min_width=160):
@@ -278,7 +279,10 @@ def build() -> gr.Blocks:
         dice.click(random_seed, outputs=seed, api_visibility="private")
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         inputs = [text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes]
-        compose.click(status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private")
-        compare.click(status_line(compare_music, 3 + len(compared)), [text, seconds, seed], [tagged, info, *compared, status],
-                      api_visibility="private")
+        show = dict(queue=False, show_progress="hidden", api_visibility="private")
+        compose.click(lambda: gr.Image(visible=True), None, roll, **show).then(
+            status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private")
+        compare.click(lambda: gr.Row(visible=True), None, compared_row, **show).then(
+            status_line(compare_music, 3 + len(compared)), [text, seconds, seed], [tagged, info, *compared, status],
+            api_visibility="private")
     return demo

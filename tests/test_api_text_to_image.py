@@ -70,6 +70,8 @@ def test_korean_clients_get_korean_messages(app_url):
     korean = Client(app_url, verbose=False, headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"})
     with pytest.raises(AppError, match="단계 수은\\(는\\) 1부터"):
         korean.predict(prompt="red heart", steps=0, api_name="/text_to_image")
+    with pytest.raises(AppError, match="오프라인"):
+        korean.predict(prompt="red heart", model="stabilityai/sd-turbo", api_name="/text_to_image")
     result = korean.predict(prompt="red heart", seed=3, steps=2, api_name="/text_to_image")
     assert result["summary"].startswith("**시드 3**")
 

@@ -126,6 +126,7 @@ def test_face_quiz_in_korean_on_a_phone(open_page):
 
 def test_text_to_music_in_english(open_page):
     page = open_page("en-US", DESKTOP, "tab.music")
+    assert page.locator("#music-roll").is_hidden() and page.locator("#music-compared").is_hidden()  # no empty boxes yet
     page.get_by_label("Your words", exact=True).fill("드디어 우승했다! 모두가 환호한다")
     page.get_by_role("button", name="Compose", exact=True).click()
     page.locator("#music-roll img").wait_for(timeout=90_000)

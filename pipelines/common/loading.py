@@ -22,8 +22,12 @@ T = TypeVar("T")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 
-class ModelUnavailableError(ValueError):
-    """The requested weights are not on this machine (and cannot be fetched)."""
+class ModelUnavailableError(UserInputError):
+    """The requested weights are not on this machine (and cannot be fetched). The common cases carry a
+    key (for the Korean sentence); the rest fall back to the English one."""
+
+    def __init__(self, message: str, key: str = "model.unavailable", **params) -> None:
+        super().__init__(key, message, **params)
 
 
 def is_offline() -> bool:
@@ -76,7 +80,7 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
             raise ModelUnavailableError(
                 f"{what} {quote(spec)} is not downloaded and this machine is offline. "
                 f"Download it where there is internet (huggingface-cli download {quote(spec)}) "
-                "or give a local folder or .safetensors file instead."
+                "or give a local folder or .safetensors file instead.", key="model.offline", value=quote(spec)
             ) from None
     try:
         return Path(snapshot_download(spec, etag_timeout=10))

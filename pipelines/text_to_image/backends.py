@@ -243,7 +243,7 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
         hint = (" A single-file checkpoint also needs its architecture's config from the hub: load it once with "
                 "internet, or convert it to a diffusers folder." if not remote and source.is_file() else "")
         raise ModelUnavailableError(f"could not load the image model {quote(spec)}: its files are damaged, incomplete "
-                                    f"or not a Stable Diffusion checkpoint.{hint}") from None
+                                    f"or not a Stable Diffusion checkpoint.{hint}", key="model.broken", value=quote(spec)) from None
 
 
 @cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory

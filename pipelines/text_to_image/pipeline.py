@@ -22,7 +22,7 @@ from PIL import Image
 from pipelines.common.images import image_grid
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
-from pipelines.common.seeding import check_seed, random_seed
+from pipelines.common.seeding import seed_or_random
 from pipelines.common.loading import check_model_request
 from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
 from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
@@ -79,9 +79,7 @@ def _check_text(value: Any, name: str, allow_empty: bool) -> str:
 
 def _seed_or_random(seed: Any) -> int:
     """-1 (or None) means "random": a fresh seed, which the result always reports."""
-    if seed is None or (isinstance(seed, (int, float, str)) and not isinstance(seed, bool) and str(seed).strip() in ("-1", "-1.0")):
-        return random_seed()
-    return check_seed(seed)
+    return seed_or_random(seed)
 
 
 def _check_model(value: Any) -> str:
