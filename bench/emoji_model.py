@@ -160,7 +160,7 @@ def main(argv=None) -> None:
     parser.add_argument("--grid", type=Path, default=None, help="write the style grid here")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # two threads on a busy machine spin-wait: many times slower
     corpus = emoji_corpus.load()
     pipe = EmojiDiffusionPipeline.from_pretrained(str(args.model), dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)

