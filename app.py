@@ -24,7 +24,7 @@ t = add_strings(
         "tab.image": "🖼️ Image", "tab.music": "🎵 Music", "tab.latent": "🧭 Latent", "tab.quiz": "🎭 Quiz",
         "tab.learn": "🎓 Learn"},
     ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
-        "tab.image": "🖼️ 그림", "tab.music": "🎵 음악", "tab.latent": "🧭 잠재 공간", "tab.quiz": "🎭 진짜 찾기",
+        "tab.image": "🖼️ 그림", "tab.music": "🎵 음악", "tab.latent": "🧭 잠재", "tab.quiz": "🎭 진짜?",
         "tab.learn": "🎓 배우기"},
 )
 
@@ -43,7 +43,7 @@ CSS = """
 #image-gallery .thumbnail-item .caption-label { opacity: 0; transition: opacity .15s; }
 #image-gallery .thumbnail-item:hover .caption-label { opacity: 1; }
 @media (max-width: 500px) {
-  .tab-container button { padding: 6px 5px !important; font-size: 14px !important; }
+  .tab-container button { padding: 6px 3px !important; font-size: 13px !important; }
   /* all four pictures in one row, in a box no taller than they are */
   #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
   #image-gallery, #image-gallery .grid-wrap { height: auto !important; }

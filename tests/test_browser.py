@@ -161,7 +161,7 @@ def test_text_to_image_in_english(open_page):
     page.get_by_label("Prompt", exact=True).fill("고양이 얼굴")
     page.get_by_role("button", name="Generate", exact=True).click()
     images = page.locator("#image-gallery img")
-    images.first.wait_for(timeout=60_000)
+    images.first.wait_for(timeout=120_000)
     assert images.count() >= 4 and "Seed" in page.locator("#image-info").inner_text()
 
     # An empty prompt: the sentence beside Generate; the pictures and every control stay as they were.
@@ -196,7 +196,7 @@ def test_text_to_image_in_korean_on_a_phone(open_page):
     page = open_page("ko-KR", PHONE, "tab.image")
     page.get_by_label("프롬프트", exact=True).fill("빨간색 하트")
     page.get_by_role("button", name="생성", exact=True).click()
-    assert "시드" in wait_text(page, "#image-info", "시드")
+    assert "시드" in wait_text(page, "#image-info", "시드", timeout=120_000)
     page.get_by_label("프롬프트", exact=True).fill("")
     page.get_by_role("button", name="생성", exact=True).click()
     assert "프롬프트이(가) 비어 있습니다" in wait_text(page, "#image-status", "비어")
