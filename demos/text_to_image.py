@@ -109,13 +109,31 @@ SIZE_RANGE = (32, 1024)  # the sliders' outer bounds for a Stable Diffusion defa
 EMBEDDED_SIZES = (32, 128)  # the embedded model's bounds (its 64 px training size, half to twice that), before it loads
 
 
+# The pipeline's notices (pipelines.common.validation.Notice keys) in Korean; English is the pipeline's own.
+NOTICES_KO = {
+    "translate.failed": "번역하지 못해 {what}를 입력한 그대로 썼습니다.",
+    "translate.none": "{model}은(는) 영어만 읽는데 이 컴퓨터에 한→영 번역 모델이 없어, 입력한 그대로 썼습니다. 영어로 쓰거나 "
+                      "한국어를 이해하는 'emoji-diffusion'을 고르세요.",
+    "translate.done": "{model}에 맞게 번역했습니다: {text}",
+    "prompt.cut": "모델이 읽는 길이({limit} 토큰)보다 길어서 잘랐습니다: {text}",
+    "negative.unused": "가이던스가 1 이하이면 네거티브 프롬프트는 효과가 없습니다 (가이던스로 작동합니다).",
+    "safety.hidden": "그림 {total}장 중 {hidden}장을 안전 필터가 가렸습니다.",
+}
+
+
+def render_notice(notice, lang: str) -> str:
+    if lang == "ko" and getattr(notice, "key", None) in NOTICES_KO:
+        return NOTICES_KO[notice.key].format(**notice.params)
+    return str(notice)
+
+
 def describe(result, lang: str = "en") -> str:
     seeds = result.seeds[0] if len(result.seeds) == 1 else MESSAGES("seed_range", lang, first=result.seeds[0], last=result.seeds[-1])
     s = result.settings
     style = f" · {STYLE_NAMES[s['style']][0]}" if s.get("style") else ""
     line = MESSAGES("summary", lang, seeds=seeds, model=s["model"] + style, steps=s["steps"], guidance=s["guidance"],
                     width=s["width"], height=s["height"], seconds=result.seconds)
-    return "\n\n".join([line] + [f"⚠️ {n}" for n in result.notices])
+    return "\n\n".join([line] + [f"⚠️ {render_notice(n, lang)}" for n in result.notices])
 
 
 @user_errors

@@ -109,3 +109,13 @@ def test_png_settings_fill_the_controls(tmp_path):
     filled = dict(zip(PNG_FIELDS, values))
     assert filled["prompt"] == "rocket" and filled["seed"] == 9 and filled["scheduler"] == "euler"
     assert isinstance(filled["steps"], dict)  # a crafted non-number is left alone, not sent to the slider
+
+
+def test_notices_are_written_in_the_users_language():
+    from demos.text_to_image import render_notice
+    from pipelines.common.validation import Notice
+
+    notice = Notice("negative.unused", "The negative prompt has no effect at guidance ≤ 1 (it steers through guidance).")
+    assert render_notice(notice, "en") == str(notice) and render_notice(notice, "ko").startswith("가이던스가 1 이하")
+    cut = Notice("prompt.cut", "cut", what="prompt", limit=77, text="'a b'")
+    assert "77 토큰" in render_notice(cut, "ko") and render_notice("plain text", "ko") == "plain text"

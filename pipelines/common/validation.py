@@ -30,6 +30,19 @@ class UserInputError(ValueError):
         self.key, self.params = key, params
 
 
+class Notice(str):
+    """A note for the user about a result (a prompt cut, translated, …): the English sentence as a str (so it
+    travels as JSON), plus a stable `key` and `params` so the interface can say it in the user's language."""
+
+    key: str
+    params: dict
+
+    def __new__(cls, key: str, message: str, **params: Any) -> "Notice":
+        notice = super().__new__(cls, message)
+        notice.key, notice.params = key, params
+        return notice
+
+
 def quote(value: Any) -> str:
     """A short, escaped rendering of any input for an error sentence (never the whole of it)."""
     if isinstance(value, str):

@@ -24,7 +24,7 @@ from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.loading import check_model_request
-from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
+from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
 from pipelines.text_to_image.backends import EMBEDDED, EMBEDDED_32, MODEL_DEFAULT, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.schedulers import SCHEDULERS
@@ -170,23 +170,27 @@ class TextToImage:
                 try:
                     translated = translate_to_english(text)
                 except TranslationError as exc:
-                    notices.append(f"The {what} was used as typed: {exc}.")
+                    notices.append(Notice("translate.failed", f"The {what} was used as typed: {exc}.", what=what))
                 else:
                     if translated is None:
-                        notices.append(
-                            f"{backend.name} reads English only and no Korean→English translation model is on this "
-                            f"machine, so the {what} was used as typed. Write it in English, or pick "
-                            f"'{EMBEDDED}', which understands Korean.")
+                        notices.append(Notice(
+                            "translate.none", f"{backend.name} reads English only and no Korean→English translation "
+                            f"model is on this machine, so the {what} was used as typed. Write it in English, or pick "
+                            f"'{EMBEDDED}', which understands Korean.", model=backend.name, what=what))
                     else:
-                        notices.append(f"The {what} was translated for {backend.name}: {translated!r}")
+                        notices.append(Notice("translate.done", f"The {what} was translated for {backend.name}: "
+                                              f"{translated!r}", what=what, model=backend.name, text=repr(translated)))
                         settings[f"{key}_original"], text = text, translated
             if text and backend.count_tokens(text) > backend.limits.max_prompt_tokens:
                 text = backend.truncate(text)
-                notices.append(f"The {key.replace('_', ' ')} was longer than the model reads "
-                               f"({backend.limits.max_prompt_tokens} tokens) and was cut to: {text!r}")
+                what = key.replace("_", " ")
+                notices.append(Notice("prompt.cut", f"The {what} was longer than the model reads "
+                                      f"({backend.limits.max_prompt_tokens} tokens) and was cut to: {text!r}",
+                                      what=what, limit=backend.limits.max_prompt_tokens, text=repr(text)))
             settings[key] = text
         if settings["negative_prompt"] and settings["guidance"] <= 1:
-            notices.append("The negative prompt has no effect at guidance ≤ 1 (it steers through guidance).")
+            notices.append(Notice("negative.unused", "The negative prompt has no effect at guidance ≤ 1 "
+                                  "(it steers through guidance)."))
         return notices
 
     def __call__(self, prompt: Any, negative_prompt: Any = "", model: Any = EMBEDDED, steps: Any = None,
@@ -205,7 +209,8 @@ class TextToImage:
                                       settings["scheduler"], progress, style=settings.get("style"))
         seconds = time.perf_counter() - start
         if any(generation.hidden):
-            notices.append(f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the safety filter.")
+            notices.append(Notice("safety.hidden", f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the "
+                                  "safety filter.", hidden=sum(generation.hidden), total=len(seeds)))
         images = generation.images  # exactly what the model made; the page enlarges small ones
         folder = output_folder("images")
         files = [save_png(im, settings | {"seed": s}, folder / f"image_{s}.png") for im, s in zip(images, seeds)]
