@@ -106,7 +106,8 @@ train-image: test-setup emoji-corpus
 	$(PY) -m pipelines.text_to_image.train --stage unet --iterations $(IMAGE_ITERATIONS) --seed 0
 
 # The "How models learn" tab: six families and the measuring classifier on both datasets, two at a time
-# on one thread each (about 15 minutes on 2 busy cores); each checkpoint records its own CPU time.
+# on one thread each: 8 CPU minutes per diffusion model, under 2 for each other model (about 40 wall
+# minutes on a busy 2-core machine); each checkpoint's config.json records its own CPU time.
 LEARN_MODELS := classifier pixel autoencoder vae gan dcgan diffusion
 train-learn: setup system-data
 	for d in mnist fashion-mnist; do for f in $(LEARN_MODELS); do echo $$f $$d; done; done | \

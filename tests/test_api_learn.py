@@ -73,7 +73,7 @@ def test_bad_input_gets_a_sentence_not_a_traceback(client, args, api_name, messa
 
 
 def test_live_training_streams_and_refuses_a_second_run_in_the_session(client):
-    job = client.submit("gan", "mnist", 2e-4, 16, 600, 0, api_name="/learn_train")
+    job = client.submit("gan", "mnist", 2e-4, 16, 1500, 0, api_name="/learn_train")  # long enough to still run below
     deadline = time.monotonic() + 60
     while not job.outputs() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -85,5 +85,5 @@ def test_live_training_streams_and_refuses_a_second_run_in_the_session(client):
         second.result(timeout=60)
     job.result(timeout=120)
     statuses = [out[2] for out in job.outputs()]
-    assert len(statuses) >= 2 and "finished" in statuses[-1] and "600 / 600" in statuses[-1]
+    assert len(statuses) >= 2 and "finished" in statuses[-1] and "1500 / 1500" in statuses[-1]
     assert job.outputs()[-1][1]  # the loss curve came back with the updates

@@ -123,16 +123,16 @@ def test_verdicts_compare_the_slide_with_measurements():
 
 def test_live_session_streams_and_refuses_a_second_training():
     session = live.LiveSession()
-    updates = session.train(live.LiveRequest("gan", "mnist", steps=20))
+    updates = session.train(live.LiveRequest("gan", "mnist", steps=5000))
     first = next(updates)
-    assert first.grid.size[0] > 100 and first.target == 20
+    assert first.grid.size[0] > 100 and first.target == 5000 and first.status == "training"
     with pytest.raises(ValueError, match="already running"):
         next(session.train(live.LiveRequest("gan", "mnist", steps=5)))
-    last = list(updates)[-1] if first.status == "training" else first
-    assert last.status == "finished" and last.step == 20 and not session.busy
-    more = list(session.train(live.LiveRequest("gan", "mnist", steps=10), resume=True))
-    assert more[-1].step == 30
     session.stop()
+    last = list(updates)[-1]
+    assert last.status == "stopped" and not session.busy
+    more = list(session.train(live.LiveRequest("gan", "mnist", steps=10), resume=True))
+    assert more[-1].status == "finished" and more[-1].step == last.step + 10 and not session.busy
     live.drop_session("nobody")  # dropping an unknown session is harmless
 
 

@@ -6,6 +6,7 @@ a dataclass. Models and measuring classifiers are loaded on first use and kept (
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -177,8 +178,6 @@ def get_model(family: str, dataset: str) -> Family:
 
 @cached_loader
 def get_record(family: str, dataset: str) -> dict:
-    import json
-
     return json.loads((checkpoint_dir(family, dataset) / "config.json").read_text())["training"]
 
 

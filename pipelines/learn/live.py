@@ -114,7 +114,8 @@ class LiveSession:
                 elapsed = time.monotonic() - start
                 status = ("finished" if trainer.step >= target else "stopped" if self._stop
                           else "time limit" if elapsed >= TIME_CAP else "training")
-                self._busy_until = time.monotonic() + LEASE
+                # the last update frees the session before it is handed over: a caller may stop pulling there
+                self._busy_until = time.monotonic() + LEASE if status == "training" else 0.0
                 self.last_used = time.monotonic()
                 yield self.update(target, elapsed, status)
                 if status != "training":
