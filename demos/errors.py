@@ -61,6 +61,11 @@ KOREAN = {
     "quiz.no_round": "진행 중인 라운드가 없습니다. 먼저 새 라운드를 시작하세요 (라운드마다 한 번 추측합니다).",
     "nearest.none": "확인할 그림이 아직 없습니다. 먼저 샘플을 편집하세요.",
     "nearest.unavailable": "이 생성기는 이 프로젝트에서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기에서 확인해 보세요.",
+    "learn.outside": "점 ({x}, {y})이(가) 지도 밖에 있습니다. x는 {x_low}부터 {x_high}까지, y는 {y_low}부터 {y_high}까지여야 합니다.",
+    "learn.click_outside": "클릭한 픽셀 ({px}, {py})이(가) 지도 밖입니다. 그려진 사각형 안을 클릭하세요.",
+    "learn.line": "선을 그리려면 x2와 y2가 둘 다 있어야 합니다 (점 하나만 원하면 둘 다 비우세요).",
+    "learn.busy": "이 세션에서 이미 학습이 진행 중입니다. 먼저 정지를 누르거나 끝날 때까지 기다리세요.",
+    "learn.nothing": "아직 이어서 학습할 모델이 없습니다. 먼저 학습을 누르세요.",
 }
 # Korean names of the inputs the pipelines name in their sentences; others are shown as sent.
 NAMES_KO = {
@@ -72,6 +77,9 @@ NAMES_KO = {
     "group A entry": "그룹 A 항목", "group B entry": "그룹 B 항목", "group C entry": "그룹 C 항목", "trait amount": "특성 강도",
     "generators": "생성기 목록", "models": "모델 목록", "a_seeds": "그룹 A", "b_seeds": "그룹 B", "c_seeds": "그룹 C",
     "image": "그림", "style": "스타일", "primer": "프라이머", "directions": "방향", "amounts": "방향 값",
+    "family": "모델 종류", "dataset": "이미지", "learning rate": "학습률", "latent size": "코드 크기", "label": "클래스",
+    "frames": "프레임 수", "sampling steps": "샘플링 단계 수", "batch size": "배치 크기", "grey levels": "회색 단계 수",
+    "label drop rate": "레이블 제외 비율", "EMA decay": "EMA 감쇠",
 }
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from pipelines.common.config import get_settings
+from pipelines.common.validation import UserInputError, quote
 
 DATASETS = ("mnist", "fashion-mnist")
 CLASS_NAMES = {
@@ -32,8 +33,9 @@ MNIST_TEST_PER_CLASS = 100
 
 
 def check_dataset(name: Any) -> str:
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {str(name)[:80]!r}; choose one of: {', '.join(DATASETS)}")
+    if not isinstance(name, str) or name not in DATASETS:
+        raise UserInputError("choice", f"unknown dataset {str(name)[:80]!r}; choose one of: {', '.join(DATASETS)}",
+                             name="dataset", choices=", ".join(DATASETS), value=quote(name))
     return name
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.common.config import ASSETS_DIR
+from pipelines.common.validation import UserInputError, quote
 from pipelines.learn.autoencoder import Autoencoder
 from pipelines.learn.base import Family
 from pipelines.learn.classifier import Classifier
@@ -23,8 +24,9 @@ CHECKPOINTS = ASSETS_DIR / "learn"
 
 
 def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:
-    if key not in allowed:
-        raise ValueError(f"unknown family {str(key)[:80]!r}; choose one of: {', '.join(allowed)}")
+    if not isinstance(key, str) or key not in allowed:
+        raise UserInputError("choice", f"unknown family {str(key)[:80]!r}; choose one of: {', '.join(allowed)}",
+                             name="family", choices=", ".join(allowed), value=quote(key))
     return key
 
 

@@ -19,7 +19,7 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import check_number
+from pipelines.common.validation import UserInputError, check_number, quote
 from pipelines.learn.base import Family, load_checkpoint
 from pipelines.learn.data import DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
@@ -80,7 +80,7 @@ class DecodeRequest:
         object.__setattr__(self, "x", _coordinate(self.x, "x"))
         object.__setattr__(self, "y", _coordinate(self.y, "y"))
         if (self.x2 is None) != (self.y2 is None):
-            raise ValueError("a line needs both x2 and y2 (or neither, for one point)")
+            raise UserInputError("learn.line", "a line needs both x2 and y2 (or neither, for one point)")
         if self.x2 is not None:
             object.__setattr__(self, "x2", _coordinate(self.x2, "x2"))
             object.__setattr__(self, "y2", _coordinate(self.y2, "y2"))
@@ -99,8 +99,9 @@ class DenoiseRequest:
     steps: int = 20
 
     def __post_init__(self) -> None:
-        if self.model not in DENOISERS:
-            raise ValueError(f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}")
+        if not isinstance(self.model, str) or self.model not in DENOISERS:
+            raise UserInputError("choice", f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}",
+                                 name="model", choices=", ".join(DENOISERS), value=quote(self.model))
         object.__setattr__(self, "label", check_number(self.label, "label", ANY_LABEL, 9, whole=True))
         object.__setattr__(self, "seed", check_seed(self.seed))
         object.__setattr__(self, "steps", check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True))
@@ -130,6 +131,8 @@ class Comparison:
     rows: list[FamilyRow]
     real: Measures  # 250 held-out real test images, measured the same way: the best any family can do
     verdicts: list[str] = field(default_factory=list)  # where the measurements agree with the opinion slide
+    # the same as data, for the interface to say in another language: (family, [(aspect, said, measured)])
+    verdict_parts: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -250,11 +253,24 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
         rows.append(FamilyRow(family, tensor_to_pil(samples[:SHOWN]), record["cpu_seconds"], record["steps"],
                               MEASURED / seconds, judge.measure(samples)))
     report(progress, 1.0, "done")
-    return Comparison(dataset, seed, rows, judge.real_measures, verdicts(rows))
+    parts = verdict_parts(rows)
+    return Comparison(dataset, seed, rows, judge.real_measures, verdict_sentences(parts), parts)
 
 
 def verdicts(rows: list[FamilyRow]) -> list[str]:
     """One sentence per family of the opinion slide: which of its three labels the measurements bear out."""
+    return verdict_sentences(verdict_parts(rows))
+
+
+def verdict_sentences(parts: list[tuple[str, list[tuple[str, str, str]]]]) -> list[str]:
+    """The English sentences of `verdict_parts`."""
+    return [f"{family}: " + "; ".join(f"{what} {said}: {'agrees' if said == got else f'measured {got}'}" for what, said, got in triples)
+            for family, triples in parts]
+
+
+def verdict_parts(rows: list[FamilyRow]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Per family of the opinion slide: (family, [(aspect, the slide's label, the measured label)]) for
+    training ("fast"/"slow"), diversity and quality ("good"/"poor")."""
     by = {r.family: r for r in rows if r.family in OPINIONS}
     if len(by) < len(OPINIONS):
         return []
@@ -269,7 +285,5 @@ def verdicts(rows: list[FamilyRow]) -> list[str]:
             "good" if m.measures.recall * WITHIN >= best_recall else "poor",
             "good" if m.measures.frechet <= WITHIN * best_fd else "poor",
         )
-        parts = [f"{what} {said}: {'agrees' if said == got else f'measured {got}'}"
-                 for what, said, got in zip(("training", "diversity", "quality"), (speed, diversity, quality), measured)]
-        sentences.append(f"{family}: " + "; ".join(parts))
+        sentences.append((family, list(zip(("training", "diversity", "quality"), (speed, diversity, quality), measured))))
     return sentences

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from pipelines.common.validation import UserInputError
+
 SIZE = 400  # plot area, pixels square
 MARGIN = 28  # room for the axis labels and the legend
 # ten distinguishable colours (matplotlib's tab10), one per class
@@ -30,15 +32,19 @@ class LatentMap:
 
     def check(self, x: float, y: float) -> None:
         if not self.contains(x, y):
-            raise ValueError(
+            raise UserInputError(
+                "learn.outside",
                 f"the point ({x:.3g}, {y:.3g}) is outside the map: x must be from {self.x_range[0]:.2f} to "
-                f"{self.x_range[1]:.2f} and y from {self.y_range[0]:.2f} to {self.y_range[1]:.2f}"
+                f"{self.x_range[1]:.2f} and y from {self.y_range[0]:.2f} to {self.y_range[1]:.2f}",
+                x=f"{x:.3g}", y=f"{y:.3g}", x_low=f"{self.x_range[0]:.2f}", x_high=f"{self.x_range[1]:.2f}",
+                y_low=f"{self.y_range[0]:.2f}", y_high=f"{self.y_range[1]:.2f}",
             )
 
     def to_latent(self, px: float, py: float) -> tuple[float, float]:
         u, v = (px - MARGIN) / SIZE, 1 - (py - MARGIN) / SIZE  # y grows upwards on the plot
         if not (0 <= u <= 1 and 0 <= v <= 1):
-            raise ValueError(f"the click at pixel ({px:.0f}, {py:.0f}) is outside the map: click inside the plotted square")
+            raise UserInputError("learn.click_outside", f"the click at pixel ({px:.0f}, {py:.0f}) is outside the map: "
+                                 "click inside the plotted square", px=f"{px:.0f}", py=f"{py:.0f}")
         return self.x_range[0] + u * (self.x_range[1] - self.x_range[0]), self.y_range[0] + v * (self.y_range[1] - self.y_range[0])
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from PIL import Image
 from pipelines.common.images import image_grid, tensor_to_pil
 from pipelines.common.seeding import check_seed
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import check_number
+from pipelines.common.validation import UserInputError, check_number
 from pipelines.learn.base import FamilyConfig
 from pipelines.learn.data import check_dataset, load_split
 from pipelines.learn.families import FAMILIES, check_family
@@ -92,9 +92,10 @@ class LiveSession:
         """Train (from scratch, or continuing the session's model), yielding an update per slice."""
         with self._lock:
             if self.busy:
-                raise ValueError("a training is already running in this session: press Stop first, or wait for it to end")
+                raise UserInputError("learn.busy", "a training is already running in this session: press Stop first, "
+                                     "or wait for it to end")
             if resume and self.trainer is None:
-                raise ValueError("there is no model to continue yet: press Train first")
+                raise UserInputError("learn.nothing", "there is no model to continue yet: press Train first")
             self._busy_until, self._stop = time.monotonic() + LEASE, False
         try:
             configure_torch()
