@@ -13,7 +13,7 @@ import gradio as gr
 import pandas as pd
 
 from demos.errors import user_errors
-from demos.i18n import add_strings
+from demos.i18n import Messages, add_strings, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import lab as learn
 from pipelines.learn import live
@@ -146,6 +146,58 @@ LAB = learn.LearnLab()
 FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE", "gan": "GAN (vanilla)", "dcgan": "DCGAN", "diffusion": "Diffusion"}
 DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
 TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
+FAMILY_NAMES_KO = {"pixel": "픽셀별", "autoencoder": "오토인코더", "vae": "VAE", "gan": "GAN (기본)", "dcgan": "DCGAN", "diffusion": "확산"}
+TABLE_COLUMNS_KO = ["모델", "학습 CPU 초", "샘플/초", "확신 (%)", "프레셰 ↓", "클래스 엔트로피", "재현율", "가장 가까운 학습 이미지", "테스트 이미지의 거리"]
+
+# What the tab writes while running, in the request's language.
+MESSAGES = Messages(
+    en={
+        **{f"family.{k}": v for k, v in FAMILY_NAMES.items()},
+        **{f"column.{i}": c for i, c in enumerate(TABLE_COLUMNS)},
+        "caption": "{family} #{index}",
+        "real": "real test images",
+        "verdict.title": "**Opinion slide vs measured** (within ×{within} of the best = fast/good):",
+        "verdict.sentence": "{family}: {parts}",
+        "verdict.joiner": "; ",
+        "verdict.agrees": "{what} {said}: agrees",
+        "verdict.differs": "{what} {said}: measured {got}",
+        "aspect.training": "training", "aspect.diversity": "diversity", "aspect.quality": "quality",
+        "label.fast": "fast", "label.slow": "slow", "label.good": "good", "label.poor": "poor",
+        "status": "**{state}** · step {step} / {target} · {elapsed:.0f} s · {cpu:.0f} CPU s",
+        "state.training": "training", "state.finished": "finished", "state.stopped": "stopped", "state.time limit": "time limit",
+        "frame": "t = {timestep}",
+    },
+    ko={
+        **{f"family.{k}": v for k, v in FAMILY_NAMES_KO.items()},
+        **{f"column.{i}": c for i, c in enumerate(TABLE_COLUMNS_KO)},
+        "caption": "{family} #{index}",
+        "real": "실제 테스트 이미지",
+        "verdict.title": "**의견 슬라이드 대 측정값** (최고값의 ×{within} 이내 = 빠름/좋음):",
+        "verdict.sentence": "{family}: {parts}",
+        "verdict.joiner": "; ",
+        "verdict.agrees": "{what} {said}: 일치",
+        "verdict.differs": "{what} {said}: 측정 결과 {got}",
+        "aspect.training": "학습 속도", "aspect.diversity": "다양성", "aspect.quality": "품질",
+        "label.fast": "빠름", "label.slow": "느림", "label.good": "좋음", "label.poor": "나쁨",
+        "status": "**{state}** · {step} / {target} 단계 · {elapsed:.0f}초 · CPU {cpu:.0f}초",
+        "state.training": "학습 중", "state.finished": "완료", "state.stopped": "정지됨", "state.time limit": "시간 제한",
+        "frame": "t = {timestep}",
+    },
+)
+
+
+def _verdicts(result: learn.Comparison, lang: str, names: bool = False) -> list[str]:
+    """The comparison's verdict sentences in `lang` (English API: the pipeline's own sentences, family keys)."""
+    if lang == "en" and not names:
+        return list(result.verdicts)
+    say = lambda key, **kw: MESSAGES(key, lang, **kw)  # noqa: E731
+    sentences = []
+    for family, triples in result.verdict_parts:
+        parts = [say("verdict.agrees" if said == got else "verdict.differs", what=say(f"aspect.{what}"),
+                     said=say(f"label.{said}"), got=say(f"label.{got}")) for what, said, got in triples]
+        sentences.append(say("verdict.sentence", family=say(f"family.{family}"),
+                             parts=say("verdict.joiner").join(parts)))
+    return sentences
 
 
 def _files(images, kind: str = "learn") -> list[dict]:
@@ -172,7 +224,7 @@ def _measures(m: learn.Measures) -> dict:
 
 # -- the public API: typed functions returning named fields --------------------------------------
 @user_errors
-def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0) -> dict:
+def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, request: gr.Request = None) -> dict:
     """Draw `count` samples from one family's shipped model.
 
     family: pixel, autoencoder, vae, gan, dcgan or diffusion. dataset: mnist or fashion-mnist.
@@ -183,21 +235,22 @@ def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0) -> 
 
 
 @user_errors
-def learn_compare(dataset: str, seed: int = 0) -> dict:
+def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> dict:
     """Every family on one dataset: 8 samples each and the measured table (250 samples per family).
 
     Returns {"rows": [{"family", "images": [8 PNG files], "measures": {...}}], "table": [the measures],
     "real": the same measures for 250 held-out real images (the best reachable),
-    "verdicts": [sentences: where the measurements agree with the opinion slide]}.
+    "verdicts": [sentences: where the measurements agree with the opinion slide, in the request's language]}.
     """
     result = LAB.compare(learn.CompareRequest(dataset, seed))
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
     return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
-            "real": _measures(result.real), "verdicts": result.verdicts}
+            "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
 
 
 @user_errors
-def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8) -> dict:
+def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8,
+                 request: gr.Request = None) -> dict:
     """Decode the 2-D latent point (x, y) of the autoencoder or the VAE; with (x2, y2), a strip of
     `frames` images along the line between the two points.
 
@@ -209,7 +262,7 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
 
 
 @user_errors
-def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20) -> dict:
+def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, request: gr.Request = None) -> dict:
     """Watch a diffusion model denoise: one frame per step, from pure noise to a picture.
 
     model: mnist-diffusion or fashion-mnist-diffusion (more can be registered). label: a class 0–9, or -1 for any.
@@ -223,9 +276,11 @@ def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20) -
 
 # -- the page's handlers (private events) --------------------------------------------------------
 @user_errors
-def show_samples(family, dataset, count, seed):
+def show_samples(family, dataset, count, seed, request: gr.Request = None):
+    lang = language(request)
     result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
-    return [(im, f"{FAMILY_NAMES[family]} #{i}") for i, im in enumerate(result.images)]
+    name = MESSAGES(f"family.{family}", lang)
+    return [(im, MESSAGES("caption", lang, family=name, index=i)) for i, im in enumerate(result.images)]
 
 
 def _cells(m: learn.Measures) -> dict:
@@ -234,14 +289,17 @@ def _cells(m: learn.Measures) -> dict:
 
 
 @user_errors
-def show_compare(dataset, seed, progress=gr.Progress()):
+def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
     result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=d))
-    tiles = [(im, FAMILY_NAMES[r.family]) for r in result.rows for im in r.images]
-    rows = [{"family": FAMILY_NAMES[r.family], "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
+    tiles = [(im, MESSAGES(f"family.{r.family}", lang)) for r in result.rows for im in r.images]
+    rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]
-    rows.append({"family": "real test images · 실제 이미지", **_cells(result.real)})
-    notes = "\n".join(f"- {v}" for v in result.verdicts)
-    return tiles, pd.DataFrame(rows, columns=TABLE_COLUMNS), f"**Opinion slide vs measured** (within ×{learn.WITHIN} of the best = fast/good):\n{notes}"
+    rows.append({"family": MESSAGES("real", lang), **_cells(result.real)})
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table.columns = [MESSAGES(f"column.{i}", lang) for i in range(len(TABLE_COLUMNS))]
+    notes = "\n".join(f"- {v}" for v in _verdicts(result, lang, names=True))
+    return tiles, table, f"{MESSAGES('verdict.title', lang, within=learn.WITHIN)}\n{notes}"
 
 
 @user_errors
@@ -251,7 +309,7 @@ def show_maps(dataset):
 
 def click_map(family: str):
     @user_errors
-    def handler(dataset, last_point, evt: gr.SelectData):
+    def handler(dataset, last_point, evt: gr.SelectData, request: gr.Request = None):
         x, y = LAB.latent_map(family, dataset).to_latent(*evt.index)
         points = [last_point, (x, y)] if last_point else [(x, y)]
         result = LAB.decode(learn.DecodeRequest(family, dataset, *points[0], *(points[1] if len(points) > 1 else (None, None))))
@@ -265,17 +323,18 @@ def _session_id(request: gr.Request) -> str:
     return request.session_hash or "anonymous"
 
 
-def _live_outputs(update: live.LiveUpdate, session_id: str):
+def _live_outputs(update: live.LiveUpdate, session_id: str, lang: str = "en"):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
-    status = f"**{update.status}** · step {update.step} / {update.target} · {update.elapsed:.0f} s · {update.cpu_seconds:.0f} CPU s"
+    state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
+    status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
     return update.grid, curve, status, session_id
 
 
 def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
-    sid = _session_id(request)
+    sid, lang = _session_id(request), language(request)
     req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
     for update in live.get_session(sid).train(req, resume=resume):
-        yield _live_outputs(update, sid)
+        yield _live_outputs(update, sid, lang)
 
 
 @user_errors
@@ -306,7 +365,7 @@ def reset_live(request: gr.Request):
 
 
 @user_errors
-def run_denoise(model, label, seed, steps):
+def run_denoise(model, label, seed, steps, request: gr.Request = None):
     frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
     return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
 
