@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -87,3 +88,14 @@ def test_live_training_streams_and_refuses_a_second_run_in_the_session(client):
     statuses = [out[2] for out in job.outputs()]
     assert len(statuses) >= 2 and "finished" in statuses[-1] and "1500 / 1500" in statuses[-1]
     assert job.outputs()[-1][1]  # the loss curve came back with the updates
+
+
+def test_korean_clients_get_korean_messages(app_url):
+    korean = Client(app_url, verbose=False, headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    with pytest.raises(AppError, match="모델 종류은\\(는\\) pixel, .* 중 하나여야 합니다"):
+        korean.predict("flow", "mnist", 2, 0, api_name="/learn_samples")
+    result = korean.predict("mnist", 0, api_name="/learn_compare")  # measured once above: cached
+    assert len(result["verdicts"]) == 3 and all("품질" in v and "학습 속도" in v for v in result["verdicts"])
+    assert [row["family"] for row in result["rows"]][0] == "pixel"  # field names and values stay as before
+    grid, curve, status = korean.predict("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")
+    assert "**완료**" in status and "10 / 10 단계" in status
