@@ -166,6 +166,7 @@ MESSAGES = Messages(
         "status": "**{state}** · step {step} / {target} · {elapsed:.0f} s · {cpu:.0f} CPU s",
         "state.training": "training", "state.finished": "finished", "state.stopped": "stopped", "state.time limit": "time limit",
         "frame": "t = {timestep}",
+        "learn.measuring": "{family}: sampling and measuring", "learn.done": "done",
     },
     ko={
         **{f"family.{k}": v for k, v in FAMILY_NAMES_KO.items()},
@@ -182,8 +183,20 @@ MESSAGES = Messages(
         "status": "**{state}** · {step} / {target} 단계 · {elapsed:.0f}초 · CPU {cpu:.0f}초",
         "state.training": "학습 중", "state.finished": "완료", "state.stopped": "정지됨", "state.time limit": "시간 제한",
         "frame": "t = {timestep}",
+        "learn.measuring": "{family}: 샘플링하고 측정하는 중", "learn.done": "완료",
     },
 )
+
+
+def _notice(text, lang: str) -> str:
+    """A pipeline's progress Notice in `lang` (plain text as it came)."""
+    key = getattr(text, "key", None)
+    if key not in MESSAGES:
+        return str(text)
+    params = dict(text.params)
+    if "family" in params:
+        params["family"] = MESSAGES(f"family.{params['family']}", lang)
+    return MESSAGES(key, lang, **params)
 
 
 def _verdicts(result: learn.Comparison, lang: str, names: bool = False) -> list[str]:
@@ -291,7 +304,7 @@ def _cells(m: learn.Measures) -> dict:
 @user_errors
 def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=d))
+    result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
     tiles = [(im, MESSAGES(f"family.{r.family}", lang)) for r in result.rows for im in r.images]
     rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]

@@ -19,7 +19,7 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import UserInputError, check_number, quote
+from pipelines.common.validation import Notice, UserInputError, check_number, quote
 from pipelines.learn.base import Family, load_checkpoint
 from pipelines.learn.data import DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
@@ -244,7 +244,7 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
     judge = get_judge(dataset)
     rows = []
     for i, family in enumerate(FAMILIES):
-        report(progress, i / len(FAMILIES), f"{family}: sampling and measuring")
+        report(progress, i / len(FAMILIES), Notice("learn.measuring", f"{family}: sampling and measuring", family=family))
         model = get_model(family, dataset)
         start = time.perf_counter()
         samples = model.sample(MEASURED, cpu_generator(seed))
@@ -252,7 +252,7 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
         record = get_record(family, dataset)
         rows.append(FamilyRow(family, tensor_to_pil(samples[:SHOWN]), record["cpu_seconds"], record["steps"],
                               MEASURED / seconds, judge.measure(samples)))
-    report(progress, 1.0, "done")
+    report(progress, 1.0, Notice("learn.done", "done"))
     parts = verdict_parts(rows)
     return Comparison(dataset, seed, rows, judge.real_measures, verdict_sentences(parts), parts)
 
