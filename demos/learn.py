@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Optional
 
 import gradio as gr
+from gradio.components.api_component import Api
 import pandas as pd
 
+from demos.api import image_out, publish
 from demos.errors import user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.outputs import output_folder
@@ -236,7 +238,6 @@ def _measures(m: learn.Measures) -> dict:
 
 
 # -- the public API: typed functions returning named fields --------------------------------------
-@user_errors
 def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, request: gr.Request = None) -> dict:
     """Draw `count` samples from one family's shipped model.
 
@@ -247,7 +248,6 @@ def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, req
     return {"images": _files(result.images), "seconds": round(result.seconds, 4), "family": family, "dataset": dataset, "seed": seed}
 
 
-@user_errors
 def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> dict:
     """Every family on one dataset: 8 samples each and the measured table (250 samples per family).
 
@@ -261,7 +261,6 @@ def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> di
             "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
 
 
-@user_errors
 def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8,
                  request: gr.Request = None) -> dict:
     """Decode the 2-D latent point (x, y) of the autoencoder or the VAE; with (x2, y2), a strip of
@@ -274,7 +273,6 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
     return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
 
 
-@user_errors
 def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, request: gr.Request = None) -> dict:
     """Watch a diffusion model denoise: one frame per step, from pure noise to a picture.
 
@@ -361,6 +359,19 @@ def train_live(family: str, dataset: str, lr: float, latent_dim: int, steps: int
 def continue_live(family, dataset, lr, latent_dim, steps, seed, request: gr.Request):
     """Train the session's model `steps` more steps (its family and dataset stay as trained)."""
     yield from _train(family, dataset, lr, latent_dim, steps, seed, request, resume=True)
+
+
+def api_learn_train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request = None):
+    """Train a family from scratch, streaming a result every few seconds (one training per client session,
+    at most 90 s and 5,000 steps a call). Each result: {"grid": PNG of 16 samples, "losses": [[step, loss]],
+    "status": a line in the request's language, "step", "target"}."""
+    sid, lang = _session_id(request), language(request)
+    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
+    for update in live.get_session(sid).train(req, resume=False):
+        _, _, status, _ = _live_outputs(update, sid, lang)
+        yield {"grid": image_out(update.grid, f"train_{update.step}") if update.grid is not None else None,
+               "losses": [list(p) for p in update.losses or []], "status": status, "step": update.step,
+               "target": update.target}
 
 
 def family_defaults(family):
@@ -455,7 +466,7 @@ def build() -> gr.Blocks:
 
         # Public API: typed functions, one per action.
         for fn in (learn_samples, learn_compare, learn_decode, learn_denoise):
-            gr.api(fn, api_name=fn.__name__)
+            publish(fn, fn.__name__)
         # The page's events: private where a gr.api function above already offers the action.
         compare_btn.click(show_compare, [dataset, seed], [compared, table, verdict], api_visibility="private")
         sample_btn.click(show_samples, [family, dataset, count, seed], samples, api_visibility="private")
@@ -469,7 +480,14 @@ def build() -> gr.Blocks:
         train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
         train_outputs = [grid, curve, status, session]
         queue = dict(concurrency_id="learn_train", concurrency_limit=2)
-        training = start.click(train_live, train_inputs, train_outputs, api_name="learn_train", **queue)
+        training = start.click(train_live, train_inputs, train_outputs, api_visibility="private", **queue)
+        # Programs: the same training through a hidden button with typed pass-through inputs and one named result.
+        api_inputs = [Api(None, {"type": "string"}, label="family"), Api(None, {"type": "string"}, label="dataset"),
+                      Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
+                      Api(None, {"type": "integer"}, label="steps"), Api(0, {"type": "integer"}, label="seed")]
+        api_train = gr.Button(visible=False)
+        api_train.click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
+                        api_name="learn_train", **queue)
         continuing = more.click(continue_live, train_inputs, train_outputs, api_visibility="private", **queue)
         stop.click(stop_live, None, None, cancels=[training, continuing], api_visibility="private", queue=False)
         reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)

@@ -65,7 +65,7 @@ def test_denoise_returns_a_frame_per_step(client):
     (("sd-turbo", 3, 0, 5), "/learn_denoise", "unknown model"),
     (("gan", "mnist", 0, 32, 10, 0), "/learn_train", "learning rate must be"),
     (("gan", "mnist", 1e9, 32, 10, 0), "/learn_train", "learning rate must be"),
-    (("gan", "mnist", 2e-4, 32, 10**6, 0), "/learn_train", "5000"),  # the slider refuses it first, in a sentence too
+    (("gan", "mnist", 2e-4, 32, 10**6, 0), "/learn_train", "5000"),
 ])
 def test_bad_input_gets_a_sentence_not_a_traceback(client, args, api_name, message):
     with pytest.raises(AppError) as caught:
@@ -79,15 +79,15 @@ def test_live_training_streams_and_refuses_a_second_run_in_the_session(client):
     while not job.outputs() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert job.outputs(), "no progress update within a minute"
-    grid, curve, status = job.outputs()[0]  # (the session state is not sent to clients)
-    assert size(grid)[0] > 100 and "step" in status
+    first = job.outputs()[0]  # one named result per update
+    assert size(first["grid"])[0] > 100 and "step" in first["status"]
     second = client.submit("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")
     with pytest.raises(AppError, match="already running"):
         second.result(timeout=60)
     job.result(timeout=120)
-    statuses = [out[2] for out in job.outputs()]
+    statuses = [out["status"] for out in job.outputs()]
     assert len(statuses) >= 2 and "finished" in statuses[-1] and "1500 / 1500" in statuses[-1]
-    assert job.outputs()[-1][1]  # the loss curve came back with the updates
+    assert job.outputs()[-1]["losses"] and job.outputs()[-1]["step"] == 1500  # the loss curve came with the updates
 
 
 def test_korean_clients_get_korean_messages(app_url):
@@ -97,5 +97,5 @@ def test_korean_clients_get_korean_messages(app_url):
     result = korean.predict("mnist", 0, api_name="/learn_compare")  # measured once above: cached
     assert len(result["verdicts"]) == 3 and all("품질" in v and "학습 속도" in v for v in result["verdicts"])
     assert [row["family"] for row in result["rows"]][0] == "pixel"  # field names and values stay as before
-    grid, curve, status = korean.predict("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")
+    status = korean.predict("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")["status"]
     assert "**완료**" in status and "10 / 10 단계" in status

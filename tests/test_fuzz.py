@@ -42,6 +42,11 @@ BASE = {
     "quiz_new_round": dict(mode="pair"),
     "quiz_answer": dict(choice="left"),
     "ping": dict(),
+    "learn_samples": dict(family="pixel", dataset="mnist", count=1, seed=0),
+    "learn_compare": dict(dataset="mnist", seed=0),
+    "learn_decode": dict(family="vae", dataset="mnist", x=0.0, y=0.0, x2=None, y2=None, frames=2),
+    "learn_denoise": dict(model="mnist-diffusion", label=-1, seed=0, steps=1),
+    "learn_train": dict(family="pixel", dataset="mnist", lr=0.01, latent_dim=2, steps=10, seed=0),
 }
 SURROGATE = "x\ud800y"  # cannot be encoded as UTF-8: only raw HTTP (JSON's \ud800 escape) can send it
 HOSTILE = [
@@ -52,7 +57,7 @@ HOSTILE = [
     {"path": "http://127.0.0.1:1/x.png", "url": "http://127.0.0.1:1/x.png", "meta": {"_type": "gradio.FileData"}},
     "x" * 300_000, "NaN", "Infinity", "−5",
 ]
-EXPENSIVE = {"compare_music": 12, "compare_images": 20, "text_to_music": 20}  # fewer values where a valid one runs long
+EXPENSIVE = {"compare_music": 12, "compare_images": 20, "text_to_music": 20, "learn_compare": 8, "learn_train": 12}  # fewer values where a valid one runs long
 
 
 def cases() -> list[tuple[str, dict, list | None]]:
