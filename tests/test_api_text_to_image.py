@@ -26,7 +26,8 @@ def test_text_to_image_returns_images_with_their_settings(client):
     assert stored["seed"] == 12 and stored["prompt"] == "red heart" and stored["model"] == EMBEDDED
     assert Image.open(result["images"][0]).size == (64, 64)
     again = text_to_image(client, num_images=1, seed=12)["images"][0]
-    assert np.array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(result["images"][1])))
+    alone, batched = (np.asarray(Image.open(f), dtype=np.int16) for f in (again, result["images"][1]))
+    assert np.abs(alone - batched).max() <= 2  # the second of a batch, drawn alone: batched matmuls round differently
 
 
 def test_a_prompt_alone_is_enough_and_the_random_seed_is_reported(client):

@@ -64,12 +64,12 @@ def test_pipeline_round_trips_in_diffusers_layout(tmp_path):
     assert np.abs(alone[0].astype(int) - again[1]).max() <= 2  # batched arithmetic may differ in the last bit
 
 
-def test_style_changes_the_picture():
+def test_style_is_the_unets_class_label():
     pipe = tiny_pipeline()
-    embeds = torch.randn(1, 5, 512)
-    a, b = (pipe(prompt_embeds=embeds, style=s, num_inference_steps=2, generator=torch.Generator().manual_seed(0),
-                 output_type="np").images for s in ("noto", "fluent_3d"))
-    assert not np.array_equal(a, b)
+    latents, embeds = torch.randn(1, 4, 16, 16), torch.randn(1, 5, 512)
+    v = [pipe.predict_v(latents, torch.tensor(500), embeds, torch.tensor([i]), 1.0, None) for i in (0, 5)]
+    assert v[0].shape == latents.shape and not torch.equal(v[0], v[1])
+    # (With the shipped model the styles' pictures differ visibly: test_text_to_image checks noto against openmoji.)
 
 
 @pytest.mark.parametrize("kwargs, message", [
