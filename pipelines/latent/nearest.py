@@ -17,7 +17,7 @@ from PIL import Image
 
 from pipelines.common.images import pairwise_rms, pil_to_array
 from pipelines.common.loading import cached_loader
-from pipelines.latent.data import CLASS_NAMES, load_fashion_mnist
+from pipelines.common.datasets import CLASS_NAMES, load_fashion_mnist
 
 MAX_K = 16
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from pipelines.common.config import ASSETS_DIR
-from pipelines.latent.data import load_fashion_mnist
+from pipelines.common.datasets import load_fashion_mnist
 from pipelines.latent.gan_training import LossLog, gan_step, recalibrate_batchnorm, update_ema
 from pipelines.latent.model import DCGANConfig, Discriminator, Generator, init_weights, save_generator
 

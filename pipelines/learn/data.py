@@ -10,7 +10,6 @@ works in; labels as int64 tensors.
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from pipelines.common.config import get_settings
+from pipelines.common.datasets import load_fashion_mnist
 from pipelines.common.validation import UserInputError, quote
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -61,22 +60,6 @@ def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
     return table[:, :-1], table[:, -1]  # 784 pixels, then the label
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
-def _fashion_arrays(prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    folder = get_settings().fashion_mnist_dir
-    paths = [folder / f"{prefix}-{kind}-ubyte.gz" for kind in ("images-idx3", "labels-idx1")]
-    if not all(p.is_file() for p in paths):
-        raise FileNotFoundError(f"Fashion-MNIST is not in {str(folder)!r}: install Debian's dataset-fashion-mnist")
-    return _read_idx(paths[0]), _read_idx(paths[1])
-
-
 @lru_cache(maxsize=2)
 def load_split(name: str) -> Split:
     """The fixed split of a dataset (cached: every caller shares the same tensors; do not modify them)."""
@@ -94,6 +77,6 @@ def load_split(name: str) -> Split:
         train_idx, test_idx = order[~test[order]], order[test[order]]
         tx, ty, vx, vy = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
     else:
-        (tx, ty), (vx, vy) = _fashion_arrays("train"), _fashion_arrays("t10k")
+        (tx, ty), (vx, vy) = load_fashion_mnist("train"), load_fashion_mnist("test")
     as_labels = lambda a: torch.from_numpy(a.astype(np.int64))  # noqa: E731
     return Split(_to_tensor(tx), as_labels(ty), _to_tensor(vx), as_labels(vy), CLASS_NAMES[name])

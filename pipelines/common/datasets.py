@@ -1,4 +1,5 @@
-"""Fashion-MNIST from Debian's `dataset-fashion-mnist` (idx files, gzip)."""
+"""Fashion-MNIST from Debian's `dataset-fashion-mnist` (idx files, gzip), shared by the Latent Lab (its
+generator's training set) and "How models learn" (one of its two datasets)."""
 
 from __future__ import annotations
 
