@@ -16,13 +16,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 OUT = Path(__file__).resolve().parents[1] / "assets" / "screenshots"
-TABS = {"tab.image": "image", "tab.music": "music", "tab.latent": "latent", "tab.quiz": "quiz"}
+TABS = {"tab.image": "image", "tab.music": "music", "tab.latent": "latent", "tab.quiz": "quiz", "tab.learn": "learn"}
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 LOCALES = {"en": "en-US", "ko": "ko-KR"}
 
 
 def act(page, tab: str) -> None:
-    """Show a result in the tab (the Latent Lab and the quiz have one as soon as they open)."""
+    """Show a result in the tab (the Latent Lab and the quiz have one as soon as they open; "How models
+    learn" shows its controls)."""
     if tab == "tab.image":
         page.locator("#image-prompt textarea").fill("red heart")
         page.locator("#image-generate").click()
@@ -33,7 +34,7 @@ def act(page, tab: str) -> None:
         page.locator("#music-roll img").wait_for(timeout=120_000)
     elif tab == "tab.latent":
         page.locator("#latent-samples img").first.wait_for(timeout=60_000)
-    else:
+    elif tab == "tab.quiz":
         page.locator("#quiz-left img").wait_for(timeout=60_000)
     page.wait_for_timeout(800)
 

@@ -273,7 +273,7 @@ def build() -> gr.Blocks:
                 with gr.Accordion(t("image.advanced"), open=False, elem_id="image-advanced"):
                     with gr.Row():
                         steps = gr.Slider(1, 150, value=25, step=1, label=t("image.steps"))
-                        guidance = gr.Slider(0, 20, value=7.0, step=0.5, label=t("image.guidance"))
+                        guidance = gr.Slider(0, 20, value=5.0, step=0.5, label=t("image.guidance"))
                         scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
                                                 info=t("image.scheduler_info"))
                     with gr.Row():
