@@ -377,3 +377,11 @@ def test_the_previous_32px_model_stays_for_comparison():
         PIPELINE("red heart", model=EMBEDDED_32, steps=2, style="openmoji")
     grid = PIPELINE.compare("red heart", [EMBEDDED, EMBEDDED_32], seed=1, steps=[2])
     assert [c.image.size for c in grid.cells] == [(64, 64), (32, 32)]
+
+
+def test_emoji_models_default_scheduler_stays_its_own_after_other_requests():
+    first = PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
+    PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="euler")
+    again = PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
+    assert type(get_backend(EMBEDDED).pipe.scheduler).__name__ == "DDIMScheduler"
+    assert np.array_equal(pixels(first.images[0]), pixels(again.images[0]))

