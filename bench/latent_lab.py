@@ -91,7 +91,7 @@ def use_every_model(client) -> None:
 def thread_ratio() -> tuple[float, float]:
     import torch
 
-    from pipelines.latent.lab import get_lab
+    from pipelines.latent_lab.pipeline import get_lab
 
     lab = get_lab("digiface")
     lab.directions  # noqa: B018 - computed once, outside the timing

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from pipelines.learn import lab as learn  # noqa: E402
+from pipelines.learn import pipeline as learn  # noqa: E402
 from pipelines.learn import live  # noqa: E402
 from pipelines.learn.data import DATASETS  # noqa: E402
 from pipelines.learn.families import FAMILIES  # noqa: E402

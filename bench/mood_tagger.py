@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.mood_tagger
 
-Trains the tagger's head (pipelines.mood.train) on each encoder with the same split and reports
+Trains the tagger's head (pipelines.text_to_music.mood.train) on each encoder with the same split and reports
 held-out accuracy in English and Korean, and the time to encode one sentence.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 
-from pipelines.mood.data import load_sentences
-from pipelines.mood.encoders import ENCODERS, get_encoder
-from pipelines.mood.train import train
+from pipelines.text_to_music.mood.data import load_sentences
+from pipelines.common.text_encoders import ENCODERS, get_encoder
+from pipelines.text_to_music.mood.train import train
 
 
 def main() -> None:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from pipelines.music.generate import generate_piece, sample
-from pipelines.music.model import GPTConfig, MusicGPT
-from pipelines.music.moods import MOODS, SIGNATURES, check_piece, features
-from pipelines.music.render import render_wav
-from pipelines.music.studio import TextToMusic, get_music_model
-from pipelines.music.tokens import BOS, TOKEN_ID, to_midi
+from pipelines.text_to_music.generate import generate_piece, sample
+from pipelines.text_to_music.model import GPTConfig, MusicGPT
+from pipelines.text_to_music.moods import MOODS, SIGNATURES, check_piece, features
+from pipelines.text_to_music.render import render_wav
+from pipelines.text_to_music.pipeline import TextToMusic, get_music_model
+from pipelines.text_to_music.tokens import BOS, TOKEN_ID, to_midi
 
 
 def fidelity(pieces: int) -> None:

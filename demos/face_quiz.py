@@ -14,7 +14,7 @@ from gradio.components.api_component import Api
 from demos.api import images_out
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
-from pipelines.face_quiz.quiz import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
+from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
 
 EN = {
     "quiz.intro": "## Which Face Is Real?\nOne face is a real photo (from the LFW data set), the other was drawn by a generator "
@@ -78,7 +78,7 @@ MESSAGES = Messages(
         "marked_real": "{label}: ✅ 진짜 사진", "marked_generated": "{label}: 🤖 생성됨",
         "preparing": "얼굴을 준비하는 중 (첫 라운드만)"},
 )
-TIPS_KO = (  # pipelines.face_quiz.quiz.TIPS, in the same order
+TIPS_KO = (  # pipelines.face_quiz.pipeline.TIPS, in the same order
     "25 × 25 픽셀의 작은 회색 기록 사진입니다. 세부가 아니라 얼굴 전체의 모양과 빛을 보세요.",
     "진짜 사진은 한쪽에서 빛이 들고 그림자가 서로 맞습니다. 생성된 얼굴은 빛이 고르거나 그늘이 어색한 경우가 많습니다.",
     "머리의 윤곽을 보세요. 생성기는 얼굴이 머리카락·배경과 만나는 곳을 흐리거나 휘게 만들곤 합니다.",

@@ -16,8 +16,8 @@ from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
-from pipelines.latent import lab as latent
-from pipelines.latent.nearest import get_nearest
+from pipelines.latent_lab import pipeline as latent
+from pipelines.latent_lab.nearest import get_nearest
 
 EN = {
     "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "

@@ -17,7 +17,7 @@ from demos.api import image_out, publish
 from demos.errors import user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.outputs import output_folder
-from pipelines.learn import lab as learn
+from pipelines.learn import pipeline as learn
 from pipelines.learn import live
 from pipelines.learn.data import CLASS_NAMES
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES

@@ -12,10 +12,10 @@ from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
-from pipelines.mood.tagger import get_tagger
-from pipelines.music.generate import MAX_SECONDS
-from pipelines.music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.music.studio import TextToMusic
+from pipelines.text_to_music.mood.tagger import get_tagger
+from pipelines.text_to_music.generate import MAX_SECONDS
+from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
+from pipelines.text_to_music.pipeline import TextToMusic
 
 EN = {
     "music.intro": "## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "

@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from pipelines.face_quiz.quiz import get_stats
+from pipelines.face_quiz.pipeline import get_stats
 
 
 def png_chunks(data: bytes) -> list[str]:

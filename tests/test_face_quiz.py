@@ -11,9 +11,9 @@ from pipelines.face_quiz import data, metrics
 from pipelines.face_quiz.augment import diff_augment
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces, FakePool, near_copy_threshold
-from pipelines.face_quiz.quiz import DISPLAY_SIZE, FaceQuiz, Round, Score
+from pipelines.face_quiz.pipeline import DISPLAY_SIZE, FaceQuiz, Round, Score
 from pipelines.face_quiz.stats import QuizStats
-from pipelines.latent.model import DCGANConfig, Generator
+from pipelines.common.dcgan.model import DCGANConfig, Generator
 
 TINY = DCGANConfig(z_dim=8, image_size=64, base_size=4, channels=3, ngf=2)
 

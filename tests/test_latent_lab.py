@@ -5,9 +5,9 @@ import pytest
 import torch
 from PIL import Image
 
-from pipelines.latent.lab import LatentLab, check_generator, slerp
-from pipelines.latent.model import DCGANConfig, Generator
-from pipelines.latent.nearest import NearestTrainingImages, get_nearest
+from pipelines.latent_lab.pipeline import LatentLab, check_generator, slerp
+from pipelines.common.dcgan.model import DCGANConfig, Generator
+from pipelines.latent_lab.nearest import NearestTrainingImages, get_nearest
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_nearest_refuses_generators_without_training_data():
 
 def test_missing_generator_checkpoint_is_a_plain_message(monkeypatch, tmp_path):
     from pipelines.common.config import get_settings
-    from pipelines.latent import lab as lab_module
+    from pipelines.latent_lab import pipeline as lab_module
 
     monkeypatch.setenv("GS_FASHION_GENERATOR", str(tmp_path / "nowhere"))
     get_settings.cache_clear()

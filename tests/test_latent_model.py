@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from pipelines.common.config import ASSETS_DIR
-from pipelines.latent import train as train_script
-from pipelines.latent.model import DCGANConfig, Discriminator, Generator, load_generator, save_generator
+from pipelines.latent_lab import train as train_script
+from pipelines.common.dcgan.model import DCGANConfig, Discriminator, Generator, load_generator, save_generator
 
 TINY = DCGANConfig(z_dim=8, image_size=16, base_size=4, channels=1, ngf=4, ndf=4)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from pipelines.learn import lab as learn
+from pipelines.learn import pipeline as learn
 from pipelines.learn import live
 from pipelines.learn.base import load_checkpoint, save_checkpoint
 from pipelines.learn.data import check_dataset, load_split

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from pipelines.music import generate as gen
-from pipelines.music import train as train_script
-from pipelines.music.model import GPTConfig, MusicGPT, load_model, save_model
-from pipelines.music.moods import MOODS, SIGNATURES, check_piece, features, find_key, label_piece
-from pipelines.music.render import piano_roll, render_wav
-from pipelines.music.tokens import BAR, EOS, TOKEN_ID, VOCAB, Note, Piece, decode, encode, from_midi, to_midi
+from pipelines.text_to_music import generate as gen
+from pipelines.text_to_music import train as train_script
+from pipelines.text_to_music.model import GPTConfig, MusicGPT, load_model, save_model
+from pipelines.text_to_music.moods import MOODS, SIGNATURES, check_piece, features, find_key, label_piece
+from pipelines.text_to_music.render import piano_roll, render_wav
+from pipelines.text_to_music.tokens import BAR, EOS, TOKEN_ID, VOCAB, Note, Piece, decode, encode, from_midi, to_midi
 
 C_MAJOR = [60, 62, 64, 65, 67, 69, 71, 72]
 A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
@@ -156,7 +156,7 @@ def test_training_script_few_steps(tmp_path):
 
 def test_a_bach_chorale_parses_onto_the_grid():
     music21 = pytest.importorskip("music21")
-    from pipelines.music.corpus import score_to_piece
+    from pipelines.text_to_music.corpus import score_to_piece
 
     piece, tempo = score_to_piece(music21.corpus.parse("bach/bwv66.6"))
     starts = {n.start for n in piece.notes}
@@ -202,7 +202,7 @@ def test_check_piece_reads_the_signature():
 
 
 def test_corpus_pieces_move_to_their_home_key():
-    from pipelines.music.corpus import to_home_key
+    from pipelines.text_to_music.corpus import to_home_key
 
     e_minor = scale_piece([p + 7 for p in A_MINOR])  # A minor moved up to E minor
     d_major = scale_piece([p + 2 for p in C_MAJOR])

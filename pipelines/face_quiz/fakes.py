@@ -18,7 +18,7 @@ from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import get_device
 from pipelines.face_quiz.data import real_faces
 from pipelines.face_quiz.domain import QuizDomain
-from pipelines.latent.model import Generator, load_generator
+from pipelines.common.dcgan.model import Generator, load_generator
 
 
 def _flat(images: np.ndarray | torch.Tensor) -> torch.Tensor:

@@ -25,8 +25,8 @@ from pipelines.face_quiz.augment import diff_augment
 from pipelines.face_quiz.data import N_TRAIN, SPLIT_SEED, train_faces
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces
-from pipelines.latent.gan_training import LossLog, gan_step, recalibrate_batchnorm, update_ema
-from pipelines.latent.model import DCGANConfig, Discriminator, init_weights, load_generator, save_generator
+from pipelines.common.dcgan.training import LossLog, gan_step, recalibrate_batchnorm, update_ema
+from pipelines.common.dcgan.model import DCGANConfig, Discriminator, init_weights, load_generator, save_generator
 
 D_SIZE = 32  # the discriminator sees 25×25 faces resized to 32×32 (real and fake alike)
 

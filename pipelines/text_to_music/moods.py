@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from pipelines.music.tokens import Piece
+from pipelines.text_to_music.tokens import Piece
 
 MOODS = ("happy", "sad", "calm", "tense", "triumphant")
 KOREAN = {"happy": "행복", "sad": "슬픔", "calm": "평온", "tense": "긴장", "triumphant": "웅장"}

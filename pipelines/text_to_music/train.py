@@ -1,8 +1,8 @@
 """Train one mood's GPT on its part of the corpus.
 
-    python -m pipelines.music.train --mood happy --iterations 2400 --seed 0
+    python -m pipelines.text_to_music.train --mood happy --iterations 2400 --seed 0
 
-Reads assets/music/corpus/<mood>.{train,val}.npy (built by `python -m pipelines.music.corpus`; every
+Reads assets/music/corpus/<mood>.{train,val}.npy (built by `python -m pipelines.text_to_music.corpus`; every
 piece already in C major or A minor), trains on random windows (optionally transposed by up to
 ±--transpose semitones; 0 by default, so the model keeps one home key), and writes
 assets/music/models/<mood>/ (float16 safetensors,
@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from pipelines.common.config import ASSETS_DIR
-from pipelines.music.corpus import CORPUS_DIR
-from pipelines.music.model import GPTConfig, MusicGPT, save_model
-from pipelines.music.moods import MOODS
-from pipelines.music.tokens import PITCH_RANGE, TOKEN_ID
+from pipelines.text_to_music.corpus import CORPUS_DIR
+from pipelines.text_to_music.model import GPTConfig, MusicGPT, save_model
+from pipelines.text_to_music.moods import MOODS
+from pipelines.text_to_music.tokens import PITCH_RANGE, TOKEN_ID
 
 MODELS_DIR = ASSETS_DIR / "music" / "models"
 FIRST_PITCH = TOKEN_ID[f"PITCH_{PITCH_RANGE[0]}"]

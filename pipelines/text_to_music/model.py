@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from pipelines.music.tokens import VOCAB
+from pipelines.text_to_music.tokens import VOCAB
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -26,7 +26,7 @@ KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B,
 
 @dataclass
 class GPTConfig:
-    vocab_size: int = len(VOCAB)  # event tokens (pipelines.music.tokens)
+    vocab_size: int = len(VOCAB)  # event tokens (pipelines.text_to_music.tokens)
     block_size: int = 512  # longest context, in tokens
     n_layer: int = 4  # transformer blocks
     n_head: int = 4  # attention heads per block
@@ -132,7 +132,7 @@ def load_model(folder: str | Path) -> tuple[MusicGPT, dict[str, Any]]:
     folder = Path(folder)
     info = json.loads((folder / CONFIG_FILE).read_text())
     if info.get("vocabulary") != list(VOCAB):
-        raise ValueError(f"{str(folder)!r} was trained with another token vocabulary than pipelines.music.tokens")
+        raise ValueError(f"{str(folder)!r} was trained with another token vocabulary than pipelines.text_to_music.tokens")
     known = {f.name for f in fields(GPTConfig)}
     model = MusicGPT(GPTConfig(**{k: v for k, v in info["model"].items() if k in known}))
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}

@@ -1,6 +1,6 @@
 """Train the mood tagger's head on the sentence set; report held-out accuracy per language.
 
-    python -m pipelines.mood.train --encoder usem3
+    python -m pipelines.text_to_music.mood.train --encoder usem3
 
 Multinomial logistic regression (L-BFGS, L2 penalty) on unit-length sentence embeddings.
 Writes assets/mood/tagger/{head.safetensors, config.json}; the config records the encoder,
@@ -18,10 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipelines.mood.data import HELD_OUT_SHARE, SPLIT_SEED, load_sentences
-from pipelines.mood.encoders import ENCODERS, get_encoder
-from pipelines.mood.tagger import TAGGER_DIR, MoodTagger
-from pipelines.music.moods import MOODS
+from pipelines.text_to_music.mood.data import HELD_OUT_SHARE, SPLIT_SEED, load_sentences
+from pipelines.common.text_encoders import ENCODERS, get_encoder
+from pipelines.text_to_music.mood.tagger import TAGGER_DIR, MoodTagger
+from pipelines.text_to_music.moods import MOODS
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:

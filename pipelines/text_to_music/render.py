@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pipelines.music.tokens import Piece
+from pipelines.text_to_music.tokens import Piece
 
 SAMPLE_RATE = 44100
 TAIL_SECONDS = 1.5  # let the last notes ring out

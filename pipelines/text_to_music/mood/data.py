@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.common.config import ASSETS_DIR
-from pipelines.music.moods import MOODS
+from pipelines.text_to_music.moods import MOODS
 
 SENTENCES_FILE = ASSETS_DIR / "mood" / "sentences.tsv"
 HELD_OUT_SHARE = 0.2

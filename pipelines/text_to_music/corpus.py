@@ -1,13 +1,13 @@
 """Build the music corpus once from music21's bundled collections.
 
-    python -m pipelines.music.corpus --workers 2
+    python -m pipelines.text_to_music.corpus --workers 2
 
 Parses O'Neill's 1850, Ryan's Mammoth, the Essen folk songs and the Bach chorales with music21
-(slow: ~30 CPU-minutes in all), puts every piece on the sixteenth grid (pipelines.music.tokens)
+(slow: ~30 CPU-minutes in all), puts every piece on the sixteenth grid (pipelines.text_to_music.tokens)
 and writes `assets/music/corpus/pieces.jsonl.gz`: one line a piece with its source, title,
 meter, tempo (if the file gives one), bar starts and notes. Each source file's result is cached
 under $GS_DATA_DIR/music_corpus_cache, so an interrupted build resumes where it stopped.
-Then every piece is labelled into a mood by the signatures (pipelines.music.moods) and the
+Then every piece is labelled into a mood by the signatures (pipelines.text_to_music.moods) and the
 token files the models train on are written (`--label-only` redoes just that, in seconds).
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from pipelines.common.config import ASSETS_DIR, data_dir
-from pipelines.music.tokens import TIME_SIGNATURES, Note, Piece
+from pipelines.text_to_music.tokens import TIME_SIGNATURES, Note, Piece
 
 CORPUS_DIR = ASSETS_DIR / "music" / "corpus"
 PIECES_FILE = CORPUS_DIR / "pieces.jsonl.gz"
@@ -121,7 +121,7 @@ def build(workers: int = 2, collections: tuple[str, ...] = COLLECTIONS, out: Pat
 def load_pieces(path: Path = PIECES_FILE) -> Iterator[tuple[dict, Piece]]:
     """(metadata, Piece) for every piece of the built corpus."""
     if not path.is_file():
-        raise FileNotFoundError(f"the music corpus is not built: run `python -m pipelines.music.corpus` (missing {path})")
+        raise FileNotFoundError(f"the music corpus is not built: run `python -m pipelines.text_to_music.corpus` (missing {path})")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             meta = json.loads(line)
@@ -145,7 +145,7 @@ def main() -> None:
 def to_home_key(piece: Piece) -> Piece:
     """Transpose a piece to C major or A minor (the nearer way), so each mood's model learns one home
     tonic instead of having to infer it: a small model otherwise drifts between a key and its relative."""
-    from pipelines.music.moods import find_key
+    from pipelines.text_to_music.moods import find_key
 
     key = find_key(piece)
     shift = ((0 if key.mode == "major" else 9) - key.tonic) % 12
@@ -158,8 +158,8 @@ def label_and_tokenize(out: Path = CORPUS_DIR, every_nth_for_validation: int = 2
     write `<mood>.train.npy` / `<mood>.val.npy` (uint8 token ids, pieces back to back) and `labels.json`."""
     import numpy as np
 
-    from pipelines.music.moods import MOODS, label_piece
-    from pipelines.music.tokens import encode
+    from pipelines.text_to_music.moods import MOODS, label_piece
+    from pipelines.text_to_music.tokens import encode
 
     splits = {(m, s): [] for m in MOODS for s in ("train", "val")}
     report: dict = {m: {"pieces": 0, "tokens": 0, "collections": {}} for m in MOODS}

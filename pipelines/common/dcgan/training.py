@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipelines.latent.model import Generator
+from pipelines.common.dcgan.model import Generator
 
 Images = Callable[[torch.Tensor], torch.Tensor]
 
