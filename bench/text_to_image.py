@@ -27,7 +27,13 @@ import time
 import torch
 
 from pipelines.text_to_image.backends import EMBEDDED, get_backend
-from pipelines.text_to_image.pipeline import TextToImage
+from pipelines.text_to_image.pipeline import get_pipeline
+from pipelines.text_to_image.request import ImageRequest
+
+
+def draw(prompt: str, **sent):
+    """The app's whole path: the request checked, then drawn (PNGs with their settings included)."""
+    return get_pipeline().generate(ImageRequest.from_user(prompt=prompt, **sent))
 
 
 def median_time(fn, repeats: int) -> float:
@@ -45,7 +51,6 @@ def overhead(repeats: int = 7) -> None:
 
     from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
 
-    pipeline = TextToImage()
     folder = tempfile.mkdtemp()
     tiny_sd_pipeline(sample_size=64).save_pretrained(folder)  # 128 px images: a step is not all overhead
     sd = get_backend(folder).pipe
@@ -56,7 +61,7 @@ def overhead(repeats: int = 7) -> None:
            generator=[torch.Generator().manual_seed(0)])
 
     def app_sd():
-        pipeline("a lighthouse at dusk", model=folder, steps=steps, guidance=7.0, width=size, height=size, seed=0)
+        draw("a lighthouse at dusk", model=folder, steps=steps, guidance=7.0, width=size, height=size, seed=0)
 
     embedded = get_backend(EMBEDDED)
 
@@ -65,7 +70,7 @@ def overhead(repeats: int = 7) -> None:
                       generator=[torch.Generator().manual_seed(i) for i in range(4)])
 
     def app_embedded():
-        pipeline("red heart", model=EMBEDDED, steps=25, guidance=5.0, seed=0, num_images=4)
+        draw("red heart", model=EMBEDDED, steps=25, guidance=5.0, seed=0, num_images=4)
 
     print("\n### Overhead of the app's pipeline over a bare call (same components, steps, size; medians)")
     print("| model | bare | app pipeline | overhead |\n|---|---|---|---|")
@@ -78,12 +83,11 @@ def overhead(repeats: int = 7) -> None:
 
 
 def embedded_speed() -> None:
-    pipeline = TextToImage()
     print("\n### Embedded model: 4 images, 25 steps, 64 px (through the app's pipeline, PNGs included)")
     for threads in (1, 2):
         torch.set_num_threads(threads)
-        pipeline("warm up", model=EMBEDDED, num_images=4, seed=0)
-        seconds = median_time(lambda: pipeline("red heart", model=EMBEDDED, num_images=4, seed=0), 5)
+        draw("warm up", model=EMBEDDED, num_images=4, seed=0)
+        seconds = median_time(lambda: draw("red heart", model=EMBEDDED, num_images=4, seed=0), 5)
         print(f"- {threads} thread{'s' if threads > 1 else ''}: {seconds:.2f} s (target ≤ 2 s)")
     torch.set_num_threads(1)
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Optional, Union
 
 import gradio as gr
-import torch
 
 from demos.api import file_out, publish
 from demos.errors import render_error, status_line, user_errors
 from demos.i18n import Messages, add_strings, language
-from pipelines.common.gpu import on_zero_gpu
 from pipelines.common.images import text_tile
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
-from pipelines.text_to_image.metadata import read_settings
-from pipelines.text_to_image.pipeline import MAX_COMPARE, MAX_IMAGES, SCHEDULER_CHOICES, STYLE_AUTO, TextToImage
+from pipelines.text_to_image.metadata import FIELDS as PNG_FIELDS, read_settings
+from pipelines.text_to_image.pipeline import get_pipeline
+from pipelines.text_to_image.request import MAX_COMPARE, MAX_IMAGES, STYLE_AUTO, CompareRequest, ImageRequest
+from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
 from pipelines.text_to_image.styles import STYLE_NAMES, STYLES
 
 EN = {
@@ -106,7 +106,6 @@ EXAMPLES = [
     ["빨간 하트", "", 7], ["고양이 얼굴", "", 2], ["해바라기, 트위모지 스타일", "", 4], ["green apple", "", 1],
 ]
 STYLE_CHOICES = [(STYLE_AUTO, STYLE_AUTO)] + [(STYLE_NAMES[s][0], s) for s in STYLES]
-PIPELINE = TextToImage()
 SIZE_RANGE = (32, 1024)  # the sliders' outer bounds for a Stable Diffusion default; each model's own bounds are checked by the pipeline
 EMBEDDED_SIZES = (32, 128)  # the embedded model's bounds (its 64 px training size, half to twice that), before it loads
 
@@ -131,10 +130,10 @@ def render_notice(notice, lang: str) -> str:
 
 def describe(result, lang: str = "en") -> str:
     seeds = result.seeds[0] if len(result.seeds) == 1 else MESSAGES("seed_range", lang, first=result.seeds[0], last=result.seeds[-1])
-    s = result.settings
-    style = f" · {STYLE_NAMES[s['style']][0]}" if s.get("style") else ""
-    line = MESSAGES("summary", lang, seeds=seeds, model=s["model"] + style, steps=s["steps"], guidance=s["guidance"],
-                    width=s["width"], height=s["height"], seconds=result.seconds)
+    used = result.request
+    style = f" · {STYLE_NAMES[used.style][0]}" if used.style else ""
+    line = MESSAGES("summary", lang, seeds=seeds, model=used.model + style, steps=used.steps, guidance=used.guidance,
+                    width=used.width, height=used.height, seconds=result.seconds)
     return "\n\n".join([line] + [f"⚠️ {render_notice(n, lang)}" for n in result.notices])
 
 
@@ -143,8 +142,10 @@ def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height
                   scheduler="default", style=STYLE_AUTO, request: gr.Request = None,
                   progress=gr.Progress(track_tqdm=True)):
     lang = language(request)
-    result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
-                      progress=lambda f, d: progress(f, desc=d), style=style)
+    image_request = ImageRequest.from_user(prompt=prompt, negative_prompt=negative_prompt, model=model, steps=steps,
+                                           guidance=guidance, width=width, height=height, seed=seed,
+                                           num_images=num_images, scheduler=scheduler, style=style)
+    result = get_pipeline().generate(image_request, progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(f), MESSAGES("caption", lang, seed=s)) for f, s in zip(result.files, result.seeds)]
     return gallery, result.settings, describe(result, lang)
 
@@ -152,8 +153,8 @@ def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height
 @user_errors
 def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Request = None,
                    progress=gr.Progress(track_tqdm=True)):
-    result = PIPELINE.compare(prompt, models, seed, steps, schedulers,
-                              progress=lambda f, d: progress(f, desc=d))
+    compare_request = CompareRequest.from_user(prompt=prompt, models=models, seed=seed, steps=steps, schedulers=schedulers)
+    result = get_pipeline().compare(compare_request, progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(c.file), c.label) for c in result.cells if c.file]
     # A model that could not run gets a tile saying why, in place of its picture.
     gallery += [(text_tile(MESSAGES("unavailable", language(request), label=c.label, reason=c.error)), c.label)
@@ -185,8 +186,10 @@ def api_text_to_image(prompt: str, negative_prompt: str = "", model: str = EMBED
         {"images": PNG files, "seeds": the seed of each, "settings": everything used, "seconds": generation time,
          "notices": translation/truncation notes, "summary": one line in the request's language}
     """
-    result = PIPELINE(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
-                      style=style)
+    image_request = ImageRequest.from_user(prompt=prompt, negative_prompt=negative_prompt, model=model, steps=steps,
+                                           guidance=guidance, width=width, height=height, seed=seed,
+                                           num_images=num_images, scheduler=scheduler, style=style)
+    result = get_pipeline().generate(image_request)
     return {"images": [file_out(f) for f in result.files], "seeds": result.seeds, "settings": result.settings,
             "seconds": round(result.seconds, 3), "notices": result.notices, "summary": describe(result, language(request))}
 
@@ -206,7 +209,9 @@ def api_compare_images(prompt: str, models: Optional[list[str]] = None, seed: in
         {"images": [{"label", "image" (PNG or None), "seconds", "error" (why it could not run, or None)}],
          "grid": the labelled grid as one PNG, "seed": the seed used}
     """
-    result = PIPELINE.compare(prompt, [EMBEDDED] if models is None else models, seed, steps, schedulers)
+    compare_request = CompareRequest.from_user(prompt=prompt, models=[EMBEDDED] if models is None else models, seed=seed,
+                                               steps=steps, schedulers=schedulers)
+    result = get_pipeline().compare(compare_request)
     cells = [{"label": c.label, "image": file_out(c.file), "seconds": round(c.seconds, 3), "error": c.error or None}
              for c in result.cells]
     return {"images": cells, "grid": file_out(result.grid_file), "seed": result.seed}
@@ -216,26 +221,22 @@ def api_compare_images(prompt: str, models: Optional[list[str]] = None, seed: in
 def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
     """Load the picked model and set the controls to its defaults (an unavailable one: say why, keep the embedded)."""
     try:
-        backend = PIPELINE.load(model)  # the same checks as a request: no loading from arbitrary paths
+        backend = get_pipeline().load(model)  # the same checks as a request: no loading from arbitrary paths
     except ValueError as exc:
         gr.Warning(render_error(exc, language(request)))
         backend = get_backend(EMBEDDED)
     limits = backend.limits
-    # Full-size SD on a CPU takes about a minute an image: start with one there.
-    count = 4 if backend.name == EMBEDDED or torch.cuda.is_available() or on_zero_gpu() else 1
     return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
             gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
             *[gr.update(value=limits.default_size, minimum=limits.min_size, maximum=limits.max_size,
-                        step=limits.size_multiple)] * 2, count,
+                        step=limits.size_multiple)] * 2, limits.suggested_images,
             gr.update(value=STYLE_AUTO, visible=bool(limits.styles)))  # only the emoji model has styles
 
 
-PNG_FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler", "style")
-
-
 def load_png(path, request: gr.Request = None):
-    """Settings from a dropped PNG into the controls; fields missing or of the wrong type are left as they
-    are. A file without settings changes nothing and says why (a warning, not an error on every control)."""
+    """Settings from a dropped PNG into the controls; fields missing, or dropped by read_settings (wrong type,
+    range or choice), are left as they are. A file without settings changes nothing and says why (a warning,
+    not an error on every control)."""
     lang = language(request)
     if not path:
         return [gr.update()] * len(PNG_FIELDS)
@@ -244,15 +245,8 @@ def load_png(path, request: gr.Request = None):
     except ValueError as exc:
         gr.Warning(MESSAGES("not_loaded", lang, reason=render_error(exc, lang)))
         return [gr.update()] * len(PNG_FIELDS)
-    kinds = {"prompt": str, "negative_prompt": str, "model": str, "scheduler": str, "style": str, "guidance": (int, float)}
-    values = [settings.get(k) if isinstance(settings.get(k), kinds.get(k, int)) and not isinstance(settings.get(k), bool)
-              else gr.update() for k in PNG_FIELDS]
-    choices = {"scheduler": SCHEDULER_CHOICES, "style": [value for _, value in STYLE_CHOICES]}
-    for i, key in enumerate(PNG_FIELDS):  # a crafted PNG's unknown choice would break its dropdown
-        if key in choices and isinstance(values[i], str) and values[i] not in choices[key]:
-            values[i] = gr.update()
     gr.Info(MESSAGES("loaded", lang))
-    return values
+    return [settings[k] if k in settings else gr.update() for k in PNG_FIELDS]
 
 
 def build() -> gr.Blocks:

@@ -171,9 +171,10 @@ def test_text_to_image_in_english(open_page):
     assert images.count() >= 4 and page.locator(".error").count() == 0
 
     # Dropping a PNG made here puts its settings back into the controls.
-    from pipelines.text_to_image.pipeline import TextToImage
+    from pipelines.text_to_image.pipeline import get_pipeline
+    from pipelines.text_to_image.request import ImageRequest
 
-    made = TextToImage()("rocket", model="emoji-diffusion", steps=7, seed=77, num_images=1).files[0]
+    made = get_pipeline().generate(ImageRequest.from_user("rocket", model="emoji-diffusion", steps=7, seed=77)).files[0]
     page.locator("#image-png input[type=file]").set_input_files(str(made))
     page.wait_for_function("() => document.querySelector('#image-prompt textarea').value === 'rocket'", timeout=30_000)
     page.locator("#image-advanced").get_by_text("Advanced", exact=True).click()

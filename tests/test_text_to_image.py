@@ -12,11 +12,19 @@ from PIL import Image
 from pipelines.text_to_image.backends import EMBEDDED, DiffusersBackend, get_backend
 from pipelines.text_to_image.clip_vocab import clip_tokenizer
 from pipelines.text_to_image.metadata import read_settings, save_png
-from pipelines.text_to_image.pipeline import MAX_COMPARE, TextToImage
+from pipelines.text_to_image.pipeline import get_pipeline
+from pipelines.text_to_image.request import MAX_COMPARE, CompareRequest, ImageRequest
 from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
 from tests.sd_single_file import save_single_file
 
-PIPELINE = TextToImage()
+
+def generate(prompt, **sent):
+    """As the page and the API do: a request built once from what was sent, then drawn."""
+    return get_pipeline().generate(ImageRequest.from_user(prompt=prompt, **sent))
+
+
+def compare(prompt, models, **sent):
+    return get_pipeline().compare(CompareRequest.from_user(prompt=prompt, models=models, **sent))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,7 @@ def direct(pipe, prompt: str, seed: int, steps: int = 2) -> np.ndarray:
 
 
 def test_folder_loading_reproduces_the_saved_pipeline(tiny_sd, tiny_folder):
-    result = PIPELINE("a cat", model=str(tiny_folder), steps=2, guidance=7.0, seed=5, num_images=1)
+    result = generate("a cat", model=str(tiny_folder), steps=2, guidance=7.0, seed=5, num_images=1)
     assert np.array_equal(pixels(Image.open(result.files[0])), direct(tiny_sd, "a cat", 5))
     assert result.settings["width"] == 64 and result.settings["model"] == str(tiny_folder)
 
@@ -63,38 +71,38 @@ def test_single_file_loading_reproduces_the_saved_pipeline(tiny_sd, tiny_folder,
     for name in ("unet", "vae", "text_encoder"):
         ours, theirs = getattr(backend.pipe, name).state_dict(), getattr(tiny_sd, name).state_dict()
         assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours), name
-    generation = backend.generate("a cat", "", 2, 7.0, 64, 64, [5], "default")
+    generation = backend.generate(ImageRequest("a cat", model=str(file), steps=2, guidance=7.0, width=64, height=64, seed=5))
     assert np.array_equal(pixels(generation.images[0]), direct(tiny_sd, "a cat", 5))
 
 
 @pytest.mark.parametrize("model", ["tiny", EMBEDDED])
 def test_each_image_reproduces_alone_from_its_seed(model, tiny_folder):
     model = str(tiny_folder) if model == "tiny" else model
-    batch = PIPELINE("a red heart", model=model, steps=3, seed=100, num_images=3, scheduler="dpm++")
-    alone = PIPELINE("a red heart", model=model, steps=3, seed=102, num_images=1, scheduler="dpm++")
+    batch = generate("a red heart", model=model, steps=3, seed=100, num_images=3, scheduler="dpm++")
+    alone = generate("a red heart", model=model, steps=3, seed=102, num_images=1, scheduler="dpm++")
     assert batch.seeds == [100, 101, 102]
     assert np.abs(pixels(batch.images[2]) - pixels(alone.images[0])).max() <= 2  # batched matmuls round differently
     assert not np.array_equal(pixels(batch.images[0]), pixels(batch.images[1]))
 
 
 def test_embedded_model_reads_korean_and_english(tmp_path):
-    english = PIPELINE("red heart", model=EMBEDDED, seed=7, num_images=2)
-    korean = PIPELINE("빨간색 하트", model=EMBEDDED, seed=7, num_images=2)
+    english = generate("red heart", model=EMBEDDED, seed=7, num_images=2)
+    korean = generate("빨간색 하트", model=EMBEDDED, seed=7, num_images=2)
     assert english.images[0].size == (64, 64)
     assert not korean.notices  # no translation needed: the encoder is multilingual
     assert english.settings["steps"] == 25 and english.settings["width"] == 64
-    negative = PIPELINE("red heart", negative_prompt="yellow", model=EMBEDDED, seed=7, num_images=1)
+    negative = generate("red heart", negative_prompt="yellow", model=EMBEDDED, seed=7, num_images=1)
     assert not np.array_equal(pixels(negative.images[0]), pixels(english.images[0]))
 
 
 def test_korean_prompt_to_english_only_model_is_explained(tiny_folder):
-    result = PIPELINE("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
+    result = generate("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
     assert any("English only" in n and "no Korean→English translation model" in n for n in result.notices)
 
 
 def test_long_prompt_is_cut_and_the_user_told(tiny_folder):
     long_prompt = " ".join(["a very detailed painting of a lighthouse"] * 20)
-    result = PIPELINE(long_prompt, model=str(tiny_folder), steps=1, seed=1)
+    result = generate(long_prompt, model=str(tiny_folder), steps=1, seed=1)
     assert any("was cut" in n for n in result.notices)
     assert len(clip_tokenizer()(result.settings["prompt"]).input_ids) <= 77
 
@@ -102,18 +110,18 @@ def test_long_prompt_is_cut_and_the_user_told(tiny_folder):
 def test_safety_filter_hides_flagged_images(models_dir):
     pipe = tiny_sd_pipeline(seed=0, safety_checker=True)  # a checker that flags every image
     pipe.save_pretrained(models_dir / "flagged")
-    result = PIPELINE("a cat", model="flagged", steps=1, seed=1, num_images=2)
+    result = generate("a cat", model="flagged", steps=1, seed=1, num_images=2)
     assert any("hidden by the safety filter" in n for n in result.notices)
     assert all(pixels(im).max() == 0 for im in result.images)  # blacked out, not shown
 
 
 def test_png_carries_its_settings_and_reads_back(tmp_path):
-    result = PIPELINE("grinning face", negative_prompt="blue", model=EMBEDDED, steps=5, guidance=2.5, seed=42,
+    result = generate("grinning face", negative_prompt="blue", model=EMBEDDED, steps=5, guidance=2.5, seed=42,
                       num_images=2)
     stored = read_settings(result.files[1])
     assert stored == {"prompt": "grinning face", "negative_prompt": "blue", "model": EMBEDDED, "steps": 5,
                       "guidance": 2.5, "width": 64, "height": 64, "seed": 43, "scheduler": "default", "style": "noto"}
-    again = PIPELINE(**stored, num_images=1)  # alone, where it was the second of a batch of two
+    again = generate(**stored, num_images=1)  # alone, where it was the second of a batch of two
     assert np.abs(pixels(again.images[0]) - pixels(result.images[1])).max() <= 2  # batched matmuls round differently
     # AUTOMATIC1111's text layout alone is understood too.
     image = Image.open(result.files[0])
@@ -218,7 +226,7 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("overrides, message", BAD_INPUTS)
 def test_bad_input_gets_a_clear_message(overrides, message):
     with pytest.raises(ValueError, match=message):
-        PIPELINE(**({"prompt": "red heart", "model": EMBEDDED} | overrides))
+        generate(**({"prompt": "red heart", "model": EMBEDDED} | overrides))
 
 
 def test_corrupt_or_wrong_files_are_refused_plainly(models_dir):
@@ -226,36 +234,36 @@ def test_corrupt_or_wrong_files_are_refused_plainly(models_dir):
     junk.mkdir(exist_ok=True)
     (junk / "broken.safetensors").write_bytes(b"\x00not a checkpoint" * 10)
     with pytest.raises(ValueError, match="could not load the image model .*broken.safetensors") as caught:
-        PIPELINE("a cat", model="junk/broken.safetensors")
+        generate("a cat", model="junk/broken.safetensors")
     assert "Error" not in str(caught.value) and "header" not in str(caught.value)  # no raw library text
     (junk / "notes.txt").write_text("hello")
     with pytest.raises(ValueError, match="not a .safetensors"):
-        PIPELINE("a cat", model="junk/notes.txt")
+        generate("a cat", model="junk/notes.txt")
     with pytest.raises(ValueError, match="without model_index.json"):
-        PIPELINE("a cat", model="junk")
+        generate("a cat", model="junk")
 
 
 @pytest.mark.parametrize("spec", ["/etc", "/etc/passwd", "~root", "~/x", "/dev/zero", "../../etc", "junk/../../..",
                                   "/tmp", "nowhere/../../etc/passwd", "x" * 10_000])
 def test_models_only_from_the_models_folder_and_nothing_revealed(spec):
     with pytest.raises(ValueError) as caught:
-        PIPELINE("a cat", model=spec)
+        generate("a cat", model=spec)
     text = str(caught.value)
     assert ("is not available here" in text or "at most 200" in text) and len(text) < 300  # the same for what exists and not
     assert "folder without" not in text and "not a .safetensors" not in text and "not found" not in text
 
 
 def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
-    result = PIPELINE.compare("red heart", [EMBEDDED, "stabilityai/sd-turbo"], seed=3, steps=[5, 10])
+    result = compare("red heart", [EMBEDDED, "stabilityai/sd-turbo"], seed=3, steps=[5, 10])
     assert [c.label.split(" · ")[:2] for c in result.cells] == [
         [EMBEDDED, "5 steps"], [EMBEDDED, "10 steps"], ["stabilityai/sd-turbo", "5 steps"], ["stabilityai/sd-turbo", "10 steps"]]
     assert all(c.image is not None and c.label.endswith(" s") for c in result.cells[:2])
     assert all(c.image is None and "not downloaded" in c.error for c in result.cells[2:])
     assert result.grid.width > 2 * 256 and result.grid_file.is_file()
     with pytest.raises(ValueError, match="at most"):
-        PIPELINE.compare("red heart", [EMBEDDED], steps=list(range(1, MAX_COMPARE + 2)))
+        compare("red heart", [EMBEDDED], steps=list(range(1, MAX_COMPARE + 2)))
     with pytest.raises(ValueError, match="models is empty"):
-        PIPELINE.compare("red heart", [])
+        compare("red heart", [])
 
 
 def test_backends_are_cached_singletons():
@@ -263,24 +271,22 @@ def test_backends_are_cached_singletons():
 
 
 def test_default_scheduler_stays_the_models_own_after_other_requests(tiny_folder):
-    first = PIPELINE("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
-    PIPELINE("a cat", model=str(tiny_folder), steps=5, seed=3, scheduler="pndm")
-    again = PIPELINE("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
+    first = generate("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
+    generate("a cat", model=str(tiny_folder), steps=5, seed=3, scheduler="pndm")
+    again = generate("a cat", model=str(tiny_folder), steps=2, seed=3, scheduler="default")
     assert np.array_equal(pixels(first.images[0]), pixels(again.images[0]))
 
 
 def test_embedded_guidance_at_most_one_still_follows_the_prompt():
-    apple = PIPELINE("green apple", model=EMBEDDED, guidance=0, seed=1, steps=5)
-    rocket = PIPELINE("rocket", negative_prompt="red", model=EMBEDDED, guidance=1, seed=1, steps=5)
+    apple = generate("green apple", model=EMBEDDED, guidance=0, seed=1, steps=5)
+    rocket = generate("rocket", negative_prompt="red", model=EMBEDDED, guidance=1, seed=1, steps=5)
     assert not np.array_equal(pixels(apple.images[0]), pixels(rocket.images[0]))
     assert any("no effect at guidance" in n for n in rocket.notices)
 
 
 @pytest.mark.parametrize("steps, expected", [("5,10", [5, 10]), (" 7 ", [7]), (5, [5]), ([3, "4"], [3, 4]), ("", [None])])
 def test_compare_reads_step_lists_in_every_form(steps, expected):
-    from pipelines.text_to_image.pipeline import _check_steps
-
-    assert _check_steps(steps) == expected
+    assert CompareRequest.from_user(prompt="red heart", models=[EMBEDDED], steps=steps).steps == tuple(expected)
 
 
 @pytest.mark.parametrize("steps, schedulers, message", [
@@ -290,14 +296,14 @@ def test_compare_reads_step_lists_in_every_form(steps, expected):
 ])
 def test_compare_refuses_bad_lists(steps, schedulers, message):
     with pytest.raises(ValueError, match=message):
-        PIPELINE.compare("red heart", [EMBEDDED], seed=1, steps=steps, schedulers=schedulers)
+        compare("red heart", [EMBEDDED], seed=1, steps=steps, schedulers=schedulers)
 
 
 def test_huge_numbers_are_refused_plainly():
     with pytest.raises(ValueError, match="steps must be from 1 to 200"):
-        PIPELINE("red heart", model=EMBEDDED, steps=10**400)
+        generate("red heart", model=EMBEDDED, steps=10**400)
     with pytest.raises(ValueError, match="more than one request may take"):
-        PIPELINE("red heart", model=EMBEDDED, steps=200, num_images=8, width=64, height=64)
+        generate("red heart", model=EMBEDDED, steps=200, num_images=8, width=64, height=64)
 
 
 @pytest.fixture
@@ -317,22 +323,22 @@ def settings_env(monkeypatch):
 def test_host_can_limit_models_to_its_list(settings_env, tiny_folder):
     settings_env(GS_CUSTOM_MODELS="0")
     with pytest.raises(ValueError, match="is not available here"):
-        PIPELINE("a cat", model=str(tiny_folder))
-    assert PIPELINE("red heart", model=EMBEDDED, steps=2).images
+        generate("a cat", model=str(tiny_folder))
+    assert generate("red heart", model=EMBEDDED, steps=2).images
 
 
 def test_broken_translation_model_is_reported_not_fatal(settings_env, tiny_folder, tmp_path):
     settings_env(GS_TRANSLATION_MODEL=str(tmp_path))  # present, but holds no model
-    result = PIPELINE("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
+    result = generate("빨간색 하트", model=str(tiny_folder), steps=1, seed=1)
     assert result.images and any("used as typed" in n and "failed" in n for n in result.notices)
 
 
 def test_style_comes_from_the_control_or_a_prompt_word():
-    worded = PIPELINE("cat face, openmoji style", model=EMBEDDED, steps=2, seed=1)
+    worded = generate("cat face, openmoji style", model=EMBEDDED, steps=2, seed=1)
     assert worded.settings["style"] == "openmoji" and worded.settings["prompt"] == "cat face"
-    chosen = PIPELINE("cat face", model=EMBEDDED, steps=2, seed=1, style="openmoji")
+    chosen = generate("cat face", model=EMBEDDED, steps=2, seed=1, style="openmoji")
     assert np.array_equal(pixels(worded.images[0]), pixels(chosen.images[0]))
-    default = PIPELINE("cat face", model=EMBEDDED, steps=2, seed=1)
+    default = generate("cat face", model=EMBEDDED, steps=2, seed=1)
     assert default.settings["style"] == "noto" and not np.array_equal(pixels(default.images[0]), pixels(chosen.images[0]))
     assert json.loads(Image.open(chosen.files[0]).text["generative-studio"])["style"] == "openmoji"
 
@@ -345,13 +351,13 @@ def test_style_comes_from_the_control_or_a_prompt_word():
 ])
 def test_bad_styles_and_symbol_prompts_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
-        PIPELINE(**({"prompt": "red apple", "model": EMBEDDED} | overrides))
+        generate(**({"prompt": "red apple", "model": EMBEDDED} | overrides))
 
 
 def test_a_style_for_a_model_without_styles_is_refused(tiny_folder):
     with pytest.raises(ValueError, match="has no styles"):
-        PIPELINE("a cat", model=str(tiny_folder), steps=1, style="openmoji")
-    assert "style" not in PIPELINE("a cat", model=str(tiny_folder), steps=1, seed=1, style="auto").settings
+        generate("a cat", model=str(tiny_folder), steps=1, style="openmoji")
+    assert "style" not in generate("a cat", model=str(tiny_folder), steps=1, seed=1, style="auto").settings
 
 
 def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
@@ -362,7 +368,8 @@ def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
     settings_env(GS_TINY_VAE=str(tmp_path / "taesd"))
     backend = DiffusersBackend(str(tiny_folder))
     assert backend.tiny_vae and type(backend.pipe.vae).__name__ == "AutoencoderTiny"
-    image = backend.generate("a cat", "", 1, 0.0, 64, 64, [1], "default").images[0]
+    image = backend.generate(ImageRequest("a cat", model=str(tiny_folder), steps=1, guidance=0.0, width=64, height=64,
+                                          seed=1)).images[0]
     assert image.size == (64, 64)
     settings_env(GS_TINY_VAE="")
     assert not DiffusersBackend(str(tiny_folder)).tiny_vae
@@ -371,17 +378,17 @@ def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
 def test_the_previous_32px_model_stays_for_comparison():
     from pipelines.text_to_image.backends import EMBEDDED_32
 
-    old = PIPELINE("red heart", model=EMBEDDED_32, steps=2, seed=1)
+    old = generate("red heart", model=EMBEDDED_32, steps=2, seed=1)
     assert old.images[0].size == (32, 32) and "style" not in old.settings
     with pytest.raises(ValueError, match="has no styles"):
-        PIPELINE("red heart", model=EMBEDDED_32, steps=2, style="openmoji")
-    grid = PIPELINE.compare("red heart", [EMBEDDED, EMBEDDED_32], seed=1, steps=[2])
+        generate("red heart", model=EMBEDDED_32, steps=2, style="openmoji")
+    grid = compare("red heart", [EMBEDDED, EMBEDDED_32], seed=1, steps=[2])
     assert [c.image.size for c in grid.cells] == [(64, 64), (32, 32)]
 
 
 def test_emoji_models_default_scheduler_stays_its_own_after_other_requests():
-    first = PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
-    PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="euler")
-    again = PIPELINE("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
+    first = generate("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
+    generate("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="euler")
+    again = generate("red apple", model=EMBEDDED, steps=3, seed=5, scheduler="default")
     assert type(get_backend(EMBEDDED).pipe.scheduler).__name__ == "DDIMScheduler"
     assert np.array_equal(pixels(first.images[0]), pixels(again.images[0]))

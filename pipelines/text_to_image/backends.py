@@ -2,7 +2,7 @@
 embedded emoji model trained here. `get_backend(model)` loads either, lazily, and caches it.
 
 A backend knows its limits (sizes, steps, guidance, whether it reads only English), validates
-nothing itself (`TextToImage.check_inputs` does, against these limits) and turns settings into
+nothing itself (`ImageRequest.for_model` does, against these limits) and turns a complete request into
 PIL images. Each image i is drawn from its own CPU generator seeded `seed + i`, and every offered
 scheduler is deterministic, so any one image reproduces alone from the seed shown beside it.
 """
@@ -14,7 +14,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import torch
 from PIL import Image
@@ -26,11 +26,13 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.common.validation import quote
-from pipelines.text_to_image.schedulers import make_scheduler
+from pipelines.text_to_image.schedulers import MODEL_DEFAULT, make_scheduler
+
+if TYPE_CHECKING:  # request.py imports this module
+    from pipelines.text_to_image.request import ImageRequest
 
 EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
 EMBEDDED_32 = "emoji-diffusion-32"  # the previous embedded model (32 px, Noto only)
-MODEL_DEFAULT = "default"  # scheduler choice: the model's own
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ModelLimits:
     english_only: bool = True
     styles: tuple[str, ...] = ()  # the model's drawing styles (the first is its default); () = none
     size_multiple: int = 8  # width and height must be multiples of this
+    suggested_images: int = 4  # how many images the page starts with (1 for full-size SD on a CPU: a minute each)
 
 
 @dataclass
@@ -65,9 +68,8 @@ class Backend:
     def truncate(self, prompt: str) -> str:
         raise NotImplementedError
 
-    def generate(self, prompt: str, negative_prompt: str, steps: int, guidance: float, width: int, height: int,
-                 seeds: list[int], scheduler: str, progress: Optional[ProgressFn] = None,
-                 style: Optional[str] = None) -> Generation:
+    def generate(self, request: ImageRequest, progress: Optional[ProgressFn] = None) -> Generation:
+        """One image per seed of `request`, which `request.for_model(self)` has completed."""
         raise NotImplementedError
 
     def keep_default_scheduler(self, scheduler) -> None:
@@ -111,17 +113,18 @@ class EmojiBackend(WordPromptBackend):
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
                                   styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple)
 
-    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
-                 style=None):
+    def generate(self, request, progress=None):
+        seeds = request.seeds
+
         def on_step(pipe, i, t, kwargs):
-            report(progress, (i + 1) / steps, f"denoising step {i + 1}/{steps}")
+            report(progress, (i + 1) / request.steps, f"denoising step {i + 1}/{request.steps}")
 
         with self.lock:
-            self.pipe.scheduler = self.scheduler_for(scheduler)
-            out = self.pipe(prompt, style=style or self.limits.styles[0], negative_prompt=negative_prompt or None,
-                            num_inference_steps=steps, guidance_scale=guidance, height=height, width=width,
-                            num_images_per_prompt=len(seeds), generator=[cpu_generator(s) for s in seeds],
-                            callback_on_step_end=on_step)
+            self.pipe.scheduler = self.scheduler_for(request.scheduler)
+            out = self.pipe(request.prompt, style=request.style, negative_prompt=request.negative_prompt or None,
+                            num_inference_steps=request.steps, guidance_scale=request.guidance,
+                            height=request.height, width=request.width, num_images_per_prompt=len(seeds),
+                            generator=[cpu_generator(s) for s in seeds], callback_on_step_end=on_step)
         return Generation(list(out.images), [False] * len(seeds))
 
 
@@ -143,16 +146,16 @@ class PixelEmojiBackend(WordPromptBackend):
         self.limits = ModelLimits(default_steps=25, default_guidance=7.0, default_size=size, min_size=size,
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
 
-    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
-                 style=None):
+    def generate(self, request, progress=None):
         from pipelines.common.images import tensor_to_pil
 
-        texts = [prompt] + ([negative_prompt] if negative_prompt else [])
-        vectors = torch.from_numpy(self.encoder.encode(texts))
-        noise = torch.cat([torch.randn((1, 3, height, width), generator=cpu_generator(s)) for s in seeds])
+        seeds, negative = request.seeds, request.negative_prompt
+        vectors = torch.from_numpy(self.encoder.encode([request.prompt] + ([negative] if negative else [])))
+        noise = torch.cat([torch.randn((1, 3, request.height, request.width), generator=cpu_generator(s)) for s in seeds])
         images = self.model.sample(
-            vectors[:1].expand(len(seeds), -1), vectors[1:2] if negative_prompt else None, steps=steps,
-            guidance=guidance, noise=noise, scheduler_name="ddim" if scheduler == MODEL_DEFAULT else scheduler,
+            vectors[:1].expand(len(seeds), -1), vectors[1:2] if negative else None, steps=request.steps,
+            guidance=request.guidance, noise=noise,
+            scheduler_name="ddim" if request.scheduler == MODEL_DEFAULT else request.scheduler,
             callback=lambda i, n: report(progress, i / n, f"denoising step {i}/{n}"),
         )
         return Generation(tensor_to_pil(images), [False] * len(seeds))
@@ -181,6 +184,7 @@ class DiffusersBackend(Backend):
             default_steps=1 if turbo else 25, default_guidance=0.0 if turbo else 7.0, default_size=pixels,
             min_size=max(64, pixels // 4), max_size=2 * pixels, max_steps=150,
             max_prompt_tokens=self.pipe.tokenizer.model_max_length - 2,  # minus start/end tokens
+            suggested_images=4 if torch.cuda.is_available() or on_zero_gpu() else 1,
         )
 
     def _ids(self, prompt: str) -> list[int]:
@@ -192,14 +196,12 @@ class DiffusersBackend(Backend):
     def truncate(self, prompt: str) -> str:
         return self.pipe.tokenizer.decode(self._ids(prompt)[: self.limits.max_prompt_tokens])
 
-    def generate(self, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler, progress=None,
-                 style=None):
+    def generate(self, request, progress=None):
         with self.lock:  # one pipeline object: its scheduler is swapped per request
             _LIVE[self.name] = self
             # ZeroGPU runs @gpu functions in a worker and pickles their arguments: pass the model's name, not
             # the pipeline, and no progress closure (tqdm, which gr.Progress tracks, still reports the steps).
-            return _run_diffusers(self.name, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
-                                  None if on_zero_gpu() else progress)
+            return _run_diffusers(self.name, request, None if on_zero_gpu() else progress)
 
 
 # Pipelines in use, by model name, for the @gpu function below; weak, so an evicted model is freed.
@@ -207,22 +209,22 @@ _LIVE: "weakref.WeakValueDictionary[str, DiffusersBackend]" = weakref.WeakValueD
 
 
 @gpu(duration=120)
-def _run_diffusers(name: str, prompt, negative_prompt, steps, guidance, width, height, seeds, scheduler,
-                   progress) -> Generation:
-    """A plain function, as ZeroGPU's `spaces.GPU` wants. In a ZeroGPU worker forked before the model
-    was loaded, `_LIVE` lacks it and the cached loader loads it there."""
+def _run_diffusers(name: str, request: ImageRequest, progress: Optional[ProgressFn]) -> Generation:
+    """A plain function, as ZeroGPU's `spaces.GPU` wants (the request, a frozen dataclass, pickles). In a
+    ZeroGPU worker forked before the model was loaded, `_LIVE` lacks it and the cached loader loads it there."""
     backend = _LIVE.get(name) or get_backend(name)
     pipe = backend.pipe
     pipe.to(torch.device("cuda") if on_zero_gpu() else get_device())
-    pipe.scheduler = backend.scheduler_for(scheduler)
+    pipe.scheduler = backend.scheduler_for(request.scheduler)
+    seeds = request.seeds
 
     def on_step(pipeline, step, timestep, kwargs):
-        report(progress, (step + 1) / steps, f"denoising step {step + 1}/{steps}")
+        report(progress, (step + 1) / request.steps, f"denoising step {step + 1}/{request.steps}")
         return kwargs
 
     out = pipe(
-        prompt=prompt, negative_prompt=negative_prompt or None, num_inference_steps=steps, guidance_scale=guidance,
-        width=width, height=height, num_images_per_prompt=len(seeds),
+        prompt=request.prompt, negative_prompt=request.negative_prompt or None, num_inference_steps=request.steps,
+        guidance_scale=request.guidance, width=request.width, height=request.height, num_images_per_prompt=len(seeds),
         generator=[cpu_generator(s) for s in seeds],  # CPU generators: the same seed gives the same image on any device
         callback_on_step_end=on_step,
     )

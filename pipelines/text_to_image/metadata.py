@@ -1,8 +1,9 @@
 """Settings carried inside every PNG, and read back from a dropped one.
 
-Two text chunks: `generative-studio` (JSON, exact) and `parameters` (AUTOMATIC1111's text layout,
-so A1111 and other tools show the settings too: its sampler names, its quoting). Reading accepts
-either, and keeps only fields of the right type and range (a dropped PNG is untrusted input).
+The settings are one image's ImageRequest (`asdict`, less num_images), in two text chunks:
+`generative-studio` (JSON, exact) and `parameters` (AUTOMATIC1111's text layout, so A1111 and other
+tools show the settings too: its sampler names, its quoting). Reading accepts either, and keeps only
+fields of the right type, range and choice, under ImageRequest's names (a dropped PNG is untrusted input).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,16 @@ from PIL import Image, PngImagePlugin
 
 from pipelines.common.images import open_upload
 from pipelines.common.validation import UserInputError
+from pipelines.text_to_image.request import STYLE_AUTO, ImageRequest
+from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
+from pipelines.text_to_image.styles import STYLES
 
 JSON_KEY = "generative-studio"
 A1111_KEY = "parameters"
-FIELDS = ("prompt", "negative_prompt", "model", "steps", "guidance", "width", "height", "seed", "scheduler", "style")
+FIELDS = tuple(f.name for f in fields(ImageRequest) if f.name != "num_images")  # a PNG holds one image
 MAX_TEXT = 2000  # characters kept from a text field
 INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
+CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES}  # the page's dropdowns hold no other value
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
 A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}
 FROM_A1111 = {v.lower(): k for k, v in A1111_SAMPLERS.items()} | {"plms": "pndm", "dpm++ 2m karras": "dpm++"}
@@ -93,7 +99,7 @@ def _parse_a1111(text: str) -> dict[str, Any]:
 
 
 def _clean(settings: dict[str, Any]) -> dict[str, Any]:
-    """Only the fields this app uses, each of its type and range; anything else is dropped."""
+    """Only the fields this app uses, each of its type, range and choices; anything else is dropped."""
     out: dict[str, Any] = {}
     for key in FIELDS:
         value = settings.get(key)
@@ -104,6 +110,9 @@ def _clean(settings: dict[str, Any]) -> dict[str, Any]:
         elif key == "guidance":
             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 100:
                 out[key] = float(value)
+        elif key in CHOICES:
+            if value in CHOICES[key]:
+                out[key] = value
         elif isinstance(value, str) and len(value) <= MAX_TEXT and not any("\ud800" <= c <= "\udfff" for c in value):
             out[key] = value
     return out

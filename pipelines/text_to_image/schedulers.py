@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.common.validation import check_choice
+
 # Only deterministic samplers: each image then depends on its own seed alone, so the seed shown
 # beside an image reproduces it even when it was made in a batch (ancestral samplers share noise).
 # short name → diffusers class name, with the extra settings that make it what users expect
@@ -13,19 +15,20 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "timestep_spacing": "trailing"}),
     "pndm": ("PNDMScheduler", {"skip_prk_steps": True, "timestep_spacing": "trailing"}),
 }
-DEFAULT_SCHEDULER = "ddim"
+MODEL_DEFAULT = "default"  # scheduler choice: the model's own
+SCHEDULER_CHOICES = (MODEL_DEFAULT,) + tuple(SCHEDULERS)
 
 
-def check_scheduler(name: str) -> str:
-    if name not in SCHEDULERS:
-        raise ValueError(f"unknown scheduler {name!r}; choose one of {', '.join(SCHEDULERS)}")
-    return name
+def check_scheduler(value: Any) -> str:
+    """The one check of a scheduler a request names: one of SCHEDULER_CHOICES, else a sentence listing them."""
+    return check_choice(value, "scheduler", SCHEDULER_CHOICES)
 
 
 def make_scheduler(name: str, base_config: dict[str, Any]):
-    """A fresh scheduler of kind `name` built on a model's own scheduler config."""
+    """A fresh scheduler of kind `name` (a key of SCHEDULERS: requests are checked before) built on a model's
+    own scheduler config."""
     import diffusers
 
-    class_name, extra = SCHEDULERS[check_scheduler(name)]
+    class_name, extra = SCHEDULERS[name]
     cls = getattr(diffusers, class_name)
     return cls.from_config({**dict(base_config), **extra})
