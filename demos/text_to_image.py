@@ -260,7 +260,7 @@ def build() -> gr.Blocks:
                 negative = gr.Textbox(label=t("image.negative"), placeholder=t("image.negative_placeholder"))
                 with gr.Row():
                     model = gr.Dropdown(choices, value=default_model(), label=t("image.model"),
-                                        info=t("image.model_info"), allow_custom_value=True, scale=3)
+                                        info=t("image.model_info"), allow_custom_value=True, scale=3, elem_id="image-model")
                     style = gr.Dropdown(STYLE_CHOICES, value=STYLE_AUTO, label=t("image.style"),
                                         info=t("image.style_info"), scale=2, elem_id="image-style")
                     count = gr.Slider(1, MAX_IMAGES, value=4, step=1, label=t("image.count"), scale=2)

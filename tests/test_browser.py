@@ -50,6 +50,17 @@ def wait_text(page, selector: str, pattern: str, timeout: int = 60_000):
     return page.locator(selector).inner_text()
 
 
+def fully_shown(page, selector: str) -> bool:
+    """The text of an input is not cut off (it fits its box)."""
+    return page.locator(selector).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+def below(page, upper: str, lower: str) -> bool:
+    """`lower` starts below the bottom of `upper` (not covered by it)."""
+    a, b = page.locator(upper).bounding_box(), page.locator(lower).bounding_box()
+    return b["y"] >= a["y"] + a["height"] - 1
+
+
 def test_latent_lab_in_english(open_page):
     page = open_page("en-US", DESKTOP, "tab.latent")
     samples = page.locator("#latent-samples img")
@@ -158,6 +169,8 @@ def test_text_to_music_in_korean_on_a_phone(open_page):
 
 def test_text_to_image_in_english(open_page):
     page = open_page("en-US", DESKTOP, "tab.image")
+    assert fully_shown(page, "#image-model input")  # the model's name is not cut off
+    assert below(page, "#image-png [data-testid=block-label]", "#image-png [data-testid=upload-icon]")
     page.get_by_label("Prompt", exact=True).fill("고양이 얼굴")
     page.get_by_role("button", name="Generate", exact=True).click()
     images = page.locator("#image-gallery img")
@@ -195,6 +208,8 @@ def test_a_png_without_settings_changes_nothing(open_page, tmp_path):
 
 def test_text_to_image_in_korean_on_a_phone(open_page):
     page = open_page("ko-KR", PHONE, "tab.image")
+    assert fully_shown(page, "#image-model input")
+    assert below(page, "#image-png [data-testid=block-label]", "#image-png [data-testid=upload-icon]")
     page.get_by_label("프롬프트", exact=True).fill("빨간색 하트")
     page.get_by_role("button", name="생성", exact=True).click()
     assert "시드" in wait_text(page, "#image-info", "시드", timeout=120_000)
