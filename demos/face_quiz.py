@@ -14,7 +14,7 @@ from gradio.components.api_component import Api
 from demos.api import images_out
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
-from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, Score, check_mode, get_quiz, get_stats
+from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, AnswerRequest, RoundRequest, Score, get_pipeline
 
 EN = {
     "quiz.intro": "## Which Face Is Real?\nOne face is a real photo (from the LFW data set), the other was drawn by a generator "
@@ -102,7 +102,7 @@ def score_text(score: Score, lang: str = "en") -> str:
 
 
 def players_text(lang: str = "en") -> str:
-    totals = get_stats().totals()
+    totals = get_pipeline().stats()
     if not totals.answers:
         return MESSAGES("no_players", lang)
     return MESSAGES("players", lang, percent=totals.percent, answers=totals.answers,
@@ -114,17 +114,15 @@ def guess_radio(mode: str, interactive: bool, lang: str = "en") -> gr.Radio:
 
 
 def start_round(mode, state):
-    """A new round kept in the player's state; returns (mode, images, new state)."""
-    mode = check_mode(mode)
-    current, images = get_quiz().new_round(mode)
-    return mode, images, {**state, "round": current}
+    """A new round kept in the player's state; returns (the round's mode, images, new state)."""
+    dealt = get_pipeline().new_round(RoundRequest(mode=mode))
+    return dealt.round.mode, dealt.images, {**state, "round": dealt.round}
 
 
 def judge(choice, state):
-    """Judge a guess against the player's open round; the answer is recorded before it is shown."""
+    """Judge a guess against the player's open round (the pipeline records it before it is shown)."""
     current = state["round"]
-    outcome = get_quiz().answer(current, choice, state["score"])
-    get_stats().record(current.mode, outcome.correct)  # committed before the player sees the result
+    outcome = get_pipeline().answer(AnswerRequest(choice=choice, round=current, score=state["score"]))
     return current, outcome, {"round": None, "score": outcome.score}
 
 

@@ -17,7 +17,8 @@ from demos.i18n import Messages, add_strings, language
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
 from pipelines.latent_lab import pipeline as latent
-from pipelines.latent_lab.nearest import get_nearest
+from pipelines.latent_lab.pipeline import (ArithmeticRequest, CompareRequest, CopyCheckRequest, EditRequest, InterpolateRequest,
+                                           SamplesRequest, get_pipeline)
 
 EN = {
     "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
@@ -137,15 +138,12 @@ MESSAGES = Messages(
         "nearest": "Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
                    "from their nearest). This sample is {verdict} a copy.",
         "far": "far from", "close": "suspiciously close to", "tile": "{generator} · {caption} · {ms:.0f} ms",
-        "digiface": "Faces", "fashion-mnist": "Fashion-MNIST",
-        "no_training_set": "This generator was not trained here, so its training images are not available: "
-                           "try the Fashion-MNIST generator."},
+        "digiface": "Faces", "fashion-mnist": "Fashion-MNIST"},
     ko={"caption": "시드 {seed}", "searching": "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)",
         "nearest": "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
                    "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}.",
         "far": "과 거리가 멉니다", "close": "에 의심스러울 만큼 가깝습니다", "tile": "{generator} · {caption} · {ms:.0f} ms",
-        "digiface": "얼굴", "fashion-mnist": "Fashion-MNIST",
-        "no_training_set": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요."},
+        "digiface": "얼굴", "fashion-mnist": "Fashion-MNIST"},
 )
 
 GENERATOR_CHOICES = [(t("latent.gen_digiface"), "digiface"), (t("latent.gen_fashion"), "fashion-mnist")]
@@ -162,40 +160,34 @@ def _captioned(result: latent.LatentImages, lang: str = "en") -> list[tuple]:
 
 @user_errors
 def latent_samples(generator, seed, count, truncation, request: gr.Request = None):
-    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    result = get_pipeline().samples(SamplesRequest(generator=generator, seed=seed, count=count, truncation=truncation))
     return _captioned(result, language(request)), result.seeds
 
 
 @user_errors
 def latent_arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation=latent.DEFAULT_TRUNCATION):
-    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    result = get_pipeline().arithmetic(ArithmeticRequest(a_seeds=a_seeds, b_seeds=b_seeds, c_seeds=c_seeds, generator=generator,
+                                                         truncation=truncation))
     return (result.image, *result.group_means)
 
 
 @user_errors
 def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", truncation=latent.DEFAULT_TRUNCATION):
-    return _captioned(latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation))
+    return _captioned(get_pipeline().interpolate(InterpolateRequest(generator=generator, seed_a=seed_a, seed_b=seed_b, steps=steps,
+                                                                    mode=mode, truncation=truncation)))
 
 
-def edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
-    lab = latent.get_lab(latent.check_generator(generator))
-    return lab.edit(seed, truncation, [pc1, pc2, pc3, pc4, pc5], trait_with, trait_without, trait_amount)
+@user_errors
+def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
+    return get_pipeline().edit(EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                                           trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount))
 
 
-latent_edit = user_errors(edit_image)
-
-
-def nearest_images(generator, image, lang: str = "en", progress=None):
-    """The five nearest training images of `image` and a verdict sentence."""
-    lab = latent.get_lab(latent.check_generator(generator))
-    if not lab.info.get("training_data"):
-        raise ValueError(MESSAGES("no_training_set", lang))
-    if progress:
-        progress(0.1, desc=MESSAGES("searching", lang))
-    result = get_nearest(lab.info.get("training_data") or "").query(image)
-    verdict = "far" if result.distances[0] > 0.5 * result.typical_distance else "close"
+def copy_check(image, generator, lang: str = "en"):
+    """The nearest training images of `image` and a verdict sentence."""
+    result = get_pipeline().copy_check(CopyCheckRequest(image=image, generator=generator))
     summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance,
-                       verdict=MESSAGES(verdict, lang))
+                       verdict=MESSAGES("close" if result.suspicious else "far", lang))
     return result, summary
 
 
@@ -203,8 +195,11 @@ def nearest_images(generator, image, lang: str = "en", progress=None):
 def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount,
                    request: gr.Request = None, progress=gr.Progress()):
     """The page's "Is it copying?": the edited sample is made again from its settings (no image is uploaded)."""
-    image = edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount)
-    result, summary = nearest_images(generator, image, language(request), progress)
+    lang = language(request)
+    image = get_pipeline().edit(EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                                            trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount))
+    progress(0.1, desc=MESSAGES("searching", lang))
+    result, summary = copy_check(image, generator, lang)
     captions = [f"{label} · {d:.3f}" for label, d in zip(result.labels, result.distances)]
     return list(zip(result.images, captions)), summary
 
@@ -212,7 +207,8 @@ def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_w
 @user_errors
 def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
+    results = get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation),
+                                     progress=lambda f, d: progress(f, desc=d))
     tiles = []
     for key, result in results.items():
         tiles += [(im, MESSAGES("tile", lang, generator=MESSAGES(key, lang), caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
@@ -232,7 +228,7 @@ def api_latent_samples(generator: str = "digiface", seed: int = 0, count: int = 
     Returns:
         {"images": PNG files, "seeds": the seed of each, "seconds": generation time}
     """
-    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    result = get_pipeline().samples(SamplesRequest(generator=generator, seed=seed, count=count, truncation=truncation))
     return {"images": images_out(result.images), "seeds": result.seeds, "seconds": round(result.seconds, 4)}
 
 
@@ -249,7 +245,8 @@ def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[
     Returns:
         {"image": the result, "mean_a", "mean_b", "mean_c": each group's mean}
     """
-    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    result = get_pipeline().arithmetic(ArithmeticRequest(a_seeds=a_seeds, b_seeds=b_seeds, c_seeds=c_seeds, generator=generator,
+                                                         truncation=truncation))
     a, b, c = result.group_means
     return {"image": image_out(result.image), "mean_a": image_out(a, "mean_a"), "mean_b": image_out(b, "mean_b"),
             "mean_c": image_out(c, "mean_c")}
@@ -269,7 +266,8 @@ def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, gen
     Returns:
         {"images": the frames, "fractions": each frame's position from 0 to 1}
     """
-    result = latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation)
+    result = get_pipeline().interpolate(InterpolateRequest(generator=generator, seed_a=seed_a, seed_b=seed_b, steps=steps, mode=mode,
+                                                           truncation=truncation))
     return {"images": images_out(result.images), "fractions": [float(x) for x in result.labels]}
 
 
@@ -290,8 +288,9 @@ def api_latent_edit(seed: int = 0, generator: str = "digiface", truncation: floa
     Returns:
         {"image": the edited sample}
     """
-    return {"image": image_out(edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with or "",
-                                           trait_without or "", trait_amount))}
+    edit = EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                       trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount)
+    return {"image": image_out(get_pipeline().edit(edit))}
 
 
 def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", request: gr.Request = None) -> dict:
@@ -305,7 +304,7 @@ def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", reques
          "typical_distance": how far unseen real images are from their nearest, "summary": a sentence}
     """
     picture = open_upload(file_in(image, "image"))  # its declared size is checked before decoding
-    result, summary = nearest_images(generator, picture, language(request))
+    result, summary = copy_check(picture, generator, language(request))
     return {"images": images_out(result.images), "labels": result.labels, "distances": [round(float(d), 4) for d in result.distances],
             "typical_distance": round(float(result.typical_distance), 4), "summary": summary}
 
@@ -322,7 +321,7 @@ def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, co
     Returns:
         {"results": [{"generator", "images", "seeds", "seconds"}, …] in the order asked}
     """
-    results = latent.compare(list(latent.GENERATORS) if generators is None else generators, seed, count, truncation)
+    results = get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation))
     return {"results": [{"generator": key, "images": images_out(r.images), "seeds": r.seeds, "seconds": round(r.seconds, 4)}
                         for key, r in results.items()]}
 

@@ -18,7 +18,9 @@ from demos.errors import user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
-from pipelines.learn import live
+from pipelines.learn.live import MAX_LIVE_STEPS, LiveRequest, LiveUpdate
+from pipelines.learn.pipeline import (CompareRequest, DecodeRequest, DenoiseRequest, MapRequest, SamplesRequest,
+                                      get_pipeline)
 from pipelines.learn.data import CLASS_NAMES
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
 
@@ -144,7 +146,6 @@ KO = {
 }
 t = add_strings(EN, KO)
 
-LAB = learn.LearnLab()
 FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE", "gan": "GAN (vanilla)", "dcgan": "DCGAN", "diffusion": "Diffusion"}
 DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
 TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
@@ -244,7 +245,7 @@ def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, req
     family: pixel, autoencoder, vae, gan, dcgan or diffusion. dataset: mnist or fashion-mnist.
     Returns {"images": [PNG files, 28×28], "seconds": time to sample, "family", "dataset", "seed"}.
     """
-    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    result = get_pipeline().samples(SamplesRequest(family=family, dataset=dataset, count=count, seed=seed))
     return {"images": _files(result.images), "seconds": round(result.seconds, 4), "family": family, "dataset": dataset, "seed": seed}
 
 
@@ -255,7 +256,7 @@ def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> di
     "real": the same measures for 250 held-out real images (the best reachable),
     "verdicts": [sentences: where the measurements agree with the opinion slide, in the request's language]}.
     """
-    result = LAB.compare(learn.CompareRequest(dataset, seed))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed))
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
     return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
             "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
@@ -268,7 +269,7 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
 
     Returns {"image": PNG of (x, y), "images": [the strip, or just that image], "map": the latent map with the points marked}.
     """
-    result = LAB.decode(learn.DecodeRequest(family, dataset, x, y, x2, y2, frames))
+    result = get_pipeline().decode(DecodeRequest(family=family, dataset=dataset, x=x, y=y, x2=x2, y2=y2, frames=frames))
     files = _files([*result.images, result.map_image])
     return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
 
@@ -279,7 +280,7 @@ def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, r
     model: mnist-diffusion or fashion-mnist-diffusion (more can be registered). label: a class 0–9, or -1 for any.
     Returns {"frames": [{"timestep", "noisy": PNG of x_t, "guess": PNG of the predicted clean image}], "image": the result}.
     """
-    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
     files = _files([im for f in frames for im in (f.noisy, f.guess)])
     out = [{"timestep": f.timestep, "noisy": files[2 * i], "guess": files[2 * i + 1]} for i, f in enumerate(frames)]
     return {"model": model, "label": label, "seed": seed, "frames": out, "image": out[-1]["guess"]}
@@ -289,7 +290,7 @@ def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, r
 @user_errors
 def show_samples(family, dataset, count, seed, request: gr.Request = None):
     lang = language(request)
-    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    result = get_pipeline().samples(SamplesRequest(family=family, dataset=dataset, count=count, seed=seed))
     name = MESSAGES(f"family.{family}", lang)
     return [(im, MESSAGES("caption", lang, family=name, index=i)) for i, im in enumerate(result.images)]
 
@@ -302,7 +303,7 @@ def _cells(m: learn.Measures) -> dict:
 @user_errors
 def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
     tiles = [(im, MESSAGES(f"family.{r.family}", lang)) for r in result.rows for im in r.images]
     rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]
@@ -315,16 +316,16 @@ def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress
 
 @user_errors
 def show_maps(dataset):
-    return [LAB.latent_map(family, dataset).image for family in LATENT_FAMILIES] + [None, None]
+    return [get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).image for family in LATENT_FAMILIES] + [None, None]
 
 
 def click_map(family: str):
     @user_errors
     def handler(dataset, last_point, evt: gr.SelectData, request: gr.Request = None):
-        x, y = LAB.latent_map(family, dataset).to_latent(*evt.index)
-        points = [last_point, (x, y)] if last_point else [(x, y)]
-        result = LAB.decode(learn.DecodeRequest(family, dataset, *points[0], *(points[1] if len(points) > 1 else (None, None))))
-        strip = [(im, "") for im in result.images] if len(points) > 1 else None
+        x, y = get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).to_latent(*evt.index)
+        (x1, y1), (x2, y2) = (last_point, (x, y)) if last_point else ((x, y), (None, None))
+        result = get_pipeline().decode(DecodeRequest(family=family, dataset=dataset, x=x1, y=y1, x2=x2, y2=y2))
+        strip = [(im, "") for im in result.images] if last_point else None
         return result.map_image, result.images[-1], strip, (x, y)
 
     return handler
@@ -334,7 +335,7 @@ def _session_id(request: gr.Request) -> str:
     return request.session_hash or "anonymous"
 
 
-def _live_outputs(update: live.LiveUpdate, session_id: str, lang: str = "en"):
+def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en"):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
     state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
     status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
@@ -343,8 +344,8 @@ def _live_outputs(update: live.LiveUpdate, session_id: str, lang: str = "en"):
 
 def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
     sid, lang = _session_id(request), language(request)
-    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
-    for update in live.get_session(sid).train(req, resume=resume):
+    training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
+    for update in get_pipeline().train(sid, training, resume=resume):
         yield _live_outputs(update, sid, lang)
 
 
@@ -366,8 +367,8 @@ def api_learn_train(family, dataset, lr, latent_dim, steps, seed, request: gr.Re
     at most 90 s and 5,000 steps a call). Each result: {"grid": PNG of 16 samples, "losses": [[step, loss]],
     "status": a line in the request's language, "step", "target"}."""
     sid, lang = _session_id(request), language(request)
-    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
-    for update in live.get_session(sid).train(req, resume=False):
+    training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
+    for update in get_pipeline().train(sid, training):
         _, _, status, _ = _live_outputs(update, sid, lang)
         yield {"grid": image_out(update.grid, f"train_{update.step}") if update.grid is not None else None,
                "losses": [list(p) for p in update.losses or []], "status": status, "step": update.step,
@@ -380,17 +381,17 @@ def family_defaults(family):
 
 
 def stop_live(request: gr.Request):
-    live.get_session(_session_id(request)).stop()
+    get_pipeline().stop_training(_session_id(request))
 
 
 def reset_live(request: gr.Request):
-    live.drop_session(_session_id(request))
+    get_pipeline().drop_training(_session_id(request))
     return None, None, ""
 
 
 @user_errors
 def run_denoise(model, label, seed, steps, request: gr.Request = None):
-    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
     return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
 
 
@@ -438,7 +439,7 @@ def build() -> gr.Blocks:
                     train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                     lr = gr.Number(FAMILIES["dcgan"].Config.lr, minimum=0, label=t("learn.lr"), info=t("learn.lr_info"))
                     latent_dim = gr.Slider(1, 64, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
-                    steps = gr.Slider(10, live.MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
+                    steps = gr.Slider(10, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
                 with gr.Row():
                     start = gr.Button(t("learn.start"), variant="primary")
                     more = gr.Button(t("learn.continue"))
@@ -449,7 +450,7 @@ def build() -> gr.Blocks:
                     grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid")
                     curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300)
                 # the session's model is dropped when the page closes or after an idle hour
-                session = gr.State(None, time_to_live=3600, delete_callback=live.drop_session)
+                session = gr.State(None, time_to_live=3600, delete_callback=get_pipeline().drop_training)
             with gr.Tab(t("learn.denoise")):
                 gr.Markdown(t("learn.denoise_hint"))
                 with gr.Row():

@@ -12,10 +12,9 @@ from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, language
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
-from pipelines.text_to_music.mood.tagger import get_tagger
 from pipelines.text_to_music.generate import MAX_SECONDS
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import TextToMusic
+from pipelines.text_to_music.pipeline import MusicCompareRequest, MusicRequest, get_pipeline
 
 EN = {
     "music.intro": "## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
@@ -105,16 +104,20 @@ EXAMPLES = [
     ["비 오는 날 창가에서 마시는 따뜻한 차", "auto"],
     ["드디어 우승했다! 모두가 환호한다", "auto"],
 ]
-STUDIO = TextToMusic()
 
 
 def mood_name(mood: str, lang: str) -> str:
     return KOREAN[mood] if lang == "ko" else mood
 
 
+def scores(probabilities: dict[str, float]) -> dict:
+    """The tagger's scores under each mood's two names, for a gr.Label."""
+    return {f"{m} · {KOREAN[m]}": p for m, p in probabilities.items()}
+
+
 def mood_label(result, lang: str = "en") -> dict:
     if result.probabilities:
-        return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
+        return scores(result.probabilities)
     return {MESSAGES("chosen", lang, mood=f"{result.mood} · {KOREAN[result.mood]}"): 1.0}
 
 
@@ -133,12 +136,11 @@ def describe(result, lang: str = "en") -> str:
 
 @user_errors
 def tag_mood(text, request: gr.Request = None):
-    result = get_tagger()(text)
-    return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
+    return scores(get_pipeline().tag(text).probabilities)
 
 
 def as_program(instrument):
-    """A typed custom instrument arrives as text: "40" → 40 (the pipeline checks the range)."""
+    """A typed custom instrument arrives as text: "40" → 40 (the request checks the range)."""
     if isinstance(instrument, str):
         return parse_int(instrument, "instrument")
     return instrument
@@ -148,19 +150,19 @@ def as_program(instrument):
 def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="",
                   request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, as_program(instrument), primer, primer_notes,
-                    progress=lambda f, d: progress(f, desc=d))
+    music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
+                         instrument=as_program(instrument), primer=primer, primer_notes=primer_notes)
+    result = get_pipeline().compose(music, progress=lambda f, d: progress(f, desc=d))
     return mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result, lang)
 
 
 @user_errors
 def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    tagged = get_tagger()(text)  # the text decides nothing here but is read, and its mood shown
-    results = STUDIO.compare(text, seconds, seed, progress=lambda f, d: progress(f, desc=d))
-    summary = MESSAGES("compared", lang, mood=mood_name(tagged.mood, lang), seed=results[0].seed)
-    return ({f"{m} · {KOREAN[m]}": p for m, p in tagged.probabilities.items()}, summary,
-            *[value for r in results for value in (str(r.audio_path), r.piano_roll)])
+    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed),
+                                      progress=lambda f, d: progress(f, desc=d))
+    summary = MESSAGES("compared", lang, mood=mood_name(compared.mood, lang), seed=compared.results[0].seed)
+    return (scores(compared.probabilities), summary, *[value for r in compared.results for value in (str(r.audio_path), r.piano_roll)])
 
 
 def api_tag_mood(text: str, request: gr.Request = None) -> dict:
@@ -172,7 +174,7 @@ def api_tag_mood(text: str, request: gr.Request = None) -> dict:
         {"mood": one of happy, sad, calm, tense, triumphant, "label": its name in the request's language,
          "scores": a probability for each of the five}
     """
-    result = get_tagger()(text)
+    result = get_pipeline().tag(text)
     return {"mood": result.mood, "label": mood_name(result.mood, language(request)), "scores": result.probabilities}
 
 
@@ -203,10 +205,9 @@ def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, t
         {"mood", "scores" (None when the mood was given), "audio" (Ogg Vorbis), "midi", "piano_roll" (PNG),
          "seed", "tempo", "instrument", "notes", "summary"}
     """
-    lang = language(request)
-    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, instrument,
-                    file_in(primer, "primer", required=False), primer_notes)
-    return _music_result(result, lang)
+    music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
+                         instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes)
+    return _music_result(get_pipeline().compose(music), language(request))
 
 
 def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
@@ -221,9 +222,8 @@ def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: g
          calm, tense, triumphant, each {"mood", "audio", "midi", "piano_roll", "seed", "tempo", "instrument", "notes", "summary"}}
     """
     lang = language(request)
-    tagged = get_tagger()(text)
-    results = STUDIO.compare(text, seconds, seed)
-    return {"mood": tagged.mood, "scores": tagged.probabilities, "results": [_music_result(r, lang) for r in results]}
+    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed))
+    return {"mood": compared.mood, "scores": compared.probabilities, "results": [_music_result(r, lang) for r in compared.results]}
 
 
 def build() -> gr.Blocks:
