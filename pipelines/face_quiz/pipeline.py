@@ -163,7 +163,8 @@ class FaceQuizPipeline:
     """The tab's one entry (see get_pipeline): rounds, answers (each recorded in the all-players totals), totals."""
 
     @cached_property
-    def records(self) -> QuizStats:
+    def answers(self) -> QuizStats:
+        """Every player's answers, in SQLite under the data directory (opened on first use)."""
         return QuizStats()
 
     def new_round(self, request: RoundRequest) -> NewRound:
@@ -171,12 +172,12 @@ class FaceQuizPipeline:
 
     def answer(self, request: AnswerRequest) -> Outcome:
         outcome = load_quiz().answer(request)
-        self.records.record(request.round.mode, outcome.correct)  # committed before the player sees the result
+        self.answers.record(request.round.mode, outcome.correct)  # committed before the player sees the result
         return outcome
 
     def stats(self) -> Totals:
         """Every player's answers so far."""
-        return self.records.totals()
+        return self.answers.totals()
 
 
 @cached_loader

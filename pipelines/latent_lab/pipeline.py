@@ -80,9 +80,11 @@ class ArithmeticRequest:
     truncation: float = DEFAULT_TRUNCATION
 
     def __post_init__(self) -> None:
-        set_checked(self, generator=check_generator(self.generator), a_seeds=tuple(check_seed_list(self.a_seeds, "group A", MAX_GROUP)),
+        set_checked(self, generator=check_generator(self.generator),
+                    a_seeds=tuple(check_seed_list(self.a_seeds, "group A", MAX_GROUP)),
                     b_seeds=tuple(check_seed_list(self.b_seeds, "group B", MAX_GROUP)),
-                    c_seeds=tuple(check_seed_list(self.c_seeds, "group C", MAX_GROUP)), truncation=check_truncation(self.truncation))
+                    c_seeds=tuple(check_seed_list(self.c_seeds, "group C", MAX_GROUP)),
+                    truncation=check_truncation(self.truncation))
 
 
 @dataclass(frozen=True)
