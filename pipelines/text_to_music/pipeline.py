@@ -63,7 +63,7 @@ class MusicRequest:
     primer_notes: str = ""  # or a few typed notes, e.g. "C4 E4 G4"
 
     def __post_init__(self) -> None:
-        set_checked(  # in this order, so the first bad value named is the one it always was
+        set_checked(  # in this order: of several bad values, the first is the one named
             self, mood=check_mood(self.mood), seed=seed_or_random(self.seed), tempo=check_tempo(self.tempo),
             instrument=check_number(self.instrument, "instrument", -1, 127, whole=True),
             seconds=check_number(self.seconds, "seconds", 1, MAX_SECONDS),
@@ -77,11 +77,11 @@ class MusicCompareRequest:
     text: Any = ""  # read by the mood tagger: its mood is shown beside the five pieces
     seconds: float = 15  # length of each piece, 1–MAX_SECONDS
     seed: int = 0  # one seed for all five moods; -1: a new one, kept here and reported
-    settings: MusicRequest = field(init=False, repr=False)  # what each mood's model is given, checked once
+    per_mood: MusicRequest = field(init=False, repr=False)  # what each mood's model is given, checked once
 
     def __post_init__(self) -> None:
-        settings = MusicRequest(text=self.text, seconds=self.seconds, seed=self.seed)
-        set_checked(self, seconds=settings.seconds, seed=settings.seed, settings=settings)
+        per_mood = MusicRequest(text=self.text, seconds=self.seconds, seed=self.seed)
+        set_checked(self, seconds=per_mood.seconds, seed=per_mood.seed, per_mood=per_mood)
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ class TextToMusicPipeline:
         results = []
         for i, mood in enumerate(MOODS):
             report(progress, i / len(MOODS), f"{mood} ({i + 1} of {len(MOODS)})")
-            results.append(self._compose(request.settings, mood))
+            results.append(self._compose(request.per_mood, mood))
         report(progress, 1.0, "done")
         return MusicComparison(tagged.mood, tagged.probabilities, results)
 
