@@ -20,7 +20,7 @@ from pipelines.face_quiz.data import held_out_faces, real_faces, train_faces
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces
 from pipelines.face_quiz.metrics import classifier_accuracy, kid
-from pipelines.face_quiz.pipeline import get_quiz
+from pipelines.face_quiz.pipeline import RoundRequest, load_quiz
 from pipelines.common.dcgan.model import load_generator
 
 REPEATS = 5
@@ -49,11 +49,11 @@ def main() -> None:
     real_kid, _ = kid(held_out_faces(), train_faces(), subset_size=32)
     print(f"reference: KID(pixels) between the two halves of the real photos {real_kid:.4f}")
     start = time.perf_counter()
-    quiz = get_quiz()
+    quiz = load_quiz()
     print(f"quiz first use (load + near-copy pool): {time.perf_counter() - start:.2f} s")
     start = time.perf_counter()
     for _ in range(20):
-        quiz.new_round("pair")
+        quiz.new_round(RoundRequest("pair"))
     print(f"one pair round: {(time.perf_counter() - start) / 20 * 1000:.0f} ms")
 
 

@@ -91,17 +91,17 @@ def use_every_model(client) -> None:
 def thread_ratio() -> tuple[float, float]:
     import torch
 
-    from pipelines.latent_lab.pipeline import get_lab
+    from pipelines.latent_lab.pipeline import EditRequest, load_lab
 
-    lab = get_lab("digiface")
+    lab = load_lab("digiface")
     lab.directions  # noqa: B018 - computed once, outside the timing
     times = {}
     for threads in (1, 2):
         torch.set_num_threads(threads)
-        lab.edit(5, 0.8, [1])
+        lab.edit(EditRequest(seed=5, truncation=0.8, amounts=[1]))
         start = time.perf_counter()
         for i in range(30):
-            lab.edit(5, 0.8, [i / 10 - 1.5])
+            lab.edit(EditRequest(seed=5, truncation=0.8, amounts=[i / 10 - 1.5]))
         times[threads] = (time.perf_counter() - start) / 30 * 1000
     return times[1], times[2]
 

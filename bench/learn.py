@@ -38,7 +38,7 @@ def measures_cells(m: learn.Measures) -> str:
 
 def comparison(dataset: str) -> None:
     start = time.perf_counter()
-    result = learn.LearnLab().compare(learn.CompareRequest(dataset, 0))
+    result = learn.get_pipeline().compare(learn.CompareRequest(dataset, 0))
     print(f"\n### {dataset} (seed 0, {learn.MEASURED} samples a family; {time.perf_counter() - start:.0f} s for the whole table)\n")
     print(HEADER)
     print("|---|---|---|---|---|---|---|---|")

@@ -18,7 +18,7 @@ from pipelines.text_to_music.generate import generate_piece, sample
 from pipelines.text_to_music.model import GPTConfig, MusicGPT
 from pipelines.text_to_music.moods import MOODS, SIGNATURES, check_piece, features
 from pipelines.text_to_music.render import render_wav
-from pipelines.text_to_music.pipeline import TextToMusic, get_music_model
+from pipelines.text_to_music.pipeline import MusicRequest, get_music_model, get_pipeline
 from pipelines.text_to_music.tokens import BOS, TOKEN_ID, to_midi
 
 
@@ -49,10 +49,10 @@ def cache_gain(model: MusicGPT, max_tokens: int) -> tuple[int, float, float]:
 
 
 def speed() -> None:
-    studio = TextToMusic()
-    studio("warm up", "calm", 5)
+    music = get_pipeline()
+    music.compose(MusicRequest(text="warm up", mood="calm", seconds=5))
     start = time.perf_counter()
-    result = studio("a sunny morning walk with my dog", "auto", 30, seed=0)
+    result = music.compose(MusicRequest(text="a sunny morning walk with my dog", mood="auto", seconds=30, seed=0))
     total = time.perf_counter() - start
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
     print(f"text → 30 s of audio ({result.mood}): {total:.2f} s end to end ({stages}); target ≤ 3 s")

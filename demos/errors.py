@@ -60,7 +60,7 @@ KOREAN = {
     "png.no_settings": "이 그림에는 생성 설정이 없습니다 (이 앱이나 AUTOMATIC1111이 저장한 PNG에만 있습니다).",
     "quiz.no_round": "진행 중인 라운드가 없습니다. 먼저 새 라운드를 시작하세요 (라운드마다 한 번 추측합니다).",
     "nearest.none": "확인할 그림이 아직 없습니다. 먼저 샘플을 편집하세요.",
-    "nearest.unavailable": "이 생성기는 이 프로젝트에서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기에서 확인해 보세요.",
+    "nearest.unavailable": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요.",
     "learn.outside": "점 ({x}, {y})이(가) 지도 밖에 있습니다. x는 {x_low}부터 {x_high}까지, y는 {y_low}부터 {y_high}까지여야 합니다.",
     "learn.click_outside": "클릭한 픽셀 ({px}, {py})이(가) 지도 밖입니다. 그려진 사각형 안을 클릭하세요.",
     "learn.line": "선을 그리려면 x2와 y2가 둘 다 있어야 합니다 (점 하나만 원하면 둘 다 비우세요).",

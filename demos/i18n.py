@@ -4,7 +4,8 @@ Static strings (labels, hints, headings): each tab registers them with `add_stri
 time; the shared `I18N` object is passed to `launch()` by app.py, and Gradio picks the language
 from the browser. Dynamic strings (results, errors, captions): each tab keeps one `Messages`
 table and writes them in `language(request)`, read from the same Accept-Language header, so an
-API client sending `Accept-Language: ko` gets Korean too.
+API client sending `Accept-Language: ko` gets Korean too. A tab may write either table as
+{key: (English, Korean)}, each key once with the English above the Korean: `bilingual` splits it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def language(request: Any) -> str:
         if lang in LANGUAGES and q > best_q:
             best, best_q = lang, q
     return best
+
+
+def bilingual(table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """{key: (English, Korean)} → the English table and the Korean one, as `add_strings` and `Messages` take them.
+    Each key is written once, beside both its sentences, so no table can miss a translation."""
+    return {key: en for key, (en, _) in table.items()}, {key: ko for key, (_, ko) in table.items()}
 
 
 class Messages:

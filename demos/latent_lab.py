@@ -13,140 +13,143 @@ from gradio.data_classes import FileData
 
 from demos.api import file_in, image_out, images_out, publish
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, language
+from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
 from pipelines.latent_lab import pipeline as latent
-from pipelines.latent_lab.nearest import get_nearest
+from pipelines.latent_lab.pipeline import (ArithmeticRequest, CompareRequest, CopyCheckRequest, EditRequest, InterpolateRequest,
+                                           SamplesRequest, get_pipeline)
 
-EN = {
-    "latent.intro": "## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
-    "Sample some, click them into groups, and do arithmetic, blends and slider edits on their codes.",
-    "latent.generator": "Generator",
-    "latent.gen_digiface": "Faces — DigiFace DCGAN (pretrained)",
-    "latent.gen_fashion": "Fashion-MNIST DCGAN (trained here)",
-    "latent.generator_info": "Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
-    "latent.seed": "Seed",
-    "latent.seed_info": "The same seed always gives the same sample.",
-    "latent.random": "🎲 Random seed",
-    "latent.count": "How many samples",
-    "latent.truncation": "Variety",
-    "latent.truncation_info": "Lower = more typical, less varied samples (the 'truncation ψ'; 0 = the average).",
-    "latent.sample": "Generate samples",
-    "latent.samples": "Samples (click one to use it below)",
-    "latent.click_target": "Clicking a sample puts its seed into",
-    "latent.arithmetic": "Arithmetic",
-    "latent.arith_hint": "Pick about three samples per group (the DCGAN paper averaged three per concept). "
-    "The result is mean(A) − mean(B) + mean(C): e.g. A = smiling women, B = neutral women, C = neutral men.",
-    "latent.group_a": "Group A (seeds)",
-    "latent.group_b": "Group B (seeds)",
-    "latent.group_c": "Group C (seeds)",
-    "latent.run_arith": "Compute A − B + C",
-    "latent.mean_a": "mean(A)",
-    "latent.mean_b": "mean(B)",
-    "latent.mean_c": "mean(C)",
-    "latent.result": "A − B + C",
-    "latent.interpolate": "Interpolate",
-    "latent.seed_a": "From seed",
-    "latent.seed_b": "To seed",
-    "latent.steps": "Frames",
-    "latent.mode": "Path",
-    "latent.mode_info": "Spherical keeps every frame as typical as the two ends.",
-    "latent.run_interp": "Interpolate",
-    "latent.strip": "From → to",
-    "latent.sliders": "Sliders",
-    "latent.sliders_hint": "Each direction slider changes the face along one of the five main ways samples differ, found "
-    "without labels (principal components, as in GANSpace). The trait slider moves along a direction you define by example.",
-    "latent.pc_info": "In standard deviations; 0 = the sample as it is.",
-    "latent.clear": "Clear",
-    "latent.groups_placeholder": "click samples above",
-    "latent.edit_seed": "Sample to edit (seed)",
-    "latent.pc": "Direction",
-    "latent.trait_with": "Samples WITH the trait (seeds)",
-    "latent.trait_without": "Samples WITHOUT it (seeds)",
-    "latent.trait_amount": "Trait amount",
-    "latent.edited": "Edited sample",
-    "latent.copying": "Is it copying? Find the nearest training images",
-    "latent.nearest": "Nearest training images",
-    "latent.compare": "Side by side",
-    "latent.compare_hint": "The same seeds (from the controls above) through each generator, with the time each took.",
-    "latent.compare_which": "Generators",
-    "latent.run_compare": "Compare",
-    "latent.compared": "One row per generator",
-}
-KO = {
-    "latent.intro": "## 잠재 공간 실험실\n생성기는 난수 목록(**시드**로 고르는 *잠재 코드*)을 그림으로 바꿉니다. "
-    "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요.",
-    "latent.generator": "생성기",
-    "latent.gen_digiface": "얼굴 — DigiFace DCGAN (사전 학습)",
-    "latent.gen_fashion": "Fashion-MNIST DCGAN (여기서 학습)",
-    "latent.generator_info": "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함.",
-    "latent.seed": "시드",
-    "latent.seed_info": "같은 시드는 언제나 같은 샘플을 만듭니다.",
-    "latent.random": "🎲 무작위 시드",
-    "latent.count": "샘플 수",
-    "latent.truncation": "다양성",
-    "latent.truncation_info": "낮을수록 평범하고 덜 다양한 샘플 ('절단 ψ', 0 = 평균).",
-    "latent.sample": "샘플 생성",
-    "latent.samples": "샘플 (클릭해서 아래에 사용)",
-    "latent.click_target": "샘플을 클릭하면 시드가 들어갈 곳",
-    "latent.arithmetic": "잠재 산술",
-    "latent.arith_hint": "그룹마다 샘플을 세 개쯤 고르세요 (DCGAN 논문은 개념마다 세 개를 평균했습니다). "
-    "결과는 평균(A) − 평균(B) + 평균(C) 입니다. 예: A = 웃는 여성, B = 무표정 여성, C = 무표정 남성.",
-    "latent.group_a": "그룹 A (시드)",
-    "latent.group_b": "그룹 B (시드)",
-    "latent.group_c": "그룹 C (시드)",
-    "latent.run_arith": "A − B + C 계산",
-    "latent.mean_a": "평균(A)",
-    "latent.mean_b": "평균(B)",
-    "latent.mean_c": "평균(C)",
-    "latent.result": "A − B + C",
-    "latent.interpolate": "보간",
-    "latent.seed_a": "시작 시드",
-    "latent.seed_b": "끝 시드",
-    "latent.steps": "프레임 수",
-    "latent.mode": "경로",
-    "latent.mode_info": "구면 보간은 모든 프레임을 양 끝만큼 자연스럽게 유지합니다.",
-    "latent.run_interp": "보간하기",
-    "latent.strip": "시작 → 끝",
-    "latent.sliders": "슬라이더",
-    "latent.sliders_hint": "방향 슬라이더는 라벨 없이 찾은, 샘플들이 달라지는 다섯 가지 주된 방식(GANSpace의 주성분)을 따라 "
-    "얼굴을 바꿉니다. 특성 슬라이더는 예시로 직접 정한 방향을 따라 움직입니다.",
-    "latent.pc_info": "표준편차 단위. 0 = 원래 샘플.",
-    "latent.clear": "지우기",
-    "latent.groups_placeholder": "위의 샘플을 클릭하세요",
-    "latent.edit_seed": "편집할 샘플 (시드)",
-    "latent.pc": "방향",
-    "latent.trait_with": "특성이 있는 샘플 (시드)",
-    "latent.trait_without": "특성이 없는 샘플 (시드)",
-    "latent.trait_amount": "특성 강도",
-    "latent.edited": "편집된 샘플",
-    "latent.copying": "베낀 걸까? 가장 가까운 학습 이미지 찾기",
-    "latent.nearest": "가장 가까운 학습 이미지",
-    "latent.compare": "나란히 비교",
-    "latent.compare_hint": "위 설정의 같은 시드를 각 생성기에 넣고 걸린 시간과 함께 보여줍니다.",
-    "latent.compare_which": "생성기",
-    "latent.run_compare": "비교",
-    "latent.compared": "생성기마다 한 줄",
-}
-t = add_strings(EN, KO)
+t = add_strings(*bilingual({
+    "latent.intro": ("## Latent Lab\nA generator turns a list of random numbers (a *latent code*, picked by a **seed**) into a picture. "
+                     "Sample some, click them into groups, and do arithmetic, blends and slider edits on their codes.",
+                     "## 잠재 공간 실험실\n생성기는 난수 목록(**시드**로 고르는 *잠재 코드*)을 그림으로 바꿉니다. "
+                     "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요."),
+    "latent.generator": ("Generator",
+                         "생성기"),
+    "latent.gen_digiface": ("Faces — DigiFace DCGAN (pretrained)",
+                            "얼굴 — DigiFace DCGAN (사전 학습)"),
+    "latent.gen_fashion": ("Fashion-MNIST DCGAN (trained here)",
+                           "Fashion-MNIST DCGAN (여기서 학습)"),
+    "latent.generator_info": ("Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
+                              "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함."),
+    "latent.seed": ("Seed",
+                    "시드"),
+    "latent.seed_info": ("The same seed always gives the same sample.",
+                         "같은 시드는 언제나 같은 샘플을 만듭니다."),
+    "latent.random": ("🎲 Random seed",
+                      "🎲 무작위 시드"),
+    "latent.count": ("How many samples",
+                     "샘플 수"),
+    "latent.truncation": ("Variety",
+                          "다양성"),
+    "latent.truncation_info": ("Lower = more typical, less varied samples (the 'truncation ψ'; 0 = the average).",
+                               "낮을수록 평범하고 덜 다양한 샘플 ('절단 ψ', 0 = 평균)."),
+    "latent.sample": ("Generate samples",
+                      "샘플 생성"),
+    "latent.samples": ("Samples (click one to use it below)",
+                       "샘플 (클릭해서 아래에 사용)"),
+    "latent.click_target": ("Clicking a sample puts its seed into",
+                            "샘플을 클릭하면 시드가 들어갈 곳"),
+    "latent.arithmetic": ("Arithmetic",
+                          "잠재 산술"),
+    "latent.arith_hint": ("Pick about three samples per group (the DCGAN paper averaged three per concept). "
+                          "The result is mean(A) − mean(B) + mean(C): e.g. A = smiling women, B = neutral women, C = neutral men.",
+                          "그룹마다 샘플을 세 개쯤 고르세요 (DCGAN 논문은 개념마다 세 개를 평균했습니다). "
+                          "결과는 평균(A) − 평균(B) + 평균(C) 입니다. 예: A = 웃는 여성, B = 무표정 여성, C = 무표정 남성."),
+    "latent.group_a": ("Group A (seeds)",
+                       "그룹 A (시드)"),
+    "latent.group_b": ("Group B (seeds)",
+                       "그룹 B (시드)"),
+    "latent.group_c": ("Group C (seeds)",
+                       "그룹 C (시드)"),
+    "latent.run_arith": ("Compute A − B + C",
+                         "A − B + C 계산"),
+    "latent.mean_a": ("mean(A)",
+                      "평균(A)"),
+    "latent.mean_b": ("mean(B)",
+                      "평균(B)"),
+    "latent.mean_c": ("mean(C)",
+                      "평균(C)"),
+    "latent.result": ("A − B + C",
+                      "A − B + C"),
+    "latent.interpolate": ("Interpolate",
+                           "보간"),
+    "latent.seed_a": ("From seed",
+                      "시작 시드"),
+    "latent.seed_b": ("To seed",
+                      "끝 시드"),
+    "latent.steps": ("Frames",
+                     "프레임 수"),
+    "latent.mode": ("Path",
+                    "경로"),
+    "latent.mode_info": ("Spherical keeps every frame as typical as the two ends.",
+                         "구면 보간은 모든 프레임을 양 끝만큼 자연스럽게 유지합니다."),
+    "latent.run_interp": ("Interpolate",
+                          "보간하기"),
+    "latent.strip": ("From → to",
+                     "시작 → 끝"),
+    "latent.sliders": ("Sliders",
+                       "슬라이더"),
+    "latent.sliders_hint": ("Each direction slider changes the face along one of the five main ways samples differ, found "
+                            "without labels (principal components, as in GANSpace). The trait slider moves along a direction you define by example.",
+                            "방향 슬라이더는 라벨 없이 찾은, 샘플들이 달라지는 다섯 가지 주된 방식(GANSpace의 주성분)을 따라 "
+                            "얼굴을 바꿉니다. 특성 슬라이더는 예시로 직접 정한 방향을 따라 움직입니다."),
+    "latent.pc_info": ("In standard deviations; 0 = the sample as it is.",
+                       "표준편차 단위. 0 = 원래 샘플."),
+    "latent.clear": ("Clear",
+                     "지우기"),
+    "latent.groups_placeholder": ("click samples above",
+                                  "위의 샘플을 클릭하세요"),
+    "latent.edit_seed": ("Sample to edit (seed)",
+                         "편집할 샘플 (시드)"),
+    "latent.pc": ("Direction",
+                  "방향"),
+    "latent.trait_with": ("Samples WITH the trait (seeds)",
+                          "특성이 있는 샘플 (시드)"),
+    "latent.trait_without": ("Samples WITHOUT it (seeds)",
+                             "특성이 없는 샘플 (시드)"),
+    "latent.trait_amount": ("Trait amount",
+                            "특성 강도"),
+    "latent.edited": ("Edited sample",
+                      "편집된 샘플"),
+    "latent.copying": ("Is it copying? Find the nearest training images",
+                       "베낀 걸까? 가장 가까운 학습 이미지 찾기"),
+    "latent.nearest": ("Nearest training images",
+                       "가장 가까운 학습 이미지"),
+    "latent.compare": ("Side by side",
+                       "나란히 비교"),
+    "latent.compare_hint": ("The same seeds (from the controls above) through each generator, with the time each took.",
+                            "위 설정의 같은 시드를 각 생성기에 넣고 걸린 시간과 함께 보여줍니다."),
+    "latent.compare_which": ("Generators",
+                             "생성기"),
+    "latent.run_compare": ("Compare",
+                           "비교"),
+    "latent.compared": ("One row per generator",
+                        "생성기마다 한 줄"),
+}))
 
 # What the tab writes while running, in the request's language.
-MESSAGES = Messages(
-    en={"caption": "seed {seed}", "searching": "Searching the training images (the first search loads them)",
-        "nearest": "Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
-                   "from their nearest). This sample is {verdict} a copy.",
-        "far": "far from", "close": "suspiciously close to", "tile": "{generator} · {caption} · {ms:.0f} ms",
-        "digiface": "Faces", "fashion-mnist": "Fashion-MNIST",
-        "no_training_set": "This generator was not trained here, so its training images are not available: "
-                           "try the Fashion-MNIST generator."},
-    ko={"caption": "시드 {seed}", "searching": "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)",
-        "nearest": "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
-                   "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}.",
-        "far": "과 거리가 멉니다", "close": "에 의심스러울 만큼 가깝습니다", "tile": "{generator} · {caption} · {ms:.0f} ms",
-        "digiface": "얼굴", "fashion-mnist": "Fashion-MNIST",
-        "no_training_set": "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요."},
-)
+MESSAGES = Messages(*bilingual({
+    "caption": ("seed {seed}",
+                "시드 {seed}"),
+    "searching": ("Searching the training images (the first search loads them)",
+                  "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)"),
+    "nearest": ("Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
+                "from their nearest). This sample is {verdict} a copy.",
+                "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
+                "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}."),
+    "far": ("far from",
+            "과 거리가 멉니다"),
+    "close": ("suspiciously close to",
+              "에 의심스러울 만큼 가깝습니다"),
+    "tile": ("{generator} · {caption} · {ms:.0f} ms",
+             "{generator} · {caption} · {ms:.0f} ms"),
+    "digiface": ("Faces",
+                 "얼굴"),
+    "fashion-mnist": ("Fashion-MNIST",
+                      "Fashion-MNIST"),
+}))
 
 GENERATOR_CHOICES = [(t("latent.gen_digiface"), "digiface"), (t("latent.gen_fashion"), "fashion-mnist")]
 CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
@@ -162,40 +165,34 @@ def _captioned(result: latent.LatentImages, lang: str = "en") -> list[tuple]:
 
 @user_errors
 def latent_samples(generator, seed, count, truncation, request: gr.Request = None):
-    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    result = get_pipeline().samples(SamplesRequest(generator=generator, seed=seed, count=count, truncation=truncation))
     return _captioned(result, language(request)), result.seeds
 
 
 @user_errors
 def latent_arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation=latent.DEFAULT_TRUNCATION):
-    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    result = get_pipeline().arithmetic(ArithmeticRequest(a_seeds=a_seeds, b_seeds=b_seeds, c_seeds=c_seeds, generator=generator,
+                                                         truncation=truncation))
     return (result.image, *result.group_means)
 
 
 @user_errors
 def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", truncation=latent.DEFAULT_TRUNCATION):
-    return _captioned(latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation))
+    return _captioned(get_pipeline().interpolate(InterpolateRequest(generator=generator, seed_a=seed_a, seed_b=seed_b, steps=steps,
+                                                                    mode=mode, truncation=truncation)))
 
 
-def edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
-    lab = latent.get_lab(latent.check_generator(generator))
-    return lab.edit(seed, truncation, [pc1, pc2, pc3, pc4, pc5], trait_with, trait_without, trait_amount)
+@user_errors
+def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
+    return get_pipeline().edit(EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                                           trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount))
 
 
-latent_edit = user_errors(edit_image)
-
-
-def nearest_images(generator, image, lang: str = "en", progress=None):
-    """The five nearest training images of `image` and a verdict sentence."""
-    lab = latent.get_lab(latent.check_generator(generator))
-    if not lab.info.get("training_data"):
-        raise ValueError(MESSAGES("no_training_set", lang))
-    if progress:
-        progress(0.1, desc=MESSAGES("searching", lang))
-    result = get_nearest(lab.info.get("training_data") or "").query(image)
-    verdict = "far" if result.distances[0] > 0.5 * result.typical_distance else "close"
+def copy_check(image, generator, lang: str = "en"):
+    """The nearest training images of `image` and a verdict sentence."""
+    result = get_pipeline().copy_check(CopyCheckRequest(image=image, generator=generator))
     summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance,
-                       verdict=MESSAGES(verdict, lang))
+                       verdict=MESSAGES("close" if result.suspicious else "far", lang))
     return result, summary
 
 
@@ -203,8 +200,11 @@ def nearest_images(generator, image, lang: str = "en", progress=None):
 def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount,
                    request: gr.Request = None, progress=gr.Progress()):
     """The page's "Is it copying?": the edited sample is made again from its settings (no image is uploaded)."""
-    image = edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount)
-    result, summary = nearest_images(generator, image, language(request), progress)
+    lang = language(request)
+    image = get_pipeline().edit(EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                                            trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount))
+    progress(0.1, desc=MESSAGES("searching", lang))
+    result, summary = copy_check(image, generator, lang)
     captions = [f"{label} · {d:.3f}" for label, d in zip(result.labels, result.distances)]
     return list(zip(result.images, captions)), summary
 
@@ -212,7 +212,8 @@ def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_w
 @user_errors
 def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    results = latent.compare(generators, seed, count, truncation, progress=lambda f, d: progress(f, desc=d))
+    results = get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation),
+                                     progress=lambda f, d: progress(f, desc=d))
     tiles = []
     for key, result in results.items():
         tiles += [(im, MESSAGES("tile", lang, generator=MESSAGES(key, lang), caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
@@ -232,7 +233,7 @@ def api_latent_samples(generator: str = "digiface", seed: int = 0, count: int = 
     Returns:
         {"images": PNG files, "seeds": the seed of each, "seconds": generation time}
     """
-    result = latent.get_lab(latent.check_generator(generator)).samples(seed, count, truncation)
+    result = get_pipeline().samples(SamplesRequest(generator=generator, seed=seed, count=count, truncation=truncation))
     return {"images": images_out(result.images), "seeds": result.seeds, "seconds": round(result.seconds, 4)}
 
 
@@ -249,7 +250,8 @@ def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[
     Returns:
         {"image": the result, "mean_a", "mean_b", "mean_c": each group's mean}
     """
-    result = latent.get_lab(latent.check_generator(generator)).arithmetic(a_seeds, b_seeds, c_seeds, truncation)
+    result = get_pipeline().arithmetic(ArithmeticRequest(a_seeds=a_seeds, b_seeds=b_seeds, c_seeds=c_seeds, generator=generator,
+                                                         truncation=truncation))
     a, b, c = result.group_means
     return {"image": image_out(result.image), "mean_a": image_out(a, "mean_a"), "mean_b": image_out(b, "mean_b"),
             "mean_c": image_out(c, "mean_c")}
@@ -269,7 +271,8 @@ def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, gen
     Returns:
         {"images": the frames, "fractions": each frame's position from 0 to 1}
     """
-    result = latent.get_lab(latent.check_generator(generator)).interpolate(seed_a, seed_b, steps, mode, truncation)
+    result = get_pipeline().interpolate(InterpolateRequest(generator=generator, seed_a=seed_a, seed_b=seed_b, steps=steps, mode=mode,
+                                                           truncation=truncation))
     return {"images": images_out(result.images), "fractions": [float(x) for x in result.labels]}
 
 
@@ -290,8 +293,9 @@ def api_latent_edit(seed: int = 0, generator: str = "digiface", truncation: floa
     Returns:
         {"image": the edited sample}
     """
-    return {"image": image_out(edit_image(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with or "",
-                                           trait_without or "", trait_amount))}
+    edit = EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
+                       trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount)
+    return {"image": image_out(get_pipeline().edit(edit))}
 
 
 def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", request: gr.Request = None) -> dict:
@@ -305,7 +309,7 @@ def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", reques
          "typical_distance": how far unseen real images are from their nearest, "summary": a sentence}
     """
     picture = open_upload(file_in(image, "image"))  # its declared size is checked before decoding
-    result, summary = nearest_images(generator, picture, language(request))
+    result, summary = copy_check(picture, generator, language(request))
     return {"images": images_out(result.images), "labels": result.labels, "distances": [round(float(d), 4) for d in result.distances],
             "typical_distance": round(float(result.typical_distance), 4), "summary": summary}
 
@@ -322,7 +326,7 @@ def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, co
     Returns:
         {"results": [{"generator", "images", "seeds", "seconds"}, …] in the order asked}
     """
-    results = latent.compare(list(latent.GENERATORS) if generators is None else generators, seed, count, truncation)
+    results = get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation))
     return {"results": [{"generator": key, "images": images_out(r.images), "seeds": r.seeds, "seconds": round(r.seconds, 4)}
                         for key, r in results.items()]}
 

@@ -15,136 +15,134 @@ import pandas as pd
 
 from demos.api import image_out, publish
 from demos.errors import user_errors
-from demos.i18n import Messages, add_strings, language
+from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
-from pipelines.learn import live
+from pipelines.learn.live import MAX_LIVE_STEPS, LiveRequest, LiveUpdate
+from pipelines.learn.pipeline import (CompareRequest, DecodeRequest, DenoiseRequest, MapRequest, SamplesRequest,
+                                      get_pipeline)
 from pipelines.learn.data import CLASS_NAMES
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
 
-EN = {
-    "learn.intro": "## How generative models learn\nFive kinds of generator, each trained here on the same real images "
-    "(handwritten digits or clothes, 28×28), from the simplest to today's. Compare what they make and how they score, "
-    "click around the hidden space of an autoencoder, train one yourself and watch it learn, and watch a diffusion model "
-    "turn noise into a picture.",
-    "learn.dataset": "Images",
-    "learn.dataset_info": "Handwritten digits (MNIST, 4,000 to learn from) or clothes (Fashion-MNIST, 60,000).",
-    "learn.seed": "Seed",
-    "learn.seed_info": "The same seed gives the same samples.",
-    "learn.compare": "Side by side",
-    "learn.compare_hint": "Every family draws from the same seed; the table measures 250 samples each. "
-    "Quality: how often a digit classifier is sure what it sees, and how far the samples' features are from real ones "
-    "(*Fréchet distance*, FID's method). Variety: how evenly the classes appear (*entropy*) and how much of the real "
-    "variety the samples reach (*recall*). Copying: a sample's distance to its nearest training image, beside a real "
-    "unseen image's.",
-    "learn.run_compare": "Compare all families",
-    "learn.compared": "One row per family (pixel, autoencoder, VAE, GAN, DCGAN, diffusion)",
-    "learn.table": "Measured",
-    "learn.one_family": "Samples from one family",
-    "learn.family": "Family",
-    "learn.family_info": "Per-pixel: each pixel on its own. Autoencoder/VAE: squeeze to 2 numbers and back. "
-    "GAN/DCGAN: a forger against a critic. Diffusion: remove noise step by step.",
-    "learn.count": "How many",
-    "learn.sample": "Draw samples",
-    "learn.samples": "Samples",
-    "learn.maps": "Latent map",
-    "learn.maps_hint": "Every dot is a test image, placed by the 2 numbers the encoder squeezed it into (its *latent code*), "
-    "coloured by class. Click anywhere to see what the decoder draws there; click again to draw the whole line between "
-    "your last two clicks. The autoencoder leaves gaps between classes; the VAE is pushed to fill the space (its *KL term*).",
-    "learn.draw_maps": "Draw the maps",
-    "learn.map_ae": "Autoencoder: click to decode",
-    "learn.map_vae": "VAE: click to decode",
-    "learn.decoded": "Decoded",
-    "learn.strip": "Along the line between your last two clicks",
-    "learn.train": "Train it yourself",
-    "learn.train_hint": "Pick a family and press **Train**: it starts from random weights, and every few seconds you see "
-    "samples from the model as it is and its error so far (the *loss*). **Stop** any time, **Continue** for more steps, "
-    "**Reset** to forget it. One training at a time per visitor, at most 90 seconds per press.",
-    "learn.lr": "Learning speed",
-    "learn.lr_info": "How big each correction is (the *learning rate*; set to the family's default when you pick one). Too big and it falls apart.",
-    "learn.latent": "Code size",
-    "learn.latent_info": "How many numbers a sample is made from (the *latent size*; autoencoder, VAE and GANs).",
-    "learn.steps": "Steps",
-    "learn.steps_info": "Batches of 64 images to learn from (*training steps*).",
-    "learn.start": "Train",
-    "learn.continue": "Continue",
-    "learn.stop": "Stop",
-    "learn.reset": "Reset",
-    "learn.grid": "Samples from the model so far",
-    "learn.loss": "Loss (lower is better, except for GANs, whose loss only says who is winning)",
-    "learn.denoise": "Watch diffusion denoise",
-    "learn.denoise_hint": "A diffusion model starts from pure noise and removes a little at each step. Left: the picture at "
-    "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*).",
-    "learn.model": "Model",
-    "learn.label": "Class",
-    "learn.denoise_steps": "Steps",
-    "learn.run_denoise": "Denoise",
-    "learn.frame": "Step",
-    "learn.noisy": "The picture now",
-    "learn.guess": "The model's guess of the end",
-}
-KO = {
-    "learn.intro": "## 모델은 어떻게 배우나\n다섯 종류의 생성 모델을 같은 실제 이미지(손글씨 숫자나 옷, 28×28)로 여기서 학습했습니다. "
-    "가장 단순한 것부터 요즘 모델까지. 무엇을 만드는지와 점수를 비교하고, 오토인코더의 숨은 공간을 클릭해 보고, "
-    "직접 학습시키며 배우는 모습을 보고, 확산 모델이 잡음을 그림으로 바꾸는 과정을 지켜보세요.",
-    "learn.dataset": "이미지",
-    "learn.dataset_info": "손글씨 숫자(MNIST, 학습용 4,000장) 또는 옷(Fashion-MNIST, 60,000장).",
-    "learn.seed": "시드",
-    "learn.seed_info": "같은 시드는 같은 샘플을 만듭니다.",
-    "learn.compare": "나란히 비교",
-    "learn.compare_hint": "모든 모델이 같은 시드로 그립니다. 표는 모델마다 샘플 250개를 잰 값입니다. "
-    "품질: 숫자 분류기가 확신하는 비율과, 샘플의 특징이 실제 이미지와 얼마나 먼지(*프레셰 거리*, FID 방식). "
-    "다양성: 클래스가 얼마나 고르게 나오는지(*엔트로피*)와 실제 다양성을 얼마나 덮는지(*재현율*). "
-    "베끼기: 샘플과 가장 가까운 학습 이미지의 거리, 처음 보는 실제 이미지의 거리와 나란히.",
-    "learn.run_compare": "모든 모델 비교",
-    "learn.compared": "모델마다 한 줄 (픽셀, 오토인코더, VAE, GAN, DCGAN, 확산)",
-    "learn.table": "측정값",
-    "learn.one_family": "한 모델의 샘플",
-    "learn.family": "모델 종류",
-    "learn.family_info": "픽셀별: 픽셀마다 따로. 오토인코더/VAE: 숫자 2개로 압축했다 복원. "
-    "GAN/DCGAN: 위조범과 감별사의 대결. 확산: 잡음을 한 단계씩 제거.",
-    "learn.count": "개수",
-    "learn.sample": "샘플 그리기",
-    "learn.samples": "샘플",
-    "learn.maps": "잠재 공간 지도",
-    "learn.maps_hint": "점 하나가 테스트 이미지 하나이고, 인코더가 압축한 숫자 2개(*잠재 코드*)의 위치에 클래스 색으로 찍혀 있습니다. "
-    "아무 곳이나 클릭하면 디코더가 그곳에서 그리는 그림이 나오고, 한 번 더 클릭하면 마지막 두 점 사이의 선을 따라 그립니다. "
-    "오토인코더는 클래스 사이에 빈틈을 남기고, VAE는 공간을 채우도록 학습됩니다(*KL 항*).",
-    "learn.draw_maps": "지도 그리기",
-    "learn.map_ae": "오토인코더: 클릭해서 복원",
-    "learn.map_vae": "VAE: 클릭해서 복원",
-    "learn.decoded": "복원된 그림",
-    "learn.strip": "마지막 두 클릭 사이의 선을 따라",
-    "learn.train": "직접 학습시키기",
-    "learn.train_hint": "모델 종류를 고르고 **학습**을 누르세요. 무작위 가중치에서 시작해, 몇 초마다 지금 모델의 샘플과 "
-    "지금까지의 오차(*손실*)를 보여 줍니다. 언제든 **정지**, 더 학습하려면 **계속**, 지우려면 **초기화**. "
-    "방문자마다 한 번에 하나, 한 번 누를 때 최대 90초.",
-    "learn.lr": "학습 속도",
-    "learn.lr_info": "한 번에 고치는 크기(*학습률*; 모델을 고르면 그 기본값으로 바뀝니다). 너무 크면 무너집니다.",
-    "learn.latent": "코드 크기",
-    "learn.latent_info": "샘플 하나를 만드는 숫자의 개수(*잠재 차원*; 오토인코더, VAE, GAN).",
-    "learn.steps": "단계 수",
-    "learn.steps_info": "배울 이미지 묶음(64장)의 수(*학습 단계*).",
-    "learn.start": "학습",
-    "learn.continue": "계속",
-    "learn.stop": "정지",
-    "learn.reset": "초기화",
-    "learn.grid": "지금까지 모델이 만든 샘플",
-    "learn.loss": "손실 (낮을수록 좋음. 단 GAN의 손실은 누가 이기고 있는지만 알려 줍니다)",
-    "learn.denoise": "확산 모델의 잡음 제거 보기",
-    "learn.denoise_hint": "확산 모델은 순수한 잡음에서 시작해 단계마다 조금씩 잡음을 걷어 냅니다. 왼쪽: 그 단계의 그림(*x_t*). "
-    "오른쪽: 모델이 지금 추측하는 완성된 그림(*예측된 x₀*).",
-    "learn.model": "모델",
-    "learn.label": "클래스",
-    "learn.denoise_steps": "단계 수",
-    "learn.run_denoise": "잡음 제거",
-    "learn.frame": "단계",
-    "learn.noisy": "지금의 그림",
-    "learn.guess": "모델이 추측한 완성 그림",
-}
-t = add_strings(EN, KO)
+t = add_strings(*bilingual({
+    "learn.intro": ("## How generative models learn\nFive kinds of generator, each trained here on the same real images "
+                    "(handwritten digits or clothes, 28×28), from the simplest to today's. Compare what they make and how they score, "
+                    "click around the hidden space of an autoencoder, train one yourself and watch it learn, and watch a diffusion model "
+                    "turn noise into a picture.",
+                    "## 모델은 어떻게 배우나\n다섯 종류의 생성 모델을 같은 실제 이미지(손글씨 숫자나 옷, 28×28)로 여기서 학습했습니다. "
+                    "가장 단순한 것부터 요즘 모델까지. 무엇을 만드는지와 점수를 비교하고, 오토인코더의 숨은 공간을 클릭해 보고, "
+                    "직접 학습시키며 배우는 모습을 보고, 확산 모델이 잡음을 그림으로 바꾸는 과정을 지켜보세요."),
+    "learn.dataset": ("Images",
+                      "이미지"),
+    "learn.dataset_info": ("Handwritten digits (MNIST, 4,000 to learn from) or clothes (Fashion-MNIST, 60,000).",
+                           "손글씨 숫자(MNIST, 학습용 4,000장) 또는 옷(Fashion-MNIST, 60,000장)."),
+    "learn.seed": ("Seed",
+                   "시드"),
+    "learn.seed_info": ("The same seed gives the same samples.",
+                        "같은 시드는 같은 샘플을 만듭니다."),
+    "learn.compare": ("Side by side",
+                      "나란히 비교"),
+    "learn.compare_hint": ("Every family draws from the same seed; the table measures 250 samples each. "
+                           "Quality: how often a digit classifier is sure what it sees, and how far the samples' features are from real ones "
+                           "(*Fréchet distance*, FID's method). Variety: how evenly the classes appear (*entropy*) and how much of the real "
+                           "variety the samples reach (*recall*). Copying: a sample's distance to its nearest training image, beside a real "
+                           "unseen image's.",
+                           "모든 모델이 같은 시드로 그립니다. 표는 모델마다 샘플 250개를 잰 값입니다. "
+                           "품질: 숫자 분류기가 확신하는 비율과, 샘플의 특징이 실제 이미지와 얼마나 먼지(*프레셰 거리*, FID 방식). "
+                           "다양성: 클래스가 얼마나 고르게 나오는지(*엔트로피*)와 실제 다양성을 얼마나 덮는지(*재현율*). "
+                           "베끼기: 샘플과 가장 가까운 학습 이미지의 거리, 처음 보는 실제 이미지의 거리와 나란히."),
+    "learn.run_compare": ("Compare all families",
+                          "모든 모델 비교"),
+    "learn.compared": ("One row per family (pixel, autoencoder, VAE, GAN, DCGAN, diffusion)",
+                       "모델마다 한 줄 (픽셀, 오토인코더, VAE, GAN, DCGAN, 확산)"),
+    "learn.table": ("Measured",
+                    "측정값"),
+    "learn.one_family": ("Samples from one family",
+                         "한 모델의 샘플"),
+    "learn.family": ("Family",
+                     "모델 종류"),
+    "learn.family_info": ("Per-pixel: each pixel on its own. Autoencoder/VAE: squeeze to 2 numbers and back. "
+                          "GAN/DCGAN: a forger against a critic. Diffusion: remove noise step by step.",
+                          "픽셀별: 픽셀마다 따로. 오토인코더/VAE: 숫자 2개로 압축했다 복원. "
+                          "GAN/DCGAN: 위조범과 감별사의 대결. 확산: 잡음을 한 단계씩 제거."),
+    "learn.count": ("How many",
+                    "개수"),
+    "learn.sample": ("Draw samples",
+                     "샘플 그리기"),
+    "learn.samples": ("Samples",
+                      "샘플"),
+    "learn.maps": ("Latent map",
+                   "잠재 공간 지도"),
+    "learn.maps_hint": ("Every dot is a test image, placed by the 2 numbers the encoder squeezed it into (its *latent code*), "
+                        "coloured by class. Click anywhere to see what the decoder draws there; click again to draw the whole line between "
+                        "your last two clicks. The autoencoder leaves gaps between classes; the VAE is pushed to fill the space (its *KL term*).",
+                        "점 하나가 테스트 이미지 하나이고, 인코더가 압축한 숫자 2개(*잠재 코드*)의 위치에 클래스 색으로 찍혀 있습니다. "
+                        "아무 곳이나 클릭하면 디코더가 그곳에서 그리는 그림이 나오고, 한 번 더 클릭하면 마지막 두 점 사이의 선을 따라 그립니다. "
+                        "오토인코더는 클래스 사이에 빈틈을 남기고, VAE는 공간을 채우도록 학습됩니다(*KL 항*)."),
+    "learn.draw_maps": ("Draw the maps",
+                        "지도 그리기"),
+    "learn.map_ae": ("Autoencoder: click to decode",
+                     "오토인코더: 클릭해서 복원"),
+    "learn.map_vae": ("VAE: click to decode",
+                      "VAE: 클릭해서 복원"),
+    "learn.decoded": ("Decoded",
+                      "복원된 그림"),
+    "learn.strip": ("Along the line between your last two clicks",
+                    "마지막 두 클릭 사이의 선을 따라"),
+    "learn.train": ("Train it yourself",
+                    "직접 학습시키기"),
+    "learn.train_hint": ("Pick a family and press **Train**: it starts from random weights, and every few seconds you see "
+                         "samples from the model as it is and its error so far (the *loss*). **Stop** any time, **Continue** for more steps, "
+                         "**Reset** to forget it. One training at a time per visitor, at most 90 seconds per press.",
+                         "모델 종류를 고르고 **학습**을 누르세요. 무작위 가중치에서 시작해, 몇 초마다 지금 모델의 샘플과 "
+                         "지금까지의 오차(*손실*)를 보여 줍니다. 언제든 **정지**, 더 학습하려면 **계속**, 지우려면 **초기화**. "
+                         "방문자마다 한 번에 하나, 한 번 누를 때 최대 90초."),
+    "learn.lr": ("Learning speed",
+                 "학습 속도"),
+    "learn.lr_info": ("How big each correction is (the *learning rate*; set to the family's default when you pick one). Too big and it falls apart.",
+                      "한 번에 고치는 크기(*학습률*; 모델을 고르면 그 기본값으로 바뀝니다). 너무 크면 무너집니다."),
+    "learn.latent": ("Code size",
+                     "코드 크기"),
+    "learn.latent_info": ("How many numbers a sample is made from (the *latent size*; autoencoder, VAE and GANs).",
+                          "샘플 하나를 만드는 숫자의 개수(*잠재 차원*; 오토인코더, VAE, GAN)."),
+    "learn.steps": ("Steps",
+                    "단계 수"),
+    "learn.steps_info": ("Batches of 64 images to learn from (*training steps*).",
+                         "배울 이미지 묶음(64장)의 수(*학습 단계*)."),
+    "learn.start": ("Train",
+                    "학습"),
+    "learn.continue": ("Continue",
+                       "계속"),
+    "learn.stop": ("Stop",
+                   "정지"),
+    "learn.reset": ("Reset",
+                    "초기화"),
+    "learn.grid": ("Samples from the model so far",
+                   "지금까지 모델이 만든 샘플"),
+    "learn.loss": ("Loss (lower is better, except for GANs, whose loss only says who is winning)",
+                   "손실 (낮을수록 좋음. 단 GAN의 손실은 누가 이기고 있는지만 알려 줍니다)"),
+    "learn.denoise": ("Watch diffusion denoise",
+                      "확산 모델의 잡음 제거 보기"),
+    "learn.denoise_hint": ("A diffusion model starts from pure noise and removes a little at each step. Left: the picture at "
+                           "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*).",
+                           "확산 모델은 순수한 잡음에서 시작해 단계마다 조금씩 잡음을 걷어 냅니다. 왼쪽: 그 단계의 그림(*x_t*). "
+                           "오른쪽: 모델이 지금 추측하는 완성된 그림(*예측된 x₀*)."),
+    "learn.model": ("Model",
+                    "모델"),
+    "learn.label": ("Class",
+                    "클래스"),
+    "learn.denoise_steps": ("Steps",
+                            "단계 수"),
+    "learn.run_denoise": ("Denoise",
+                          "잡음 제거"),
+    "learn.frame": ("Step",
+                    "단계"),
+    "learn.noisy": ("The picture now",
+                    "지금의 그림"),
+    "learn.guess": ("The model's guess of the end",
+                    "모델이 추측한 완성 그림"),
+}))
 
-LAB = learn.LearnLab()
 FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE", "gan": "GAN (vanilla)", "dcgan": "DCGAN", "diffusion": "Diffusion"}
 DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
 TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
@@ -152,42 +150,54 @@ FAMILY_NAMES_KO = {"pixel": "픽셀별", "autoencoder": "오토인코더", "vae"
 TABLE_COLUMNS_KO = ["모델", "학습 CPU 초", "샘플/초", "확신 (%)", "프레셰 ↓", "클래스 엔트로피", "재현율", "가장 가까운 학습 이미지", "테스트 이미지의 거리"]
 
 # What the tab writes while running, in the request's language.
-MESSAGES = Messages(
-    en={
-        **{f"family.{k}": v for k, v in FAMILY_NAMES.items()},
-        **{f"column.{i}": c for i, c in enumerate(TABLE_COLUMNS)},
-        "caption": "{family} #{index}",
-        "real": "real test images",
-        "verdict.title": "**Opinion slide vs measured** (within ×{within} of the best = fast/good):",
-        "verdict.sentence": "{family}: {parts}",
-        "verdict.joiner": "; ",
-        "verdict.agrees": "{what} {said}: agrees",
-        "verdict.differs": "{what} {said}: measured {got}",
-        "aspect.training": "training", "aspect.diversity": "diversity", "aspect.quality": "quality",
-        "label.fast": "fast", "label.slow": "slow", "label.good": "good", "label.poor": "poor",
-        "status": "**{state}** · step {step} / {target} · {elapsed:.0f} s · {cpu:.0f} CPU s",
-        "state.training": "training", "state.finished": "finished", "state.stopped": "stopped", "state.time limit": "time limit",
-        "frame": "t = {timestep}",
-        "learn.measuring": "{family}: sampling and measuring", "learn.done": "done",
-    },
-    ko={
-        **{f"family.{k}": v for k, v in FAMILY_NAMES_KO.items()},
-        **{f"column.{i}": c for i, c in enumerate(TABLE_COLUMNS_KO)},
-        "caption": "{family} #{index}",
-        "real": "실제 테스트 이미지",
-        "verdict.title": "**의견 슬라이드 대 측정값** (최고값의 ×{within} 이내 = 빠름/좋음):",
-        "verdict.sentence": "{family}: {parts}",
-        "verdict.joiner": "; ",
-        "verdict.agrees": "{what} {said}: 일치",
-        "verdict.differs": "{what} {said}: 측정 결과 {got}",
-        "aspect.training": "학습 속도", "aspect.diversity": "다양성", "aspect.quality": "품질",
-        "label.fast": "빠름", "label.slow": "느림", "label.good": "좋음", "label.poor": "나쁨",
-        "status": "**{state}** · {step} / {target} 단계 · {elapsed:.0f}초 · CPU {cpu:.0f}초",
-        "state.training": "학습 중", "state.finished": "완료", "state.stopped": "정지됨", "state.time limit": "시간 제한",
-        "frame": "t = {timestep}",
-        "learn.measuring": "{family}: 샘플링하고 측정하는 중", "learn.done": "완료",
-    },
-)
+MESSAGES = Messages(*bilingual({
+    **{f"family.{key}": (name, FAMILY_NAMES_KO[key]) for key, name in FAMILY_NAMES.items()},
+    **{f"column.{i}": names for i, names in enumerate(zip(TABLE_COLUMNS, TABLE_COLUMNS_KO))},
+    "caption": ("{family} #{index}",
+                "{family} #{index}"),
+    "real": ("real test images",
+             "실제 테스트 이미지"),
+    "verdict.title": ("**Opinion slide vs measured** (within ×{within} of the best = fast/good):",
+                      "**의견 슬라이드 대 측정값** (최고값의 ×{within} 이내 = 빠름/좋음):"),
+    "verdict.sentence": ("{family}: {parts}",
+                         "{family}: {parts}"),
+    "verdict.joiner": ("; ",
+                       "; "),
+    "verdict.agrees": ("{what} {said}: agrees",
+                       "{what} {said}: 일치"),
+    "verdict.differs": ("{what} {said}: measured {got}",
+                        "{what} {said}: 측정 결과 {got}"),
+    "aspect.training": ("training",
+                        "학습 속도"),
+    "aspect.diversity": ("diversity",
+                         "다양성"),
+    "aspect.quality": ("quality",
+                       "품질"),
+    "label.fast": ("fast",
+                   "빠름"),
+    "label.slow": ("slow",
+                   "느림"),
+    "label.good": ("good",
+                   "좋음"),
+    "label.poor": ("poor",
+                   "나쁨"),
+    "status": ("**{state}** · step {step} / {target} · {elapsed:.0f} s · {cpu:.0f} CPU s",
+               "**{state}** · {step} / {target} 단계 · {elapsed:.0f}초 · CPU {cpu:.0f}초"),
+    "state.training": ("training",
+                       "학습 중"),
+    "state.finished": ("finished",
+                       "완료"),
+    "state.stopped": ("stopped",
+                      "정지됨"),
+    "state.time limit": ("time limit",
+                         "시간 제한"),
+    "frame": ("t = {timestep}",
+              "t = {timestep}"),
+    "learn.measuring": ("{family}: sampling and measuring",
+                        "{family}: 샘플링하고 측정하는 중"),
+    "learn.done": ("done",
+                   "완료"),
+}))
 
 
 def _notice(text, lang: str) -> str:
@@ -244,7 +254,7 @@ def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, req
     family: pixel, autoencoder, vae, gan, dcgan or diffusion. dataset: mnist or fashion-mnist.
     Returns {"images": [PNG files, 28×28], "seconds": time to sample, "family", "dataset", "seed"}.
     """
-    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    result = get_pipeline().samples(SamplesRequest(family=family, dataset=dataset, count=count, seed=seed))
     return {"images": _files(result.images), "seconds": round(result.seconds, 4), "family": family, "dataset": dataset, "seed": seed}
 
 
@@ -255,7 +265,7 @@ def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> di
     "real": the same measures for 250 held-out real images (the best reachable),
     "verdicts": [sentences: where the measurements agree with the opinion slide, in the request's language]}.
     """
-    result = LAB.compare(learn.CompareRequest(dataset, seed))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed))
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
     return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
             "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
@@ -268,7 +278,7 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
 
     Returns {"image": PNG of (x, y), "images": [the strip, or just that image], "map": the latent map with the points marked}.
     """
-    result = LAB.decode(learn.DecodeRequest(family, dataset, x, y, x2, y2, frames))
+    result = get_pipeline().decode(DecodeRequest(family=family, dataset=dataset, x=x, y=y, x2=x2, y2=y2, frames=frames))
     files = _files([*result.images, result.map_image])
     return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
 
@@ -279,7 +289,7 @@ def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, r
     model: mnist-diffusion or fashion-mnist-diffusion (more can be registered). label: a class 0–9, or -1 for any.
     Returns {"frames": [{"timestep", "noisy": PNG of x_t, "guess": PNG of the predicted clean image}], "image": the result}.
     """
-    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
     files = _files([im for f in frames for im in (f.noisy, f.guess)])
     out = [{"timestep": f.timestep, "noisy": files[2 * i], "guess": files[2 * i + 1]} for i, f in enumerate(frames)]
     return {"model": model, "label": label, "seed": seed, "frames": out, "image": out[-1]["guess"]}
@@ -289,7 +299,7 @@ def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, r
 @user_errors
 def show_samples(family, dataset, count, seed, request: gr.Request = None):
     lang = language(request)
-    result = LAB.samples(learn.SamplesRequest(family, dataset, count, seed))
+    result = get_pipeline().samples(SamplesRequest(family=family, dataset=dataset, count=count, seed=seed))
     name = MESSAGES(f"family.{family}", lang)
     return [(im, MESSAGES("caption", lang, family=name, index=i)) for i, im in enumerate(result.images)]
 
@@ -302,7 +312,7 @@ def _cells(m: learn.Measures) -> dict:
 @user_errors
 def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = LAB.compare(learn.CompareRequest(dataset, seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
     tiles = [(im, MESSAGES(f"family.{r.family}", lang)) for r in result.rows for im in r.images]
     rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]
@@ -315,16 +325,16 @@ def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress
 
 @user_errors
 def show_maps(dataset):
-    return [LAB.latent_map(family, dataset).image for family in LATENT_FAMILIES] + [None, None]
+    return [get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).image for family in LATENT_FAMILIES] + [None, None]
 
 
 def click_map(family: str):
     @user_errors
     def handler(dataset, last_point, evt: gr.SelectData, request: gr.Request = None):
-        x, y = LAB.latent_map(family, dataset).to_latent(*evt.index)
-        points = [last_point, (x, y)] if last_point else [(x, y)]
-        result = LAB.decode(learn.DecodeRequest(family, dataset, *points[0], *(points[1] if len(points) > 1 else (None, None))))
-        strip = [(im, "") for im in result.images] if len(points) > 1 else None
+        x, y = get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).to_latent(*evt.index)
+        (x1, y1), (x2, y2) = (last_point, (x, y)) if last_point else ((x, y), (None, None))
+        result = get_pipeline().decode(DecodeRequest(family=family, dataset=dataset, x=x1, y=y1, x2=x2, y2=y2))
+        strip = [(im, "") for im in result.images] if last_point else None
         return result.map_image, result.images[-1], strip, (x, y)
 
     return handler
@@ -334,7 +344,7 @@ def _session_id(request: gr.Request) -> str:
     return request.session_hash or "anonymous"
 
 
-def _live_outputs(update: live.LiveUpdate, session_id: str, lang: str = "en"):
+def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en"):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
     state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
     status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
@@ -343,8 +353,8 @@ def _live_outputs(update: live.LiveUpdate, session_id: str, lang: str = "en"):
 
 def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
     sid, lang = _session_id(request), language(request)
-    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
-    for update in live.get_session(sid).train(req, resume=resume):
+    training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
+    for update in get_pipeline().train(sid, training, resume=resume):
         yield _live_outputs(update, sid, lang)
 
 
@@ -366,8 +376,8 @@ def api_learn_train(family, dataset, lr, latent_dim, steps, seed, request: gr.Re
     at most 90 s and 5,000 steps a call). Each result: {"grid": PNG of 16 samples, "losses": [[step, loss]],
     "status": a line in the request's language, "step", "target"}."""
     sid, lang = _session_id(request), language(request)
-    req = live.LiveRequest(family, dataset, lr, latent_dim, steps, seed)
-    for update in live.get_session(sid).train(req, resume=False):
+    training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
+    for update in get_pipeline().train(sid, training):
         _, _, status, _ = _live_outputs(update, sid, lang)
         yield {"grid": image_out(update.grid, f"train_{update.step}") if update.grid is not None else None,
                "losses": [list(p) for p in update.losses or []], "status": status, "step": update.step,
@@ -380,17 +390,17 @@ def family_defaults(family):
 
 
 def stop_live(request: gr.Request):
-    live.get_session(_session_id(request)).stop()
+    get_pipeline().stop_training(_session_id(request))
 
 
 def reset_live(request: gr.Request):
-    live.drop_session(_session_id(request))
+    get_pipeline().drop_training(_session_id(request))
     return None, None, ""
 
 
 @user_errors
 def run_denoise(model, label, seed, steps, request: gr.Request = None):
-    frames = LAB.denoise(learn.DenoiseRequest(model, label, seed, steps))
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
     return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
 
 
@@ -438,7 +448,7 @@ def build() -> gr.Blocks:
                     train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                     lr = gr.Number(FAMILIES["dcgan"].Config.lr, minimum=0, label=t("learn.lr"), info=t("learn.lr_info"))
                     latent_dim = gr.Slider(1, 64, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
-                    steps = gr.Slider(10, live.MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
+                    steps = gr.Slider(10, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
                 with gr.Row():
                     start = gr.Button(t("learn.start"), variant="primary")
                     more = gr.Button(t("learn.continue"))
@@ -449,7 +459,7 @@ def build() -> gr.Blocks:
                     grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid")
                     curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300)
                 # the session's model is dropped when the page closes or after an idle hour
-                session = gr.State(None, time_to_live=3600, delete_callback=live.drop_session)
+                session = gr.State(None, time_to_live=3600, delete_callback=get_pipeline().drop_training)
             with gr.Tab(t("learn.denoise")):
                 gr.Markdown(t("learn.denoise_hint"))
                 with gr.Row():

@@ -9,85 +9,85 @@ from gradio.data_classes import FileData
 
 from demos.api import file_in, file_out, image_out, publish
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, language
+from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
-from pipelines.text_to_music.mood.tagger import get_tagger
 from pipelines.text_to_music.generate import MAX_SECONDS
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import TextToMusic
+from pipelines.text_to_music.pipeline import MusicCompareRequest, MusicRequest, get_pipeline
 
-EN = {
-    "music.intro": "## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
-    "and that mood's own small GPT — trained here on folk tunes and Bach chorales — writes the music.",
-    "music.text": "Your words",
-    "music.text_placeholder": "e.g. a rainy goodbye at the station / 비 오는 날 역에서의 이별",
-    "music.mood": "Mood",
-    "music.mood_info": "'auto' reads it from your words; or choose one.",
-    "music.auto": "auto",
-    "music.own_instrument": "the mood's own",
-    "music.seconds": "Length (seconds)",
-    "music.advanced": "Advanced",
-    "music.temperature": "Temperature",
-    "music.temperature_info": "Higher = more surprising, lower = safer.",
-    "music.top_k": "Top-k",
-    "music.top_k_info": "Sample only among the k likeliest next events (0 = all).",
-    "music.seed": "Seed",
-    "music.seed_info": "-1 = a new variation each time; the seed used is shown with the result.",
-    "music.random": "🎲 Random seed",
-    "music.tempo": "Tempo (BPM)",
-    "music.tempo_info": "0 = the mood's own tempo.",
-    "music.instrument": "Instrument",
-    "music.primer": "Primer MIDI (optional): the model continues it",
-    "music.primer_notes": "…or type a few notes",
-    "music.generate": "Compose",
-    "music.compare": "Compare all five moods",
-    "music.tagged": "Mood",
-    "music.audio": "Listen",
-    "music.midi": "MIDI file",
-    "music.roll": "Piano roll",
-}
-KO = {
-    "music.intro": "## 글 → 음악\n장면이나 느낌을 영어나 한국어로 적어 보세요. 글을 다섯 가지 분위기 중 하나로 분류하고, "
-    "그 분위기 전용의 작은 GPT(이곳에서 민요와 바흐 코랄로 학습)가 음악을 씁니다.",
-    "music.text": "내 글",
-    "music.text_placeholder": "예: 비 오는 날 역에서의 이별 / a rainy goodbye at the station",
-    "music.mood": "분위기",
-    "music.mood_info": "'자동'은 글에서 읽어 냅니다. 직접 고를 수도 있어요.",
-    "music.auto": "자동",
-    "music.own_instrument": "분위기 기본 악기",
-    "music.seconds": "길이 (초)",
-    "music.advanced": "고급 설정",
-    "music.temperature": "온도",
-    "music.temperature_info": "높을수록 의외의, 낮을수록 무난한 음악.",
-    "music.top_k": "Top-k",
-    "music.top_k_info": "가장 그럴듯한 k개 중에서만 고릅니다 (0 = 전부).",
-    "music.seed": "시드",
-    "music.seed_info": "-1 = 누를 때마다 새 변주. 사용한 시드는 결과와 함께 표시됩니다.",
-    "music.random": "🎲 무작위 시드",
-    "music.tempo": "템포 (BPM)",
-    "music.tempo_info": "0 = 분위기 기본 템포.",
-    "music.instrument": "악기",
-    "music.primer": "프라이머 MIDI (선택): 모델이 이어서 연주합니다",
-    "music.primer_notes": "…또는 음 몇 개를 입력하세요",
-    "music.generate": "작곡하기",
-    "music.compare": "다섯 분위기 모두 비교",
-    "music.tagged": "분위기",
-    "music.audio": "듣기",
-    "music.midi": "MIDI 파일",
-    "music.roll": "피아노 롤",
-}
-t = add_strings(EN, KO)
+t = add_strings(*bilingual({
+    "music.intro": ("## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
+                    "and that mood's own small GPT — trained here on folk tunes and Bach chorales — writes the music.",
+                    "## 글 → 음악\n장면이나 느낌을 영어나 한국어로 적어 보세요. 글을 다섯 가지 분위기 중 하나로 분류하고, "
+                    "그 분위기 전용의 작은 GPT(이곳에서 민요와 바흐 코랄로 학습)가 음악을 씁니다."),
+    "music.text": ("Your words",
+                   "내 글"),
+    "music.text_placeholder": ("e.g. a rainy goodbye at the station / 비 오는 날 역에서의 이별",
+                               "예: 비 오는 날 역에서의 이별 / a rainy goodbye at the station"),
+    "music.mood": ("Mood",
+                   "분위기"),
+    "music.mood_info": ("'auto' reads it from your words; or choose one.",
+                        "'자동'은 글에서 읽어 냅니다. 직접 고를 수도 있어요."),
+    "music.auto": ("auto",
+                   "자동"),
+    "music.own_instrument": ("the mood's own",
+                             "분위기 기본 악기"),
+    "music.seconds": ("Length (seconds)",
+                      "길이 (초)"),
+    "music.advanced": ("Advanced",
+                       "고급 설정"),
+    "music.temperature": ("Temperature",
+                          "온도"),
+    "music.temperature_info": ("Higher = more surprising, lower = safer.",
+                               "높을수록 의외의, 낮을수록 무난한 음악."),
+    "music.top_k": ("Top-k",
+                    "Top-k"),
+    "music.top_k_info": ("Sample only among the k likeliest next events (0 = all).",
+                         "가장 그럴듯한 k개 중에서만 고릅니다 (0 = 전부)."),
+    "music.seed": ("Seed",
+                   "시드"),
+    "music.seed_info": ("-1 = a new variation each time; the seed used is shown with the result.",
+                        "-1 = 누를 때마다 새 변주. 사용한 시드는 결과와 함께 표시됩니다."),
+    "music.random": ("🎲 Random seed",
+                     "🎲 무작위 시드"),
+    "music.tempo": ("Tempo (BPM)",
+                    "템포 (BPM)"),
+    "music.tempo_info": ("0 = the mood's own tempo.",
+                         "0 = 분위기 기본 템포."),
+    "music.instrument": ("Instrument",
+                         "악기"),
+    "music.primer": ("Primer MIDI (optional): the model continues it",
+                     "프라이머 MIDI (선택): 모델이 이어서 연주합니다"),
+    "music.primer_notes": ("…or type a few notes",
+                           "…또는 음 몇 개를 입력하세요"),
+    "music.generate": ("Compose",
+                       "작곡하기"),
+    "music.compare": ("Compare all five moods",
+                      "다섯 분위기 모두 비교"),
+    "music.tagged": ("Mood",
+                     "분위기"),
+    "music.audio": ("Listen",
+                    "듣기"),
+    "music.midi": ("MIDI file",
+                   "MIDI 파일"),
+    "music.roll": ("Piano roll",
+                   "피아노 롤"),
+}))
 
 # What the tab writes while running, in the request's language.
-MESSAGES = Messages(
-    en={"summary": "**{mood}** at {tempo} BPM on {instrument}, seed **{seed}**, {notes} notes · {timing}",
-        "chosen": "{mood} (chosen)", "mood_own": "the mood's own", "program": "GM program {program}",
-        "compared": "Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model."},
-    ko={"summary": "**{mood}** · {tempo} BPM · {instrument} · 시드 **{seed}** · 음 {notes}개 · {timing}",
-        "chosen": "{mood} (직접 고름)", "mood_own": "분위기 기본 악기", "program": "GM 프로그램 {program}",
-        "compared": "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."},
-)
+MESSAGES = Messages(*bilingual({
+    "summary": ("**{mood}** at {tempo} BPM on {instrument}, seed **{seed}**, {notes} notes · {timing}",
+                "**{mood}** · {tempo} BPM · {instrument} · 시드 **{seed}** · 음 {notes}개 · {timing}"),
+    "chosen": ("{mood} (chosen)",
+               "{mood} (직접 고름)"),
+    "mood_own": ("the mood's own",
+                 "분위기 기본 악기"),
+    "program": ("GM program {program}",
+                "GM 프로그램 {program}"),
+    "compared": ("Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model.",
+                 "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."),
+}))
 STAGES_KO = {"tag": "분류", "sample": "생성", "render": "렌더링"}
 INSTRUMENTS_KO = {0: "어쿠스틱 그랜드 피아노", 4: "전자 피아노", 10: "뮤직 박스", 11: "비브라폰", 19: "교회 오르간", 24: "나일론 기타",
                   40: "바이올린", 42: "첼로", 46: "하프", 48: "현악 합주", 52: "합창", 56: "트럼펫", 60: "호른", 61: "금관 합주",
@@ -105,16 +105,20 @@ EXAMPLES = [
     ["비 오는 날 창가에서 마시는 따뜻한 차", "auto"],
     ["드디어 우승했다! 모두가 환호한다", "auto"],
 ]
-STUDIO = TextToMusic()
 
 
 def mood_name(mood: str, lang: str) -> str:
     return KOREAN[mood] if lang == "ko" else mood
 
 
+def scores(probabilities: dict[str, float]) -> dict:
+    """The tagger's scores under each mood's two names, for a gr.Label."""
+    return {f"{m} · {KOREAN[m]}": p for m, p in probabilities.items()}
+
+
 def mood_label(result, lang: str = "en") -> dict:
     if result.probabilities:
-        return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
+        return scores(result.probabilities)
     return {MESSAGES("chosen", lang, mood=f"{result.mood} · {KOREAN[result.mood]}"): 1.0}
 
 
@@ -133,12 +137,11 @@ def describe(result, lang: str = "en") -> str:
 
 @user_errors
 def tag_mood(text, request: gr.Request = None):
-    result = get_tagger()(text)
-    return {f"{m} · {KOREAN[m]}": p for m, p in result.probabilities.items()}
+    return scores(get_pipeline().tag(text).probabilities)
 
 
 def as_program(instrument):
-    """A typed custom instrument arrives as text: "40" → 40 (the pipeline checks the range)."""
+    """A typed custom instrument arrives as text: "40" → 40 (the request checks the range)."""
     if isinstance(instrument, str):
         return parse_int(instrument, "instrument")
     return instrument
@@ -148,19 +151,19 @@ def as_program(instrument):
 def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="",
                   request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, as_program(instrument), primer, primer_notes,
-                    progress=lambda f, d: progress(f, desc=d))
+    music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
+                         instrument=as_program(instrument), primer=primer, primer_notes=primer_notes)
+    result = get_pipeline().compose(music, progress=lambda f, d: progress(f, desc=d))
     return mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result, lang)
 
 
 @user_errors
 def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    tagged = get_tagger()(text)  # the text decides nothing here but is read, and its mood shown
-    results = STUDIO.compare(text, seconds, seed, progress=lambda f, d: progress(f, desc=d))
-    summary = MESSAGES("compared", lang, mood=mood_name(tagged.mood, lang), seed=results[0].seed)
-    return ({f"{m} · {KOREAN[m]}": p for m, p in tagged.probabilities.items()}, summary,
-            *[value for r in results for value in (str(r.audio_path), r.piano_roll)])
+    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed),
+                                      progress=lambda f, d: progress(f, desc=d))
+    summary = MESSAGES("compared", lang, mood=mood_name(compared.mood, lang), seed=compared.results[0].seed)
+    return (scores(compared.probabilities), summary, *[value for r in compared.results for value in (str(r.audio_path), r.piano_roll)])
 
 
 def api_tag_mood(text: str, request: gr.Request = None) -> dict:
@@ -172,7 +175,7 @@ def api_tag_mood(text: str, request: gr.Request = None) -> dict:
         {"mood": one of happy, sad, calm, tense, triumphant, "label": its name in the request's language,
          "scores": a probability for each of the five}
     """
-    result = get_tagger()(text)
+    result = get_pipeline().tag(text)
     return {"mood": result.mood, "label": mood_name(result.mood, language(request)), "scores": result.probabilities}
 
 
@@ -203,10 +206,9 @@ def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, t
         {"mood", "scores" (None when the mood was given), "audio" (Ogg Vorbis), "midi", "piano_roll" (PNG),
          "seed", "tempo", "instrument", "notes", "summary"}
     """
-    lang = language(request)
-    result = STUDIO(text, mood, seconds, temperature, top_k, seed, tempo, instrument,
-                    file_in(primer, "primer", required=False), primer_notes)
-    return _music_result(result, lang)
+    music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
+                         instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes)
+    return _music_result(get_pipeline().compose(music), language(request))
 
 
 def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
@@ -221,9 +223,8 @@ def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: g
          calm, tense, triumphant, each {"mood", "audio", "midi", "piano_roll", "seed", "tempo", "instrument", "notes", "summary"}}
     """
     lang = language(request)
-    tagged = get_tagger()(text)
-    results = STUDIO.compare(text, seconds, seed)
-    return {"mood": tagged.mood, "scores": tagged.probabilities, "results": [_music_result(r, lang) for r in results]}
+    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed))
+    return {"mood": compared.mood, "scores": compared.probabilities, "results": [_music_result(r, lang) for r in compared.results]}
 
 
 def build() -> gr.Blocks:

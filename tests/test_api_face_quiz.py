@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from pipelines.face_quiz.pipeline import get_stats
+from pipelines.face_quiz.pipeline import get_pipeline
 
 
 def png_chunks(data: bytes) -> list[str]:
@@ -45,11 +45,11 @@ def test_answering_twice_or_without_a_round_scores_nothing(app_url):
     with pytest.raises(AppError, match="no open round"):
         player.predict("left", api_name="/quiz_answer")
     player.predict("pair", api_name="/quiz_new_round")
-    before = get_stats().totals().answers
+    before = get_pipeline().stats().answers
     first = player.predict("left", api_name="/quiz_answer")
     with pytest.raises(AppError, match="no open round"):
         player.predict("right", api_name="/quiz_answer")
-    assert get_stats().totals().answers == before + 1
+    assert get_pipeline().stats().answers == before + 1
     assert first["score"]["played"] == 1 and first["message"]
 
 
@@ -63,7 +63,7 @@ def test_bad_input(app_url, args, api_name, message):
 
 
 def test_200_rounds_from_8_sessions_add_up(app_url):
-    before = get_stats().totals()
+    before = get_pipeline().stats()
 
     def play(k: int) -> tuple[int, int]:
         player, rng, correct = Client(app_url, verbose=False), random.Random(k), 0
@@ -78,7 +78,7 @@ def test_200_rounds_from_8_sessions_add_up(app_url):
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(play, range(8)))
-    after = get_stats().totals()
+    after = get_pipeline().stats()
     assert after.answers - before.answers == 200
     assert after.correct - before.correct == sum(c for _, c in results)
 
@@ -86,7 +86,7 @@ def test_200_rounds_from_8_sessions_add_up(app_url):
 def test_two_answers_sent_at_once_count_once(app_url):
     player = Client(app_url, verbose=False)
     player.predict("pair", api_name="/quiz_new_round")
-    before = get_stats().totals().answers
+    before = get_pipeline().stats().answers
     jobs = [player.submit(choice, api_name="/quiz_answer") for choice in ("left", "right", "left")]
     outcomes = []
     for job in jobs:
@@ -94,7 +94,7 @@ def test_two_answers_sent_at_once_count_once(app_url):
             outcomes.append(job.result())
         except AppError as error:
             assert "no open round" in str(error)
-    assert len(outcomes) == 1 and get_stats().totals().answers == before + 1
+    assert len(outcomes) == 1 and get_pipeline().stats().answers == before + 1
 
 
 def test_a_korean_player_gets_the_result_in_korean(app_url):

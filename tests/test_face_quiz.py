@@ -11,7 +11,7 @@ from pipelines.face_quiz import data, metrics
 from pipelines.face_quiz.augment import diff_augment
 from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces, FakePool, near_copy_threshold
-from pipelines.face_quiz.pipeline import DISPLAY_SIZE, FaceQuiz, Round, Score
+from pipelines.face_quiz.pipeline import DISPLAY_SIZE, AnswerRequest, FaceQuiz, Round, RoundRequest, Score
 from pipelines.face_quiz.stats import QuizStats
 from pipelines.common.dcgan.model import DCGANConfig, Generator
 
@@ -75,7 +75,8 @@ def test_pool_rejects_a_fake_that_copies_a_real_photo(fakes):
 
 def test_pair_round_shows_the_real_photo_on_the_answer_side(quiz):
     for _ in range(6):
-        current, images = quiz.new_round("pair")
+        dealt = quiz.new_round(RoundRequest("pair"))
+        current, images = dealt.round, dealt.images
         assert len(images) == 2 and all(im.size == (DISPLAY_SIZE, DISPLAY_SIZE) and im.mode == "L" for im in images)
         real = quiz.reals[current.real_index]
         shown = np.asarray(images[0 if current.answer == "left" else 1].resize((25, 25), Image.Resampling.BOX), dtype=np.float32) / 255
@@ -83,7 +84,7 @@ def test_pair_round_shows_the_real_photo_on_the_answer_side(quiz):
 
 
 def test_images_carry_no_metadata_and_never_repeat_bytes(quiz):
-    _, images = quiz.new_round("single")
+    images = quiz.new_round(RoundRequest("single")).images
     assert not images[0].info
     again = quiz._display(quiz.reals[0]).tobytes()
     assert again != quiz._display(quiz.reals[0]).tobytes()  # fresh dither every time
@@ -91,16 +92,16 @@ def test_images_carry_no_metadata_and_never_repeat_bytes(quiz):
 
 def test_answers_score_streaks_and_refuse_replays(quiz):
     score = Score()
-    outcome = quiz.answer(Round("pair", "left", 0, 1), "left", score)
+    outcome = quiz.answer(AnswerRequest("left", Round("pair", "left", 0, 1), score))
     assert outcome.correct and outcome.real == "left" and outcome.score.correct == 1 and outcome.score.streak == 1
-    outcome = quiz.answer(Round("single", "generated", None, 1), "real", outcome.score)
+    outcome = quiz.answer(AnswerRequest("real", Round("single", "generated", None, 1), outcome.score))
     assert not outcome.correct and outcome.score.played == 2 and outcome.score.streak == 0 and outcome.score.best_streak == 1
     with pytest.raises(ValueError, match="no open round"):
-        quiz.answer(None, "left", score)
+        quiz.answer(AnswerRequest("left", None, score))
     with pytest.raises(ValueError, match="'sideways'"):
-        quiz.answer(Round("pair", "left", 0, 1), "sideways", score)
+        quiz.answer(AnswerRequest("sideways", Round("pair", "left", 0, 1), score))
     with pytest.raises(ValueError, match="'triple'"):
-        quiz.new_round("triple")
+        quiz.new_round(RoundRequest("triple"))
 
 
 def test_stats_are_exact_under_concurrent_answers(tmp_path):
@@ -143,12 +144,12 @@ def test_classifier_tells_apart_what_differs_and_not_what_does_not():
 
 
 def test_a_round_is_answered_once_even_from_many_threads(quiz):
-    current, _ = quiz.new_round("pair")
+    current = quiz.new_round(RoundRequest("pair")).round
     results = []
 
     def guess():
         try:
-            results.append(quiz.answer(current, "left", Score()))
+            results.append(quiz.answer(AnswerRequest("left", current, Score())))
         except ValueError:
             pass
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from pipelines.latent_lab.pipeline import LatentLab, check_generator, slerp
+from pipelines.latent_lab.pipeline import (ArithmeticRequest, EditRequest, InterpolateRequest, LatentLab, SamplesRequest, check_generator,
+                                           slerp)
 from pipelines.common.dcgan.model import DCGANConfig, Generator
 from pipelines.latent_lab.nearest import NearestTrainingImages, get_nearest
 
@@ -21,21 +22,21 @@ def pixels(image):
 
 
 def test_samples_are_reproducible_and_distinct(lab):
-    first, again = lab.samples(5, 3, 0.8), lab.samples(5, 3, 0.8)
+    first, again = lab.samples(SamplesRequest(seed=5, count=3, truncation=0.8)), lab.samples(SamplesRequest(seed=5, count=3, truncation=0.8))
     assert first.labels == ["seed 5", "seed 6", "seed 7"]
     assert all(np.array_equal(pixels(a), pixels(b)) for a, b in zip(first.images, again.images))
     assert not np.array_equal(pixels(first.images[0]), pixels(first.images[1]))
 
 
 def test_truncation_zero_gives_the_average_for_every_seed(lab):
-    images = lab.samples(0, 3, 0.0).images
+    images = lab.samples(SamplesRequest(seed=0, count=3, truncation=0.0)).images
     assert np.array_equal(pixels(images[0]), pixels(images[2]))
 
 
 def test_interpolation_ends_at_the_two_samples(lab):
-    a, b = lab.samples(1, 1, 0.8).images[0], lab.samples(9, 1, 0.8).images[0]
+    a, b = (lab.samples(SamplesRequest(seed=s, count=1, truncation=0.8)).images[0] for s in (1, 9))
     for mode in ("linear", "spherical"):
-        strip = lab.interpolate(1, 9, 5, mode, 0.8).images
+        strip = lab.interpolate(InterpolateRequest(seed_a=1, seed_b=9, steps=5, mode=mode, truncation=0.8)).images
         assert len(strip) == 5
         assert np.abs(pixels(strip[0]) - pixels(a)).max() <= 1
         assert np.abs(pixels(strip[-1]) - pixels(b)).max() <= 1
@@ -48,15 +49,15 @@ def test_slerp_keeps_length_between_equal_length_vectors():
 
 
 def test_arithmetic_with_b_equal_a_returns_c(lab):
-    result = lab.arithmetic([3, 4], [3, 4], [7], 1.0)
+    result = lab.arithmetic(ArithmeticRequest([3, 4], [3, 4], [7], truncation=1.0))
     assert len(result.group_means) == 3
-    assert np.abs(pixels(result.image) - pixels(lab.samples(7, 1, 1.0).images[0])).max() <= 1
+    assert np.abs(pixels(result.image) - pixels(lab.samples(SamplesRequest(seed=7, count=1, truncation=1.0)).images[0])).max() <= 1
 
 
 def test_edit_with_no_movement_is_the_sample(lab):
-    sample = lab.samples(2, 1, 0.8).images[0]
-    assert np.array_equal(pixels(lab.edit(2, 0.8, [0, 0, 0, 0, 0])), pixels(sample))
-    moved = lab.edit(2, 0.8, [3, 0, 0, 0, 0])
+    sample = lab.samples(SamplesRequest(seed=2, count=1, truncation=0.8)).images[0]
+    assert np.array_equal(pixels(lab.edit(EditRequest(seed=2, truncation=0.8, amounts=[0, 0, 0, 0, 0]))), pixels(sample))
+    moved = lab.edit(EditRequest(seed=2, truncation=0.8, amounts=[3, 0, 0, 0, 0]))
     assert not np.array_equal(pixels(moved), pixels(sample))
 
 
@@ -80,25 +81,25 @@ def test_trait_direction_points_from_without_to_with(lab):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda lab: lab.samples(-3, 2), "-3"),
-        (lambda lab: lab.samples(2**40, 2), str(2**40)),
-        (lambda lab: lab.samples(1.5, 2), "1.5"),
-        (lambda lab: lab.samples(1, 0), "count"),
-        (lambda lab: lab.samples(1, 33), "33"),
-        (lambda lab: lab.samples(1, 2, 1.5), "1.5"),
-        (lambda lab: lab.samples(1, 2, float("nan")), "truncation"),
-        (lambda lab: lab.arithmetic([], [1], [2]), "group A is empty"),
-        (lambda lab: lab.arithmetic([1], "2, x", [2]), "'x'"),
-        (lambda lab: lab.interpolate(1, 2, 1), "steps"),
-        (lambda lab: lab.interpolate(1, 2, 4, "cubic"), "cubic"),
-        (lambda lab: lab.edit(1, 0.8, [99]), "99"),
-        (lambda lab: lab.edit(1, 0.8, [0] * 6), "at most 5"),
-        (lambda lab: lab.edit(1, 0.8, [], "", "", 1.0), "empty"),
+        (lambda: SamplesRequest(seed=-3, count=2), "-3"),
+        (lambda: SamplesRequest(seed=2**40, count=2), str(2**40)),
+        (lambda: SamplesRequest(seed=1.5, count=2), "1.5"),
+        (lambda: SamplesRequest(seed=1, count=0), "count"),
+        (lambda: SamplesRequest(seed=1, count=33), "33"),
+        (lambda: SamplesRequest(seed=1, count=2, truncation=1.5), "1.5"),
+        (lambda: SamplesRequest(seed=1, count=2, truncation=float("nan")), "truncation"),
+        (lambda: ArithmeticRequest([], [1], [2]), "group A is empty"),
+        (lambda: ArithmeticRequest([1], "2, x", [2]), "'x'"),
+        (lambda: InterpolateRequest(seed_a=1, seed_b=2, steps=1), "steps"),
+        (lambda: InterpolateRequest(seed_a=1, seed_b=2, steps=4, mode="cubic"), "cubic"),
+        (lambda: EditRequest(seed=1, truncation=0.8, amounts=[99]), "99"),
+        (lambda: EditRequest(seed=1, truncation=0.8, amounts=[0] * 6), "at most 5"),
+        (lambda: EditRequest(seed=1, truncation=0.8, amounts=[], trait_with="", trait_without="", trait_amount=1.0), "empty"),
     ],
 )
-def test_bad_input_raises_value_error_quoting_it(lab, call, message):
+def test_bad_input_raises_value_error_quoting_it(call, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace(".", r"\.")):
-        call(lab)
+        call()
 
 
 def test_unknown_generator():
@@ -128,17 +129,17 @@ def test_missing_generator_checkpoint_is_a_plain_message(monkeypatch, tmp_path):
 
     monkeypatch.setenv("GS_FASHION_GENERATOR", str(tmp_path / "nowhere"))
     get_settings.cache_clear()
-    lab_module.get_lab.cache_clear()
+    lab_module.load_lab.cache_clear()
     try:
         with pytest.raises(ValueError, match="nowhere.*no such file"):
-            lab_module.get_lab("fashion-mnist")
+            lab_module.get_pipeline().samples(lab_module.SamplesRequest(generator="fashion-mnist"))
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
-        lab_module.get_lab.cache_clear()
+        lab_module.load_lab.cache_clear()
 
 
 def test_spherical_interpolation_at_truncation_zero_is_the_mean_not_nan(lab):
-    strip = lab.interpolate(0, 1, 4, "spherical", 0.0).images
-    mean = lab.samples(5, 1, 0.0).images[0]
+    strip = lab.interpolate(InterpolateRequest(seed_a=0, seed_b=1, steps=4, mode="spherical", truncation=0.0)).images
+    mean = lab.samples(SamplesRequest(seed=5, count=1, truncation=0.0)).images[0]
     assert all(np.array_equal(pixels(im), pixels(mean)) for im in strip)

@@ -131,3 +131,10 @@ def split_list(value: Any, name: str, max_len: int) -> list:
         raise UserInputError("list.long", f"{name} has {len(value)} entries; at most {max_len} are allowed",
                              name=name, limit=max_len)
     return list(value)
+
+
+def set_checked(request: Any, **values: Any) -> None:
+    """Store checked values on a frozen request dataclass, from its `__post_init__`: the request is built
+    once at the edge from what was sent, and what it holds afterwards is trusted below."""
+    for name, value in values.items():
+        object.__setattr__(request, name, value)

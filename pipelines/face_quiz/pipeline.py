@@ -1,9 +1,13 @@
 """The quiz's rules: rounds, answers and scores. The answer never leaves the server.
 
-A `Round` is kept in the player's server-side state; what goes to the browser is a
-`RoundImages`: the faces only, enlarged with the same smooth filter, stripped of metadata,
-and each freshly dithered (±1 grey level) so that a real photo seen twice never gives the
-same bytes, or the same cache file name, twice.
+    quiz = get_pipeline()
+    dealt = quiz.new_round(RoundRequest(mode="pair"))  # dealt.round stays on the server, dealt.images are shown
+    outcome = quiz.answer(AnswerRequest(choice="left", round=dealt.round, score=Score()))
+
+A `Round` is kept in the player's server-side state; what goes to the browser is the faces
+only, enlarged with the same smooth filter, stripped of metadata, and each freshly dithered
+(±1 grey level) so that a real photo seen twice never gives the same bytes, or the same cache
+file name, twice. Every answer is recorded in the all-players totals (stats.py) before it is shown.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Optional
 
 import numpy as np
@@ -20,10 +25,10 @@ from pipelines.common.config import get_settings
 from pipelines.common.images import upscale
 from pipelines.common.loading import cached_loader, resolve_model_source
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import UserInputError, check_choice
+from pipelines.common.validation import UserInputError, check_choice, set_checked
 from pipelines.face_quiz.data import held_out_faces
 from pipelines.face_quiz.fakes import FakeFaces, FakePool
-from pipelines.face_quiz.stats import QuizStats
+from pipelines.face_quiz.stats import QuizStats, Totals
 
 MODES = ("pair", "single")
 CHOICES = {"pair": ("left", "right"), "single": ("real", "generated")}
@@ -63,6 +68,12 @@ class Score:
 
 
 @dataclass
+class NewRound:
+    round: Round  # for the player's server-side state only: it holds the answer
+    images: list[Image.Image]  # the 1 or 2 faces to show, left to right
+
+
+@dataclass
 class Outcome:
     correct: bool
     real: str  # pair: "left" or "right"; single: "real" or "generated" (what the face was)
@@ -72,6 +83,26 @@ class Outcome:
 
 def check_mode(mode: Any) -> str:
     return check_choice(mode, "mode", MODES)
+
+
+# -- requests ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoundRequest:
+    mode: str = "pair"  # "pair": which of two faces is real? "single": is this one face real or generated?
+
+    def __post_init__(self) -> None:
+        set_checked(self, mode=check_mode(self.mode))
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    choice: str  # pair: "left"/"right" (where the real photo is); single: "real"/"generated"
+    round: Optional[Round]  # the player's open round, from their server-side state (None: none is open)
+    score: Score = field(default_factory=Score)  # the player's score before this answer
+
+    def __post_init__(self) -> None:
+        if self.round is not None and not self.round.answered:  # with no open round, the quiz says that instead
+            set_checked(self, choice=check_choice(self.choice, "choice", CHOICES[self.round.mode]))
 
 
 class FaceQuiz:
@@ -91,36 +122,35 @@ class FaceQuiz:
         pixels = np.asarray(big, dtype=np.int16) + noise
         return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), mode="L")  # a new image: no .info, no metadata
 
-    def new_round(self, mode: Any) -> tuple[Round, list[Image.Image]]:
-        """(the round to keep on the server, the 1 or 2 images to show)."""
-        mode = check_mode(mode)
+    def new_round(self, request: RoundRequest) -> NewRound:
+        """The round to keep on the server and the 1 or 2 images to show."""
         real_index = self.rng.randrange(len(self.reals))
         fake_seed = self.rng.choice(self.pool.seeds)
         real, fake = self.reals[real_index], self.fakes.render([fake_seed])[0]
         mirror = self.rng.random() < 0.5  # both faces alike: a seen photo is not the same picture twice
-        if mode == "pair":
+        if request.mode == "pair":
             real_left = self.rng.random() < 0.5
             faces = [real, fake] if real_left else [fake, real]
-            return Round(mode, "left" if real_left else "right", real_index, fake_seed), [self._display(f, mirror) for f in faces]
+            return NewRound(Round("pair", "left" if real_left else "right", real_index, fake_seed), [self._display(f, mirror) for f in faces])
         if self.rng.random() < 0.5:
-            return Round(mode, "real", real_index, None), [self._display(real, mirror)]
-        return Round(mode, "generated", None, fake_seed), [self._display(fake, mirror)]
+            return NewRound(Round("single", "real", real_index, None), [self._display(real, mirror)])
+        return NewRound(Round("single", "generated", None, fake_seed), [self._display(fake, mirror)])
 
-    def answer(self, current: Optional[Round], choice: Any, score: Score) -> Outcome:
-        """Judge a guess. Raises ValueError without scoring if there is no open round or the choice is off."""
+    def answer(self, request: AnswerRequest) -> Outcome:
+        """Judge a guess. Raises ValueError without scoring if there is no open round."""
+        current, score = request.round, request.score
         with self._lock:
             if current is None or current.answered:
                 raise UserInputError("quiz.no_round", "there is no open round: start a new round first (each round takes one guess)")
-            check_choice(choice, "choice", CHOICES[current.mode])
             current.answered = True
-        correct = choice == current.answer
+        correct = request.choice == current.answer
         streak = score.streak + 1 if correct else 0
         new_score = replace(score, played=score.played + 1, correct=score.correct + correct, streak=streak, best_streak=max(score.best_streak, streak))
         return Outcome(correct, current.answer, self.rng.choice(TIPS), new_score)
 
 
 @cached_loader
-def get_quiz() -> FaceQuiz:
+def load_quiz() -> FaceQuiz:
     """The quiz with its generator and its pool of checked fakes, built on first use (~2 s)."""
     configure_torch()
     folder = resolve_model_source(get_settings().quiz_generator, what="quiz generator")
@@ -128,6 +158,29 @@ def get_quiz() -> FaceQuiz:
     return FaceQuiz(fakes, fakes.build_pool(), held_out_faces())
 
 
+# -- the pipeline --------------------------------------------------------------------------------
+class FaceQuizPipeline:
+    """The tab's one entry (see get_pipeline): rounds, answers (each recorded in the all-players totals), totals."""
+
+    @cached_property
+    def answers(self) -> QuizStats:
+        """Every player's answers, in SQLite under the data directory (opened on first use)."""
+        return QuizStats()
+
+    def new_round(self, request: RoundRequest) -> NewRound:
+        return load_quiz().new_round(request)
+
+    def answer(self, request: AnswerRequest) -> Outcome:
+        outcome = load_quiz().answer(request)
+        self.answers.record(request.round.mode, outcome.correct)  # committed before the player sees the result
+        return outcome
+
+    def stats(self) -> Totals:
+        """Every player's answers so far."""
+        return self.answers.totals()
+
+
 @cached_loader
-def get_stats() -> QuizStats:
-    return QuizStats()
+def get_pipeline() -> FaceQuizPipeline:
+    """The tab's pipeline, made on first use and shared."""
+    return FaceQuizPipeline()

@@ -2,7 +2,8 @@
 
 Distances are root-mean-square pixel differences on a 0–1 scale. For context each
 answer carries the typical distance from an unseen real image (the test split) to
-its nearest training image: a sample much closer than that is suspiciously near a copy.
+its nearest training image: a sample much closer than that (under SUSPICIOUS of it) is
+suspiciously near a copy.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.datasets import CLASS_NAMES, load_fashion_mnist
 
 MAX_K = 16
+SUSPICIOUS = 0.5  # a nearest distance under this fraction of the typical one is suspiciously close to a copy
 
 
 @dataclass
@@ -28,6 +30,7 @@ class NearestResult:
     distances: list[float]  # RMS pixel distance of each, 0–1 scale
     labels: list[str]  # each one's class and index in the training set
     typical_distance: float  # median nearest distance of unseen real images, for comparison
+    suspicious: bool  # the nearest is much closer than unseen real images are to theirs: maybe a copy
 
 
 class NearestTrainingImages:
@@ -54,13 +57,15 @@ class NearestTrainingImages:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
         query = torch.from_numpy(pil_to_array(image, self.size, grayscale=True).reshape(1, -1))
-        distances, idx = self._search(query, k)
+        found, idx = self._search(query, k)
         idx = idx[0].tolist()
+        distances, typical = [round(float(d), 4) for d in found[0]], round(self.typical_distance, 4)
         return NearestResult(
             images=[Image.fromarray(self.train_u8[i], mode="L") for i in idx],
-            distances=[round(float(d), 4) for d in distances[0]],
+            distances=distances,
             labels=[f"{CLASS_NAMES[self.labels[i]]} #{i}" for i in idx],
-            typical_distance=round(self.typical_distance, 4),
+            typical_distance=typical,
+            suspicious=distances[0] <= SUSPICIOUS * typical,
         )
 
 

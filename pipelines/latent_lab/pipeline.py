@@ -1,8 +1,12 @@
 """Latent Lab: sampling, arithmetic, interpolation and edits in a DCGAN's latent space.
 
-`LatentLab(generator)` wraps one generator; `get_lab(key)` returns the cached lab for one of
-the generators in `GENERATORS`. Every public method validates its arguments and raises
-ValueError quoting a bad one; every one returns a small dataclass.
+    lab = get_pipeline()
+    result = lab.samples(SamplesRequest(generator="digiface", seed=3, count=8))
+    result.images, result.seeds
+
+One frozen request dataclass per action, checked once when it is built (its `__post_init__` raises a
+ValueError quoting a bad value); `LatentLabPipeline` picks the request's generator (`LatentLab`, loaded
+on first use and kept) and returns a small dataclass.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from pipelines.common.loading import ModelUnavailableError, cached_loader, resol
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
-from pipelines.common.validation import UserInputError, check_choice, check_number, quote
+from pipelines.common.validation import UserInputError, check_choice, check_number, quote, set_checked
 from pipelines.common.dcgan.model import WEIGHTS_FILE, Generator, load_generator
+from pipelines.latent_lab.nearest import NearestResult, get_nearest
 
 MAX_SAMPLES = 32  # images per request
 MAX_GROUP = 16  # seeds per arithmetic group
@@ -53,6 +58,103 @@ def check_amount(value: Any, name: str) -> float:
     return check_number(value, name, -MAX_EDIT, MAX_EDIT)
 
 
+# -- requests ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SamplesRequest:
+    generator: str = "digiface"  # one of GENERATORS
+    seed: int = 0  # the first sample's seed; the others follow: seed + 1, seed + 2, …
+    count: int = 8  # 1–MAX_SAMPLES
+    truncation: float = DEFAULT_TRUNCATION  # 0–1: lower = more typical samples (0 = the average one)
+
+    def __post_init__(self) -> None:
+        set_checked(self, generator=check_generator(self.generator), seed=check_seed(self.seed),
+                    count=check_number(self.count, "count", 1, MAX_SAMPLES, whole=True), truncation=check_truncation(self.truncation))
+
+
+@dataclass(frozen=True)
+class ArithmeticRequest:
+    a_seeds: Sequence[int]  # 1–MAX_GROUP seeds per group (a list, or text "1, 2, 3")
+    b_seeds: Sequence[int]
+    c_seeds: Sequence[int]
+    generator: str = "digiface"
+    truncation: float = DEFAULT_TRUNCATION
+
+    def __post_init__(self) -> None:
+        set_checked(self, generator=check_generator(self.generator),
+                    a_seeds=tuple(check_seed_list(self.a_seeds, "group A", MAX_GROUP)),
+                    b_seeds=tuple(check_seed_list(self.b_seeds, "group B", MAX_GROUP)),
+                    c_seeds=tuple(check_seed_list(self.c_seeds, "group C", MAX_GROUP)),
+                    truncation=check_truncation(self.truncation))
+
+
+@dataclass(frozen=True)
+class InterpolateRequest:
+    generator: str = "digiface"
+    seed_a: int = 0  # the first frame's sample
+    seed_b: int = 1  # the last frame's sample
+    steps: int = 8  # frames, 2–MAX_STEPS
+    mode: str = "spherical"  # one of INTERPOLATION_MODES; spherical keeps every frame as typical as the ends
+    truncation: float = DEFAULT_TRUNCATION
+
+    def __post_init__(self) -> None:
+        set_checked(self, generator=check_generator(self.generator), seed_a=check_seed(self.seed_a, "seed_a"),
+                    seed_b=check_seed(self.seed_b, "seed_b"), steps=check_number(self.steps, "steps", 2, MAX_STEPS, whole=True),
+                    mode=check_choice(self.mode, "mode", INTERPOLATION_MODES), truncation=check_truncation(self.truncation))
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    generator: str = "digiface"
+    seed: int = 0  # the sample to edit
+    truncation: float = DEFAULT_TRUNCATION
+    amounts: Sequence[float] = ()  # up to N_DIRECTIONS shifts along the principal directions, ±MAX_EDIT each
+    # a direction defined by example: from the mean of samples without a trait to the mean of those with it
+    trait_with: Sequence[int] = ()  # seeds (a list, or text "1, 2, 3"); read only when trait_amount is not 0
+    trait_without: Sequence[int] = ()
+    trait_amount: float = 0.0  # ±MAX_EDIT along the trait's direction
+
+    def __post_init__(self) -> None:
+        set_checked(self, generator=check_generator(self.generator), seed=check_seed(self.seed), truncation=check_truncation(self.truncation))
+        if not isinstance(self.amounts, (list, tuple)) or len(self.amounts) > N_DIRECTIONS:
+            raise UserInputError("list.long", f"amounts must be a list of at most {N_DIRECTIONS} numbers, got {quote(self.amounts)}",
+                                 name="amounts", limit=N_DIRECTIONS)
+        set_checked(self, amounts=tuple(check_amount(a, f"direction {i + 1}") for i, a in enumerate(self.amounts)),
+                    trait_amount=check_amount(self.trait_amount, "trait amount"))
+        if self.trait_amount:  # the trait's samples are read (and checked) only when the trait is used
+            set_checked(self, trait_with=tuple(check_seed_list(self.trait_with, "trait 'with' samples", MAX_GROUP)),
+                        trait_without=tuple(check_seed_list(self.trait_without, "trait 'without' samples", MAX_GROUP)))
+        else:
+            set_checked(self, trait_with=(), trait_without=())
+
+
+@dataclass(frozen=True)
+class CopyCheckRequest:
+    image: Image.Image  # a picture (a generated sample, or an upload opened by the caller)
+    generator: str = "fashion-mnist"  # whose training images to search (only generators trained here have them)
+
+    def __post_init__(self) -> None:
+        set_checked(self, generator=check_generator(self.generator))
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    generators: Optional[Sequence[str]] = None  # which, in this order (None: every one of GENERATORS)
+    seed: int = 0
+    count: int = 4
+    truncation: float = DEFAULT_TRUNCATION
+    per_generator: SamplesRequest = field(init=False, repr=False)  # what each generator is given, checked once
+
+    def __post_init__(self) -> None:
+        keys = GENERATORS if self.generators is None else [self.generators] if isinstance(self.generators, str) else self.generators
+        if not isinstance(keys, (list, tuple)) or not keys:
+            raise UserInputError("list.empty", f"generators must be a non-empty list, got {quote(keys)}", name="generators")
+        generators = tuple(dict.fromkeys(check_generator(k) for k in keys[:100]))  # each generator once
+        samples = SamplesRequest(seed=self.seed, count=self.count, truncation=self.truncation)
+        set_checked(self, generators=generators, seed=samples.seed, count=samples.count, truncation=samples.truncation,
+                    per_generator=samples)
+
+
+# -- results -------------------------------------------------------------------------------------
 @dataclass
 class LatentImages:
     images: list[Image.Image]
@@ -94,23 +196,18 @@ class LatentLab:
         # z is always drawn on the CPU (the same seed, the same image, on any device)
         return tensor_to_pil(self.generator(z.reshape(-1, self.z_dim).to(self.device)))
 
-    # -- operations --------------------------------------------------------------------
-    def samples(self, seed: Any, count: Any = 8, truncation: Any = DEFAULT_TRUNCATION) -> LatentImages:
+    # -- operations: each takes a checked request for this lab's generator -----------------
+    def samples(self, request: SamplesRequest) -> LatentImages:
         """`count` samples with seeds seed, seed+1, …"""
-        seed = check_seed(seed)
-        count = check_number(count, "count", 1, MAX_SAMPLES, whole=True)
-        psi = check_truncation(truncation)
-        seeds = [(seed + i) % 2**32 for i in range(count)]
+        seeds = [(request.seed + i) % 2**32 for i in range(request.count)]
         start = time.perf_counter()
-        images = self.render(self.latents(seeds, psi))
+        images = self.render(self.latents(seeds, request.truncation))
         return LatentImages(images, [f"seed {s}" for s in seeds], time.perf_counter() - start, seeds)
 
-    def arithmetic(self, a_seeds: Any, b_seeds: Any, c_seeds: Any, truncation: Any = DEFAULT_TRUNCATION) -> ArithmeticResult:
+    def arithmetic(self, request: ArithmeticRequest) -> ArithmeticResult:
         """mean(A) − mean(B) + mean(C); averaging a few exemplars per concept steadies the result."""
-        groups = [check_seed_list(s, name, MAX_GROUP) for s, name in ((a_seeds, "group A"), (b_seeds, "group B"), (c_seeds, "group C"))]
-        psi = check_truncation(truncation)
         start = time.perf_counter()
-        members = [self.latents(g, psi) for g in groups]
+        members = [self.latents(g, request.truncation) for g in (request.a_seeds, request.b_seeds, request.c_seeds)]
         # Averaging k Gaussian vectors shrinks their length by √k, off the shell the generator
         # was trained on (blurry, washed-out faces); so each mean, and the result, is scaled
         # back to the average length of the samples it came from.
@@ -120,47 +217,27 @@ class LatentLab:
         images = self.render(torch.cat([means, result[None]]))
         return ArithmeticResult(images[3], images[:3], time.perf_counter() - start)
 
-    def interpolate(self, seed_a: Any, seed_b: Any, steps: Any = 8, mode: Any = "spherical", truncation: Any = DEFAULT_TRUNCATION) -> LatentImages:
+    def interpolate(self, request: InterpolateRequest) -> LatentImages:
         """A strip from sample A to sample B. Spherical keeps |z| typical along the way."""
-        seed_a, seed_b = check_seed(seed_a, "seed_a"), check_seed(seed_b, "seed_b")
-        steps = check_number(steps, "steps", 2, MAX_STEPS, whole=True)
-        check_choice(mode, "mode", INTERPOLATION_MODES)
-        psi = check_truncation(truncation)
-        za, zb = self.latent(seed_a, psi), self.latent(seed_b, psi)
-        ts = torch.linspace(0, 1, steps)
+        za, zb = self.latent(request.seed_a, request.truncation), self.latent(request.seed_b, request.truncation)
+        ts = torch.linspace(0, 1, request.steps)
         start = time.perf_counter()
-        z = torch.stack([slerp(za, zb, t) if mode == "spherical" else torch.lerp(za, zb, t) for t in ts])
+        z = torch.stack([slerp(za, zb, t) if request.mode == "spherical" else torch.lerp(za, zb, t) for t in ts])
         images = self.render(z)
         return LatentImages(images, [f"{t:.2f}" for t in ts.tolist()], time.perf_counter() - start)
 
-    def edit(
-        self,
-        seed: Any,
-        truncation: Any = DEFAULT_TRUNCATION,
-        amounts: Sequence[Any] = (),
-        trait_with: Any = None,
-        trait_without: Any = None,
-        trait_amount: Any = 0.0,
-    ) -> Image.Image:
+    def edit(self, request: EditRequest) -> Image.Image:
         """A seed's sample moved along the principal directions (and a user trait direction)."""
-        seed, psi = check_seed(seed), check_truncation(truncation)
-        if not isinstance(amounts, (list, tuple)) or len(amounts) > N_DIRECTIONS:
-            raise UserInputError("list.long", f"amounts must be a list of at most {N_DIRECTIONS} numbers, got {quote(amounts)}",
-                                 name="amounts", limit=N_DIRECTIONS)
-        shifts = [check_amount(a, f"direction {i + 1}") for i, a in enumerate(amounts)]
-        trait_amount = check_amount(trait_amount, "trait amount")
-        z = self.latent(seed, psi)
-        if shifts:
-            z = z + torch.tensor(shifts) @ self.directions.vectors[: len(shifts)]
-        if trait_amount:
-            z = z + trait_amount * self.trait_direction(trait_with, trait_without)
+        z = self.latent(request.seed, request.truncation)
+        if request.amounts:
+            z = z + torch.tensor(request.amounts) @ self.directions.vectors[: len(request.amounts)]
+        if request.trait_amount:
+            z = z + request.trait_amount * self.trait_direction(request.trait_with, request.trait_without)
         return self.render(z)[0]
 
-    def trait_direction(self, with_seeds: Any, without_seeds: Any) -> torch.Tensor:
+    def trait_direction(self, with_seeds: Sequence[int], without_seeds: Sequence[int]) -> torch.Tensor:
         """Unit vector from the mean of samples without a trait to the mean of those with it."""
-        pos = check_seed_list(with_seeds, "trait 'with' samples", MAX_GROUP)
-        neg = check_seed_list(without_seeds, "trait 'without' samples", MAX_GROUP)
-        diff = self.latents(pos).mean(0) - self.latents(neg).mean(0)
+        diff = self.latents(with_seeds).mean(0) - self.latents(without_seeds).mean(0)
         norm = diff.norm()
         if norm < 1e-6:
             raise ValueError("the 'with' and 'without' samples are the same: pick different ones")
@@ -210,9 +287,8 @@ def principal_directions(generator: Generator, k: int, samples: int = 2048, seed
 
 
 @cached_loader
-def get_lab(key: str) -> LatentLab:
-    """The lab for a generator key, loaded on first use and kept."""
-    check_generator(key)
+def load_lab(key: str) -> LatentLab:
+    """The lab for a generator key (checked by the request), loaded on first use and kept."""
     configure_torch()
     # A local checkpoint folder, or a hub repo holding one (offline: only if already cached).
     folder = resolve_model_source(_settings_paths()[key], what=f"generator {key!r}")
@@ -222,18 +298,42 @@ def get_lab(key: str) -> LatentLab:
     return LatentLab(generator, info)
 
 
-def compare(keys: Any, seed: Any, count: Any = 4, truncation: Any = DEFAULT_TRUNCATION, progress: Optional[ProgressFn] = None) -> dict[str, LatentImages]:
-    """The same seeds through several generators: {key: samples}, each with its time."""
-    if isinstance(keys, str):
-        keys = [keys]
-    if not isinstance(keys, (list, tuple)) or not keys:
-        raise UserInputError("list.empty", f"generators must be a non-empty list, got {quote(keys)}", name="generators")
-    keys = list(dict.fromkeys(check_generator(k) for k in keys[:100]))  # each generator once
-    results = {}
-    for i, key in enumerate(keys):
-        report(progress, i / len(keys), f"{key}")
-        results[check_generator(key)] = get_lab(key).samples(seed, count, truncation)
-    report(progress, 1.0, "done")
-    return results
+# -- the pipeline --------------------------------------------------------------------------------
+class LatentLabPipeline:
+    """The tab's one entry (see get_pipeline): each method takes one request and runs it on its generator."""
+
+    def samples(self, request: SamplesRequest) -> LatentImages:
+        return load_lab(request.generator).samples(request)
+
+    def arithmetic(self, request: ArithmeticRequest) -> ArithmeticResult:
+        return load_lab(request.generator).arithmetic(request)
+
+    def interpolate(self, request: InterpolateRequest) -> LatentImages:
+        return load_lab(request.generator).interpolate(request)
+
+    def edit(self, request: EditRequest) -> Image.Image:
+        return load_lab(request.generator).edit(request)
+
+    def copy_check(self, request: CopyCheckRequest) -> NearestResult:
+        """"Is it copying?": the training images nearest to the request's image, and whether the nearest is
+        suspiciously close. Only generators trained here have their training images at hand."""
+        training_data = load_lab(request.generator).info.get("training_data")
+        if not training_data:
+            raise UserInputError("nearest.unavailable", "This generator was not trained here, so its training images are "
+                                 "not available: try the Fashion-MNIST generator.")
+        return get_nearest(training_data).query(request.image)
+
+    def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None) -> dict[str, LatentImages]:
+        """The same seeds through several generators: {key: samples}, each with its time."""
+        results = {}
+        for i, key in enumerate(request.generators):
+            report(progress, i / len(request.generators), f"{key}")
+            results[key] = load_lab(key).samples(request.per_generator)
+        report(progress, 1.0, "done")
+        return results
 
 
+@cached_loader
+def get_pipeline() -> LatentLabPipeline:
+    """The tab's pipeline, made on first use and shared."""
+    return LatentLabPipeline()

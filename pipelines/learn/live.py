@@ -20,7 +20,7 @@ from PIL import Image
 from pipelines.common.images import image_grid, tensor_to_pil
 from pipelines.common.seeding import check_seed
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import UserInputError, check_number
+from pipelines.common.validation import UserInputError, check_number, set_checked
 from pipelines.learn.base import FamilyConfig
 from pipelines.learn.data import check_dataset, load_split
 from pipelines.learn.families import FAMILIES, check_family
@@ -46,10 +46,8 @@ class LiveRequest:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_family(self.family)
-        check_dataset(self.dataset)
-        object.__setattr__(self, "steps", check_number(self.steps, "steps", 1, MAX_LIVE_STEPS, whole=True))
-        object.__setattr__(self, "seed", check_seed(self.seed))
+        set_checked(self, family=check_family(self.family), dataset=check_dataset(self.dataset),
+                    steps=check_number(self.steps, "steps", 1, MAX_LIVE_STEPS, whole=True), seed=check_seed(self.seed))
         self.config()  # the family's config validates the learning rate and latent size
 
     def config(self) -> FamilyConfig:

@@ -1,7 +1,10 @@
-"""The tab's pipeline: samples, the measured side-by-side, latent maps, and watching denoising.
+"""The tab's pipeline: samples, the measured side-by-side, latent maps, watching denoising, training in the page.
 
-`LearnLab` methods each take one frozen request dataclass (validated when it is built) and return
-a dataclass. Models and measuring classifiers are loaded on first use and kept (cached_loader).
+    learn = get_pipeline()
+    result = learn.samples(SamplesRequest(family="gan", dataset="mnist", count=16))
+
+`LearnPipeline` methods each take one frozen request dataclass (checked once, when it is built) and
+return a dataclass. Models and measuring classifiers are loaded on first use and kept (cached_loader).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import torch
 from PIL import Image
@@ -19,11 +22,13 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import Notice, UserInputError, check_number, quote
+from pipelines.common.validation import Notice, UserInputError, check_number, quote, set_checked
 from pipelines.learn.base import Family, load_checkpoint
 from pipelines.learn.data import DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
+from pipelines.learn import live
 from pipelines.learn.latent_map import LatentMap, draw_map
+from pipelines.learn.live import LiveRequest, LiveUpdate
 from pipelines.learn.metrics import Judge, Measures
 
 MAX_SAMPLES = 64  # images per /learn_samples request
@@ -43,10 +48,8 @@ class SamplesRequest:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_family(self.family)
-        check_dataset(self.dataset)
-        object.__setattr__(self, "count", check_number(self.count, "count", 1, MAX_SAMPLES, whole=True))
-        object.__setattr__(self, "seed", check_seed(self.seed))
+        set_checked(self, family=check_family(self.family), dataset=check_dataset(self.dataset),
+                    count=check_number(self.count, "count", 1, MAX_SAMPLES, whole=True), seed=check_seed(self.seed))
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,16 @@ class CompareRequest:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_dataset(self.dataset)
-        object.__setattr__(self, "seed", check_seed(self.seed))
+        set_checked(self, dataset=check_dataset(self.dataset), seed=check_seed(self.seed))
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    family: str  # one of LATENT_FAMILIES (a 2-D latent space)
+    dataset: str
+
+    def __post_init__(self) -> None:
+        set_checked(self, family=check_family(self.family, LATENT_FAMILIES), dataset=check_dataset(self.dataset))
 
 
 def _coordinate(value: Any, name: str) -> float:
@@ -75,16 +86,13 @@ class DecodeRequest:
     frames: int = 8
 
     def __post_init__(self) -> None:
-        check_family(self.family, LATENT_FAMILIES)
-        check_dataset(self.dataset)
-        object.__setattr__(self, "x", _coordinate(self.x, "x"))
-        object.__setattr__(self, "y", _coordinate(self.y, "y"))
+        set_checked(self, family=check_family(self.family, LATENT_FAMILIES), dataset=check_dataset(self.dataset),
+                    x=_coordinate(self.x, "x"), y=_coordinate(self.y, "y"))
         if (self.x2 is None) != (self.y2 is None):
             raise UserInputError("learn.line", "a line needs both x2 and y2 (or neither, for one point)")
         if self.x2 is not None:
-            object.__setattr__(self, "x2", _coordinate(self.x2, "x2"))
-            object.__setattr__(self, "y2", _coordinate(self.y2, "y2"))
-        object.__setattr__(self, "frames", check_number(self.frames, "frames", 2, MAX_STRIP, whole=True))
+            set_checked(self, x2=_coordinate(self.x2, "x2"), y2=_coordinate(self.y2, "y2"))
+        set_checked(self, frames=check_number(self.frames, "frames", 2, MAX_STRIP, whole=True))
 
     @property
     def points(self) -> list[tuple[float, float]]:
@@ -102,9 +110,8 @@ class DenoiseRequest:
         if not isinstance(self.model, str) or self.model not in DENOISERS:
             raise UserInputError("choice", f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}",
                                  name="model", choices=", ".join(DENOISERS), value=quote(self.model))
-        object.__setattr__(self, "label", check_number(self.label, "label", ANY_LABEL, 9, whole=True))
-        object.__setattr__(self, "seed", check_seed(self.seed))
-        object.__setattr__(self, "steps", check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True))
+        set_checked(self, label=check_number(self.label, "label", ANY_LABEL, 9, whole=True), seed=check_seed(self.seed),
+                    steps=check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True))
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -204,15 +211,17 @@ OPINIONS = {"autoencoder": ("fast", "poor", "poor"), "gan": ("fast", "poor", "go
 WITHIN = 1.5  # a measure is "fast"/"good" within this factor of the best of the three
 
 
-class LearnLab:
+class LearnPipeline:
+    """The tab's one entry (see get_pipeline)."""
+
+    def __init__(self) -> None:
+        self._comparisons: dict[tuple[str, int], Comparison] = {}  # deterministic: the page and the API share them
+
     def samples(self, request: SamplesRequest) -> Samples:
         model = get_model(request.family, request.dataset)
         start = time.perf_counter()
         images = model.sample(request.count, cpu_generator(request.seed))
         return Samples(tensor_to_pil(images), time.perf_counter() - start)
-
-    def __init__(self) -> None:
-        self._comparisons: dict[tuple[str, int], Comparison] = {}  # deterministic: the page and the API share them
 
     def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None) -> Comparison:
         key = (request.dataset, request.seed)
@@ -222,9 +231,8 @@ class LearnLab:
             self._comparisons[key] = _compare(request.dataset, request.seed, progress)
         return self._comparisons[key]
 
-    def latent_map(self, family: str, dataset: str) -> LatentMap:
-        check_family(family, LATENT_FAMILIES)
-        return get_map(family, check_dataset(dataset))
+    def latent_map(self, request: MapRequest) -> LatentMap:
+        return get_map(request.family, request.dataset)
 
     def decode(self, request: DecodeRequest) -> Decoded:
         latent_map = get_map(request.family, request.dataset)
@@ -238,6 +246,24 @@ class LearnLab:
 
     def denoise(self, request: DenoiseRequest) -> list[DenoiseFrame]:
         return DENOISERS[request.model]().frames(request.label, request.seed, request.steps)
+
+    # -- training in the page: one training per session (see live.py) ---------------------------
+    def train(self, session_id: str, request: LiveRequest, resume: bool = False) -> Iterator[LiveUpdate]:
+        """Train from scratch (or, with `resume`, the session's model `request.steps` more), an update per slice."""
+        return live.get_session(session_id).train(request, resume=resume)
+
+    def stop_training(self, session_id: str) -> None:
+        live.get_session(session_id).stop()
+
+    def drop_training(self, session_id: str) -> None:
+        """Forget the session's model (Reset, a closed page, an expired state)."""
+        live.drop_session(session_id)
+
+
+@cached_loader
+def get_pipeline() -> LearnPipeline:
+    """The tab's pipeline, made on first use and shared."""
+    return LearnPipeline()
 
 
 def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> Comparison:

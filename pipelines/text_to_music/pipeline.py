@@ -1,7 +1,10 @@
 """Text → Music: tag the text's mood, continue with that mood's GPT, write MIDI, audio and a piano roll.
 
-    result = TextToMusic()("a quiet walk by the lake at dawn", seconds=20, seed=3)
+    music = get_pipeline()
+    result = music.compose(MusicRequest(text="a quiet walk by the lake at dawn", seconds=20, seed=3))
     result.mood, result.midi_path, result.audio_path, result.piano_roll
+
+A request is checked once, when it is built (its `__post_init__`); the pipeline trusts what it holds.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from PIL import Image
 
@@ -19,16 +22,69 @@ from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import UserInputError, check_choice, check_number
+from pipelines.common.validation import UserInputError, check_choice, check_number, set_checked
 from pipelines.text_to_music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
 from pipelines.text_to_music.model import WEIGHTS_FILE, MusicGPT, load_model
 from pipelines.text_to_music.moods import MOODS, SIGNATURES
 from pipelines.text_to_music.render import piano_roll, render_audio
-from pipelines.text_to_music.tokens import Piece, from_midi, to_midi
+from pipelines.text_to_music.tokens import VOCAB, Piece, from_midi, to_midi
+
+if TYPE_CHECKING:
+    from pipelines.text_to_music.mood.tagger import MoodResult
 
 MAX_PRIMER_BYTES = 1_000_000
+MAX_TEMPO = 240
+MIN_TEMPO = 30  # below this a piece crawls; 0 asks for the mood's own tempo instead
 
 
+def check_mood(mood: Any) -> str:
+    return check_choice(mood, "mood", ("auto",) + tuple(MOODS))
+
+
+def check_tempo(tempo: Any) -> int:
+    tempo = check_number(tempo, "tempo", 0, MAX_TEMPO, whole=True)
+    if 0 < tempo < MIN_TEMPO:
+        raise ValueError(f"tempo must be 0 (the mood's own) or from {MIN_TEMPO} to {MAX_TEMPO}, got {tempo}")
+    return tempo
+
+
+# -- requests ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MusicRequest:
+    text: Any = ""  # English or Korean; read (and checked) by the mood tagger when mood is "auto"
+    mood: str = "auto"  # "auto" (read from the text) or one of MOODS
+    seconds: float = 20  # length, 1–MAX_SECONDS
+    temperature: float = 0.9  # 0.1–2; a little below 1: steadier tonality from small models
+    top_k: int = 0  # sample only among the k likeliest next events (0 = all)
+    seed: int = 0  # 0 … MAX_SEED, or -1 for a new variation (the seed drawn is kept here and reported)
+    tempo: int = 0  # BPM 30–240, or 0 for the mood's own
+    instrument: int = -1  # General MIDI program 0–127, or -1 for the mood's own
+    primer: Optional[str] = None  # an uploaded MIDI file to continue (read when composing: its meter follows the mood)
+    primer_notes: str = ""  # or a few typed notes, e.g. "C4 E4 G4"
+
+    def __post_init__(self) -> None:
+        set_checked(  # in this order: of several bad values, the first is the one named
+            self, mood=check_mood(self.mood), seed=seed_or_random(self.seed), tempo=check_tempo(self.tempo),
+            instrument=check_number(self.instrument, "instrument", -1, 127, whole=True),
+            seconds=check_number(self.seconds, "seconds", 1, MAX_SECONDS),
+            temperature=check_number(self.temperature, "temperature", 0.1, 2.0),
+            top_k=check_number(self.top_k, "top_k", 0, len(VOCAB), whole=True),
+        )
+
+
+@dataclass(frozen=True)
+class MusicCompareRequest:
+    text: Any = ""  # read by the mood tagger: its mood is shown beside the five pieces
+    seconds: float = 15  # length of each piece, 1–MAX_SECONDS
+    seed: int = 0  # one seed for all five moods; -1: a new one, kept here and reported
+    per_mood: MusicRequest = field(init=False, repr=False)  # what each mood's model is given, checked once
+
+    def __post_init__(self) -> None:
+        per_mood = MusicRequest(text=self.text, seconds=self.seconds, seed=self.seed)
+        set_checked(self, seconds=per_mood.seconds, seed=per_mood.seed, per_mood=per_mood)
+
+
+# -- results -------------------------------------------------------------------------------------
 @dataclass
 class MusicResult:
     mood: str
@@ -43,10 +99,14 @@ class MusicResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
-def check_mood(mood: Any) -> str:
-    return check_choice(mood, "mood", ("auto",) + tuple(MOODS))
+@dataclass
+class MusicComparison:
+    mood: str  # the text's own mood, as tagged
+    probabilities: dict[str, float]  # the tagger's scores
+    results: list[MusicResult]  # one per mood, in the order of MOODS
 
 
+# -- loading -------------------------------------------------------------------------------------
 def load_primer(primer: Any, notes: Any, meter: str) -> Optional[Piece]:
     """A MIDI file (path) or typed notes ('C4 E4 G4'); None if neither is given."""
     if primer:
@@ -71,61 +131,61 @@ def get_music_model(mood: str) -> MusicGPT:
     return load_model(folder)[0]
 
 
-class TextToMusic:
-    def __call__(
-        self,
-        text: Any = "",
-        mood: Any = "auto",
-        seconds: Any = 20,
-        temperature: Any = 0.9,  # a little below 1: steadier tonality from small models
-        top_k: Any = 0,
-        seed: Any = 0,
-        tempo: Any = 0,
-        instrument: Any = -1,
-        primer: Any = None,
-        primer_notes: Any = "",
-        progress: Optional[ProgressFn] = None,
-    ) -> MusicResult:
-        """`tempo` 0 and `instrument` -1 mean the mood's own; the other arguments as in generate_piece."""
-        mood, seed = check_mood(mood), seed_or_random(seed)  # -1: a new variation, its seed reported
-        tempo = int(check_number(tempo, "tempo", 0, 240, whole=True))
-        program = int(check_number(instrument, "instrument", -1, 127, whole=True))
-        timings: dict[str, float] = {}
-        probabilities = None
-        if mood == "auto":
-            from pipelines.text_to_music.mood.tagger import get_tagger  # the encoder loads only when text is tagged
+# -- the pipeline --------------------------------------------------------------------------------
+class TextToMusicPipeline:
+    """The tab's one entry (see get_pipeline). The tagger and each mood's model load on first use and stay."""
 
-            start = time.perf_counter()
-            tagged = get_tagger()(text)
-            mood, probabilities = tagged.mood, tagged.probabilities
-            timings["tag"] = time.perf_counter() - start
-        signature = SIGNATURES[mood]
-        tempo = tempo or signature.default_tempo
-        if tempo < 30:
-            raise ValueError(f"tempo must be 0 (the mood's own) or from 30 to 240, got {tempo}")
-        program = signature.program if program < 0 else program
-        primer_piece = load_primer(primer, primer_notes, signature.meters[0])
+    def tag(self, text: Any) -> MoodResult:
+        """The mood of a text; the tagger checks the text (1–500 characters, with a word in it)."""
+        from pipelines.text_to_music.mood.tagger import get_tagger  # the encoder loads only when text is tagged
+
+        return get_tagger()(text)
+
+    def compose(self, request: MusicRequest, progress: Optional[ProgressFn] = None) -> MusicResult:
+        """A piece for the request's mood, or, for "auto", the mood read from its text."""
+        if request.mood != "auto":
+            return self._compose(request, request.mood, progress=progress)
+        start = time.perf_counter()
+        tagged = self.tag(request.text)
+        return self._compose(request, tagged.mood, probabilities=tagged.probabilities,
+                             timings={"tag": time.perf_counter() - start}, progress=progress)
+
+    def compare(self, request: MusicCompareRequest, progress: Optional[ProgressFn] = None) -> MusicComparison:
+        """The same text, seed and settings through every mood's model; the text's own mood is tagged too."""
+        tagged = self.tag(request.text)  # the text decides nothing here but is read, and its mood shown
+        results = []
+        for i, mood in enumerate(MOODS):
+            report(progress, i / len(MOODS), f"{mood} ({i + 1} of {len(MOODS)})")
+            results.append(self._compose(request.per_mood, mood))
+        report(progress, 1.0, "done")
+        return MusicComparison(tagged.mood, tagged.probabilities, results)
+
+    def _compose(self, request: MusicRequest, mood: str, probabilities: Optional[dict[str, float]] = None,
+                 timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
+        """Sample and render `request` with `mood`'s model (its own tempo and instrument where the request leaves them)."""
+        timings, signature = dict(timings or {}), SIGNATURES[mood]
+        tempo = request.tempo or signature.default_tempo
+        program = signature.program if request.instrument < 0 else request.instrument
+        primer = load_primer(request.primer, request.primer_notes, signature.meters[0])
         report(progress, 0.05, f"mood: {mood}")
 
         start = time.perf_counter()
-        sampled = generate_piece(get_music_model(mood), seconds, tempo, temperature, top_k, seed, primer_piece, progress=progress)
+        sampled = generate_piece(get_music_model(mood), seconds=request.seconds, tempo=tempo, temperature=request.temperature,
+                                 top_k=request.top_k, seed=request.seed, primer=primer, progress=progress)
         timings["sample"] = time.perf_counter() - start
         start = time.perf_counter()
-        folder = output_folder("music")
-        midi_path = to_midi(sampled.piece, folder / f"{mood}-{seed}.mid", tempo, program)
+        folder, name = output_folder("music"), f"{mood}-{request.seed}"
+        midi_path = to_midi(sampled.piece, folder / f"{name}.mid", tempo, program)
         bars_length = len(sampled.piece.bars) * sampled.piece.bar_length  # whole bars, rests at the end included
         length = min(max(sampled.piece.length, bars_length) / 4 * 60 / tempo, MAX_SECONDS + 5)
-        audio_path = render_audio(midi_path, folder / f"{mood}-{seed}.ogg", length)
+        audio_path = render_audio(midi_path, folder / f"{name}.ogg", length)
         roll = piano_roll(sampled.piece)
         timings["render"] = time.perf_counter() - start
         report(progress, 1.0, "done")
-        return MusicResult(mood, probabilities, midi_path, audio_path, roll, sampled.piece, tempo, program, seed, timings)
+        return MusicResult(mood, probabilities, midi_path, audio_path, roll, sampled.piece, tempo, program, request.seed, timings)
 
-    def compare(self, text: Any, seconds: Any = 15, seed: Any = 0, progress: Optional[ProgressFn] = None, **kwargs) -> list[MusicResult]:
-        """The same text, seed and settings through every mood's model (seed -1: one random seed for all)."""
-        seed, results = seed_or_random(seed), []
-        for i, mood in enumerate(MOODS):
-            report(progress, i / len(MOODS), f"{mood} ({i + 1} of {len(MOODS)})")
-            results.append(self(text, mood, seconds, seed=seed, **kwargs))
-        report(progress, 1.0, "done")
-        return results
+
+@cached_loader
+def get_pipeline() -> TextToMusicPipeline:
+    """The tab's pipeline, made on first use and shared."""
+    return TextToMusicPipeline()
