@@ -89,14 +89,17 @@ MESSAGES = Messages(*bilingual({
                  "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."),
 }))
 STAGES_KO = {"tag": "분류", "sample": "생성", "render": "렌더링"}
-INSTRUMENTS_KO = {0: "어쿠스틱 그랜드 피아노", 4: "전자 피아노", 10: "뮤직 박스", 11: "비브라폰", 19: "교회 오르간", 24: "나일론 기타",
-                  40: "바이올린", 42: "첼로", 46: "하프", 48: "현악 합주", 52: "합창", 56: "트럼펫", 60: "호른", 61: "금관 합주",
-                  73: "플루트", 75: "팬 플루트"}
+# General MIDI programs offered in the instrument picker: (English, Korean), one place for both languages.
+INSTRUMENT_NAMES = {0: ("Acoustic Grand Piano", "어쿠스틱 그랜드 피아노"), 4: ("Electric Piano", "전자 피아노"),
+                    10: ("Music Box", "뮤직 박스"), 11: ("Vibraphone", "비브라폰"), 19: ("Church Organ", "교회 오르간"),
+                    24: ("Nylon Guitar", "나일론 기타"), 40: ("Violin", "바이올린"), 42: ("Cello", "첼로"), 46: ("Harp", "하프"),
+                    48: ("String Ensemble", "현악 합주"), 52: ("Choir Aahs", "합창"), 56: ("Trumpet", "트럼펫"),
+                    60: ("French Horn", "호른"), 61: ("Brass Section", "금관 합주"), 73: ("Flute", "플루트"),
+                    75: ("Pan Flute", "팬 플루트")}
+add_strings(*bilingual({f"instrument.{program}": names for program, names in INSTRUMENT_NAMES.items()}))
 
 MOOD_CHOICES = [(t("music.auto"), "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
-INSTRUMENTS = [(t("music.own_instrument"), -1), ("Acoustic Grand Piano", 0), ("Electric Piano", 4), ("Music Box", 10), ("Vibraphone", 11),
-               ("Church Organ", 19), ("Nylon Guitar", 24), ("Violin", 40), ("Cello", 42), ("Harp", 46), ("String Ensemble", 48),
-               ("Choir Aahs", 52), ("Trumpet", 56), ("French Horn", 60), ("Brass Section", 61), ("Flute", 73), ("Pan Flute", 75)]
+INSTRUMENTS = [(t("music.own_instrument"), -1)] + [(t(f"instrument.{program}"), program) for program in INSTRUMENT_NAMES]
 EXAMPLES = [
     ["sunny picnic with friends, everyone dancing", "auto"],
     ["a rainy goodbye at the train station", "auto"],
@@ -123,9 +126,9 @@ def mood_label(result, lang: str = "en") -> dict:
 
 
 def instrument_name(program: int, lang: str) -> str:
-    if lang == "ko" and program in INSTRUMENTS_KO:
-        return INSTRUMENTS_KO[program]
-    return dict((v, k) for k, v in INSTRUMENTS).get(program) or MESSAGES("program", lang, program=program)
+    if program in INSTRUMENT_NAMES:
+        return INSTRUMENT_NAMES[program][lang == "ko"]
+    return MESSAGES("program", lang, program=program)
 
 
 def describe(result, lang: str = "en") -> str:
