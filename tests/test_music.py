@@ -1,13 +1,16 @@
 """Music pipelines on tiny models: tokens, MIDI, moods, grammar-constrained sampling, the KV cache, rendering."""
 
 import hashlib
+import json
 import wave
+from dataclasses import asdict
 
 import mido
 import numpy as np
 import pytest
 import torch
 
+from pipelines.common.config import ASSETS_DIR
 from pipelines.text_to_music import generate as gen
 from pipelines.text_to_music import train as train_script
 from pipelines.text_to_music.model import GPTConfig, MusicGPT, load_model, save_model
@@ -22,6 +25,13 @@ A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
 def scale_piece(pitches, step=4, meter="4/4", repeats=2) -> Piece:
     notes = [Note(i * step, step, p) for i, p in enumerate(pitches * repeats)]
     return Piece(meter, [], notes)
+
+
+def tiny_corpus(folder, mood="calm") -> None:
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 30), ("val", 5)):
+        ids = [i for _ in range(n) for i in encode(scale_piece([int(p) for p in rng.choice(C_MAJOR, 8)]))]
+        np.save(folder / f"{mood}.{split}.npy", np.asarray(ids, dtype=np.uint8))
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +152,41 @@ def test_checkpoint_round_trip(tiny_model, tmp_path):
 
 
 def test_training_script_few_steps(tmp_path):
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 30), ("val", 5)):
-        ids = [i for _ in range(n) for i in encode(scale_piece([int(p) for p in rng.choice(C_MAJOR, 8)]))]
-        np.save(tmp_path / f"calm.{split}.npy", np.asarray(ids, dtype=np.uint8))
+    tiny_corpus(tmp_path)
     args = ["--mood", "calm", "--iterations", "4", "--eval-every", "2", "--block-size", "32", "--n-embd", "16", "--n-layer", "1",
             "--n-head", "2", "--batch-size", "2", "--corpus", str(tmp_path)]
     records = [train_script.train(train_script.parse_args(args + ["--out", str(tmp_path / run)])) for run in ("a", "b")]
     assert records[0]["history"] == [{**row, "seconds": records[0]["history"][i]["seconds"]} for i, row in enumerate(records[1]["history"])]
     model, info = load_model(tmp_path / "a")
     assert info["training"]["iterations"] == 4 and model.config.n_embd == 16
+
+
+def test_training_script_with_transposition_and_other_sizes(tmp_path):
+    defaults = train_script.parse_args(["--mood", "calm"])
+    config = GPTConfig()  # the one source of the model's defaults, which the shipped models use
+    assert (defaults.block_size, defaults.n_layer, defaults.n_head, defaults.n_embd, defaults.dropout) == \
+        (config.block_size, config.n_layer, config.n_head, config.n_embd, config.dropout) == (256, 4, 4, 128, 0.1)
+    for mood in MOODS:
+        shipped = json.loads((ASSETS_DIR / "music" / "models" / mood / "config.json").read_text())["model"]
+        assert shipped == asdict(config)
+    tiny_corpus(tmp_path)
+    args = ["--mood", "calm", "--iterations", "3", "--eval-every", "3", "--transpose", "2", "--block-size", "24", "--n-embd", "16",
+            "--n-layer", "1", "--n-head", "4", "--batch-size", "3", "--dropout", "0", "--lr", "3e-3", "--corpus", str(tmp_path),
+            "--out", str(tmp_path / "out")]
+    record = train_script.train(train_script.parse_args(args))
+    model, info = load_model(tmp_path / "out")
+    assert record["args"]["transpose"] == 2 and info["training"]["args"]["transpose"] == 2
+    assert (model.config.block_size, model.config.n_embd, model.config.n_layer, model.config.n_head) == (24, 16, 1, 4)
+    assert gen.generate_piece(model, seconds=4, tempo=120, seed=0).piece.notes  # the checkpoint samples
+
+
+def test_transposition_moves_pitches_only_and_stays_in_range():
+    window = torch.tensor(encode(scale_piece(C_MAJOR)))
+    moved = train_script.transpose(window, 2)
+    pitch = torch.tensor([VOCAB[int(t)].startswith("PITCH_") for t in window])
+    assert torch.equal(moved[~pitch], window[~pitch]) and torch.equal(moved[pitch], window[pitch] + 2)
+    low = torch.tensor([TOKEN_ID["PITCH_36"]])
+    assert torch.equal(train_script.transpose(low, -1), low)  # below the range: the window stays as it was
 
 
 def test_a_bach_chorale_parses_onto_the_grid():
