@@ -189,6 +189,55 @@ def test_transposition_moves_pitches_only_and_stays_in_range():
     assert torch.equal(train_script.transpose(low, -1), low)  # below the range: the window stays as it was
 
 
+def test_gpt2_conversion_gives_the_same_logits(tiny_model):
+    from pipelines.text_to_music.gpt2 import to_gpt2
+
+    gpt2 = to_gpt2(tiny_model)
+    assert gpt2.lm_head.weight is gpt2.transformer.wte.weight  # tied, as model.py's
+    for length in (1, 17, tiny_model.config.block_size):
+        idx = torch.randint(0, len(VOCAB), (2, length))
+        assert torch.allclose(gpt2(idx).logits, tiny_model(idx)[0], atol=1e-5)
+    idx = torch.randint(0, len(VOCAB), (1, 30))  # and through GPT2's own KV cache
+    past = gpt2(idx[:, :20], use_cache=True).past_key_values
+    steps = [gpt2(idx[:, i : i + 1], past_key_values=past, use_cache=True).logits[:, -1] for i in range(20, 30)]
+    assert torch.allclose(torch.stack(steps[:-1], 1), tiny_model(idx)[0][:, 20:29], atol=1e-5)
+
+
+def test_gpt2_generate_samples_the_same_pieces_under_the_grammar(tiny_model):
+    from pipelines.text_to_music.gpt2 import to_gpt2
+
+    gpt2 = to_gpt2(tiny_model)
+    for seed, top_k in ((0, 0), (3, 10)):  # 30 s at 200 BPM: past block_size, so the window slides
+        today = gen.generate_piece(tiny_model, seconds=30, tempo=200, seed=seed, top_k=top_k, temperature=0.8)
+        library = gen.generate_piece(gpt2, seconds=30, tempo=200, seed=seed, top_k=top_k, temperature=0.8)
+        assert library.tokens == today.tokens and len(library.tokens) > tiny_model.config.block_size
+        grammar = gen.Grammar(0)
+        for token in library.tokens[1:-1]:  # every token one the grammar allowed, and a whole piece
+            assert grammar.allowed()[token]
+            grammar.advance(token)
+        assert library.tokens[-1] == EOS and library.tokens[-2] != BAR
+    again = gen.generate_piece(gpt2, seconds=6, tempo=120, seed=5)
+    assert again.tokens == gen.generate_piece(gpt2, seconds=6, tempo=120, seed=5).tokens != gen.generate_piece(gpt2, seconds=6, tempo=120, seed=6).tokens
+    prompt = encode(scale_piece(C_MAJOR))[:-1]
+    assert gen.sample(gpt2, prompt, 6, 200, seed=2, use_cache=False) == gen.sample(gpt2, prompt, 6, 200, seed=2)
+
+
+def test_gpt2_export_loads_with_auto_model(tiny_model, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from pipelines.text_to_music.gpt2 import export, load_gpt2
+
+    save_model(tmp_path / "old", tiny_model, {"mood": "calm"})  # float16, as the shipped models
+    (tmp_path / "old" / "training_record.json").write_text("{}")
+    export(tmp_path / "old", tmp_path / "gpt2")
+    assert {"config.json", "model.safetensors", "training_record.json"} <= {f.name for f in (tmp_path / "gpt2").iterdir()}
+    idx = torch.randint(0, len(VOCAB), (1, 40))
+    old = load_model(tmp_path / "old")[0](idx)[0]
+    assert torch.equal(load_gpt2(tmp_path / "gpt2")(idx).logits, old)
+    plain = AutoModelForCausalLM.from_pretrained(tmp_path / "gpt2")  # what anyone on a hub would do
+    assert type(plain).__name__ == "GPT2LMHeadModel" and plain.config.mood == "calm"
+
+
 def test_a_bach_chorale_parses_onto_the_grid():
     music21 = pytest.importorskip("music21")
     from pipelines.text_to_music.corpus import score_to_piece
