@@ -1,13 +1,16 @@
 """Music pipelines on tiny models: tokens, MIDI, moods, grammar-constrained sampling, the KV cache, rendering."""
 
 import hashlib
+import json
 import wave
+from dataclasses import asdict
 
 import mido
 import numpy as np
 import pytest
 import torch
 
+from pipelines.common.config import ASSETS_DIR
 from pipelines.text_to_music import generate as gen
 from pipelines.text_to_music import train as train_script
 from pipelines.text_to_music.model import GPTConfig, MusicGPT, load_model, save_model
@@ -22,6 +25,13 @@ A_MINOR = [57, 59, 60, 62, 64, 65, 68, 69]
 def scale_piece(pitches, step=4, meter="4/4", repeats=2) -> Piece:
     notes = [Note(i * step, step, p) for i, p in enumerate(pitches * repeats)]
     return Piece(meter, [], notes)
+
+
+def tiny_corpus(folder, mood="calm") -> None:
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 30), ("val", 5)):
+        ids = [i for _ in range(n) for i in encode(scale_piece([int(p) for p in rng.choice(C_MAJOR, 8)]))]
+        np.save(folder / f"{mood}.{split}.npy", np.asarray(ids, dtype=np.uint8))
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +152,90 @@ def test_checkpoint_round_trip(tiny_model, tmp_path):
 
 
 def test_training_script_few_steps(tmp_path):
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 30), ("val", 5)):
-        ids = [i for _ in range(n) for i in encode(scale_piece([int(p) for p in rng.choice(C_MAJOR, 8)]))]
-        np.save(tmp_path / f"calm.{split}.npy", np.asarray(ids, dtype=np.uint8))
+    tiny_corpus(tmp_path)
     args = ["--mood", "calm", "--iterations", "4", "--eval-every", "2", "--block-size", "32", "--n-embd", "16", "--n-layer", "1",
             "--n-head", "2", "--batch-size", "2", "--corpus", str(tmp_path)]
     records = [train_script.train(train_script.parse_args(args + ["--out", str(tmp_path / run)])) for run in ("a", "b")]
     assert records[0]["history"] == [{**row, "seconds": records[0]["history"][i]["seconds"]} for i, row in enumerate(records[1]["history"])]
     model, info = load_model(tmp_path / "a")
     assert info["training"]["iterations"] == 4 and model.config.n_embd == 16
+
+
+def test_training_script_with_transposition_and_other_sizes(tmp_path):
+    defaults = train_script.parse_args(["--mood", "calm"])
+    config = GPTConfig()  # the one source of the model's defaults, which the shipped models use
+    assert (defaults.block_size, defaults.n_layer, defaults.n_head, defaults.n_embd, defaults.dropout) == \
+        (config.block_size, config.n_layer, config.n_head, config.n_embd, config.dropout) == (256, 4, 4, 128, 0.1)
+    for mood in MOODS:
+        shipped = json.loads((ASSETS_DIR / "music" / "models" / mood / "config.json").read_text())["model"]
+        assert shipped == asdict(config)
+    tiny_corpus(tmp_path)
+    args = ["--mood", "calm", "--iterations", "3", "--eval-every", "3", "--transpose", "2", "--block-size", "24", "--n-embd", "16",
+            "--n-layer", "1", "--n-head", "4", "--batch-size", "3", "--dropout", "0", "--lr", "3e-3", "--corpus", str(tmp_path),
+            "--out", str(tmp_path / "out")]
+    record = train_script.train(train_script.parse_args(args))
+    model, info = load_model(tmp_path / "out")
+    assert record["args"]["transpose"] == 2 and info["training"]["args"]["transpose"] == 2
+    assert (model.config.block_size, model.config.n_embd, model.config.n_layer, model.config.n_head) == (24, 16, 1, 4)
+    assert gen.generate_piece(model, seconds=4, tempo=120, seed=0).piece.notes  # the checkpoint samples
+
+
+def test_transposition_moves_pitches_only_and_stays_in_range():
+    window = torch.tensor(encode(scale_piece(C_MAJOR)))
+    moved = train_script.transpose(window, 2)
+    pitch = torch.tensor([VOCAB[int(t)].startswith("PITCH_") for t in window])
+    assert torch.equal(moved[~pitch], window[~pitch]) and torch.equal(moved[pitch], window[pitch] + 2)
+    low = torch.tensor([TOKEN_ID["PITCH_36"]])
+    assert torch.equal(train_script.transpose(low, -1), low)  # below the range: the window stays as it was
+
+
+def test_gpt2_conversion_gives_the_same_logits(tiny_model):
+    from pipelines.text_to_music.gpt2 import to_gpt2
+
+    gpt2 = to_gpt2(tiny_model)
+    assert gpt2.lm_head.weight is gpt2.transformer.wte.weight  # tied, as model.py's
+    for length in (1, 17, tiny_model.config.block_size):
+        idx = torch.randint(0, len(VOCAB), (2, length))
+        assert torch.allclose(gpt2(idx).logits, tiny_model(idx)[0], atol=1e-5)
+    idx = torch.randint(0, len(VOCAB), (1, 30))  # and through GPT2's own KV cache
+    past = gpt2(idx[:, :20], use_cache=True).past_key_values
+    steps = [gpt2(idx[:, i : i + 1], past_key_values=past, use_cache=True).logits[:, -1] for i in range(20, 30)]
+    assert torch.allclose(torch.stack(steps[:-1], 1), tiny_model(idx)[0][:, 20:29], atol=1e-5)
+
+
+def test_gpt2_generate_samples_the_same_pieces_under_the_grammar(tiny_model):
+    from pipelines.text_to_music.gpt2 import to_gpt2
+
+    gpt2 = to_gpt2(tiny_model)
+    for seed, top_k in ((0, 0), (3, 10)):  # 30 s at 200 BPM: past block_size, so the window slides
+        today = gen.generate_piece(tiny_model, seconds=30, tempo=200, seed=seed, top_k=top_k, temperature=0.8)
+        library = gen.generate_piece(gpt2, seconds=30, tempo=200, seed=seed, top_k=top_k, temperature=0.8)
+        assert library.tokens == today.tokens and len(library.tokens) > tiny_model.config.block_size
+        grammar = gen.Grammar(0)
+        for token in library.tokens[1:-1]:  # every token one the grammar allowed, and a whole piece
+            assert grammar.allowed()[token]
+            grammar.advance(token)
+        assert library.tokens[-1] == EOS and library.tokens[-2] != BAR
+    again = gen.generate_piece(gpt2, seconds=6, tempo=120, seed=5)
+    assert again.tokens == gen.generate_piece(gpt2, seconds=6, tempo=120, seed=5).tokens != gen.generate_piece(gpt2, seconds=6, tempo=120, seed=6).tokens
+    prompt = encode(scale_piece(C_MAJOR))[:-1]
+    assert gen.sample(gpt2, prompt, 6, 200, seed=2, use_cache=False) == gen.sample(gpt2, prompt, 6, 200, seed=2)
+
+
+def test_gpt2_export_loads_with_auto_model(tiny_model, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from pipelines.text_to_music.gpt2 import export, load_gpt2
+
+    save_model(tmp_path / "old", tiny_model, {"mood": "calm"})  # float16, as the shipped models
+    (tmp_path / "old" / "training_record.json").write_text("{}")
+    export(tmp_path / "old", tmp_path / "gpt2")
+    assert {"config.json", "model.safetensors", "training_record.json"} <= {f.name for f in (tmp_path / "gpt2").iterdir()}
+    idx = torch.randint(0, len(VOCAB), (1, 40))
+    old = load_model(tmp_path / "old")[0](idx)[0]
+    assert torch.equal(load_gpt2(tmp_path / "gpt2")(idx).logits, old)
+    plain = AutoModelForCausalLM.from_pretrained(tmp_path / "gpt2")  # what anyone on a hub would do
+    assert type(plain).__name__ == "GPT2LMHeadModel" and plain.config.mood == "calm"
 
 
 def test_a_bach_chorale_parses_onto_the_grid():

@@ -83,7 +83,12 @@ def sample(
     progress: Optional[ProgressFn] = None,
 ) -> list[int]:
     """Continue `prompt` until `min_bars` bars are complete (or max_tokens). With use_cache=False
-    every step recomputes the whole context (kept for the benchmark that measures the cache)."""
+    every step recomputes the whole context (kept for the benchmark that measures the cache).
+    A transformers GPT2LMHeadModel (pipelines.text_to_music.gpt2) samples through its generate()."""
+    if not isinstance(model, MusicGPT):
+        from pipelines.text_to_music import gpt2  # transformers loads only for that model
+
+        return gpt2.sample(model, prompt, min_bars, max_tokens, temperature, top_k, seed, use_cache, progress)
     gen, grammar, window = cpu_generator(seed), Grammar(min_bars), model.config.block_size
     for token in prompt:
         grammar.advance(token)
@@ -170,7 +175,7 @@ def generate_piece(
     elif meter:
         prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
     else:  # the model's own choice of meter, drawn with the same seed
-        logits, _, _ = model(torch.tensor([[BOS]]))
+        logits = model(torch.tensor([[BOS]]))[0]  # model.py's tuple or transformers' output: the logits come first
         allowed = torch.from_numpy(_KIND == "TS")
         probs = torch.softmax(logits[0, -1].float().masked_fill(~allowed, float("-inf")), -1)
         prompt = [BOS, int(torch.multinomial(probs, 1, generator=gen))]

@@ -2,6 +2,7 @@
 
 A checkpoint is a folder: `model.safetensors`, `config.json` (GPTConfig under "model", the mood,
 the vocabulary and how it was trained), so `load_model(folder)` rebuilds it from the folder alone.
+gpt2.py converts it exactly to transformers' GPT2LMHeadModel (measured slower there: see its docstring).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B,
 
 @dataclass
 class GPTConfig:
+    """The one source of the model's defaults: train.py's options take theirs from here. The shipped
+    mood models use exactly these (256-token windows, 4 layers × 128, 0.84 M parameters)."""
+
     vocab_size: int = len(VOCAB)  # event tokens (pipelines.text_to_music.tokens)
-    block_size: int = 512  # longest context, in tokens
+    block_size: int = 256  # longest context, in tokens; sampling slides by half a window past it
     n_layer: int = 4  # transformer blocks
     n_head: int = 4  # attention heads per block
     n_embd: int = 128  # width of the residual stream

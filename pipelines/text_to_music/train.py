@@ -36,11 +36,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mood", required=True, choices=MOODS)
     p.add_argument("--iterations", type=int, default=2400)
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--block-size", type=int, default=256)
-    p.add_argument("--n-layer", type=int, default=4)
-    p.add_argument("--n-head", type=int, default=4)
-    p.add_argument("--n-embd", type=int, default=128)
-    p.add_argument("--dropout", type=float, default=0.1)
+    model = GPTConfig()  # the model's defaults have one source: the dataclass
+    p.add_argument("--block-size", type=int, default=model.block_size)
+    p.add_argument("--n-layer", type=int, default=model.n_layer)
+    p.add_argument("--n-head", type=int, default=model.n_head)
+    p.add_argument("--n-embd", type=int, default=model.n_embd)
+    p.add_argument("--dropout", type=float, default=model.dropout)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--transpose", type=int, default=0, help="augment: random shifts of up to ± this many semitones")
     p.add_argument("--seed", type=int, default=0)
@@ -59,11 +60,12 @@ def transpose(window: torch.Tensor, shift: int) -> torch.Tensor:
     return moved
 
 
-def batch(data: torch.Tensor, size: int, block: int, gen: torch.Generator, transpose: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def batch(data: torch.Tensor, size: int, block: int, gen: torch.Generator, max_shift: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows and their next tokens, each moved by up to ± max_shift semitones (--transpose)."""
     starts = torch.randint(len(data) - block - 1, (size,), generator=gen)
     windows = torch.stack([data[s : s + block + 1] for s in starts.tolist()])
-    if transpose:
-        shifts = torch.randint(-transpose, transpose + 1, (size,), generator=gen).tolist()
+    if max_shift:  # not named `transpose`: that would hide the function above
+        shifts = torch.randint(-max_shift, max_shift + 1, (size,), generator=gen).tolist()
         windows = torch.stack([transpose(w, k) for w, k in zip(windows, shifts)])
     return windows[:, :-1], windows[:, 1:]
 
