@@ -81,8 +81,6 @@ MESSAGES = Messages(*bilingual({
                 "**{mood}** · {tempo} BPM · {instrument} · 시드 **{seed}** · 음 {notes}개 · {timing}"),
     "chosen": ("{mood} (chosen)",
                "{mood} (직접 고름)"),
-    "mood_own": ("the mood's own",
-                 "분위기 기본 악기"),
     "program": ("GM program {program}",
                 "GM 프로그램 {program}"),
     "compared": ("Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model.",
