@@ -51,6 +51,8 @@ CSS = """
   /* all four pictures in one row, in a box no taller than they are */
   #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
   #image-gallery, #image-gallery .grid-wrap { height: auto !important; }
+  /* a picker whose names are long gets the whole width */
+  #learn-dataset { min-width: 100% !important; }
 }
 """
 

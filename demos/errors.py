@@ -145,13 +145,19 @@ def status_line(fn, outputs: int, status: int = -1, separate: bool = True):
     """A page event that shows its errors where the user looks: in the status line beside its button
     (output number `status` of `outputs`), leaving every other output as it was — no toast that fades,
     no red "Error" pills on unrelated controls. With `separate`, `fn` does not return the status line
-    itself and it is cleared on success; otherwise it is one of `fn`'s own outputs (e.g. a result text)."""
+    itself and it is cleared on success; otherwise it is one of `fn`'s own outputs (e.g. a result text).
+    A generator `fn` (a streaming event) stays a generator: an error while it streams ends it the same way."""
+    index = status % outputs
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        index = status % outputs
+    def shown(result):
+        returned = outputs - 1 if separate else outputs  # how many values fn itself returns
+        result = [result] if returned == 1 else list(result)  # one value may itself be a list (a gallery's)
+        return tuple(result[:index] + [""] + result[index:]) if separate else tuple(result)
+
+    @contextlib.contextmanager
+    def reported(args, kwargs, sink: list):
         try:
-            result = fn(*args, **kwargs)
+            yield
         except gr.Error as exc:  # user_errors has already written the sentence in the user's language
             message = exc.message
         except (ValueError, FileNotFoundError) as exc:
@@ -160,10 +166,28 @@ def status_line(fn, outputs: int, status: int = -1, separate: bool = True):
             log.exception("unexpected error in %s", fn.__name__)
             message = ERRORS("unexpected", request_language(args, kwargs))
         else:
-            result = list(result) if isinstance(result, tuple) else [result]
-            return tuple(result[:index] + [""] + result[index:]) if separate else tuple(result)
+            return
         values = [gr.skip()] * outputs
         values[index] = f"⚠️ {message}"
-        return tuple(values)
+        sink.append(tuple(values))
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streaming(*args, **kwargs):
+            error: list = []
+            with reported(args, kwargs, error):
+                for result in fn(*args, **kwargs):
+                    yield shown(result)
+            yield from error
+
+        return streaming
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        error: list = []
+        with reported(args, kwargs, error):
+            return shown(fn(*args, **kwargs))
+        return error[0]
 
     return wrapper

@@ -14,7 +14,7 @@ from gradio.components.api_component import Api
 import pandas as pd
 
 from demos.api import image_out, publish
-from demos.errors import user_errors
+from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
@@ -72,7 +72,7 @@ t = add_strings(*bilingual({
     "learn.samples": ("Samples",
                       "샘플"),
     "learn.maps": ("Latent map",
-                   "잠재 공간 지도"),
+                   "잠재 지도"),
     "learn.maps_hint": ("Every dot is a test image, placed by the 2 numbers the encoder squeezed it into (its *latent code*), "
                         "coloured by class. Click anywhere to see what the decoder draws there; click again to draw the whole line between "
                         "your last two clicks. The autoencoder leaves gaps between classes; the VAE is pushed to fill the space (its *KL term*).",
@@ -89,8 +89,8 @@ t = add_strings(*bilingual({
                       "복원된 그림"),
     "learn.strip": ("Along the line between your last two clicks",
                     "마지막 두 클릭 사이의 선을 따라"),
-    "learn.train": ("Train it yourself",
-                    "직접 학습시키기"),
+    "learn.train": ("Train it",  # short: the four inner tabs fit a phone's width
+                    "직접 학습"),
     "learn.train_hint": ("Pick a family and press **Train**: it starts from random weights, and every few seconds you see "
                          "samples from the model as it is and its error so far (the *loss*). **Stop** any time, **Continue** for more steps, "
                          "**Reset** to forget it. One training at a time per visitor, at most 90 seconds per press.",
@@ -121,8 +121,8 @@ t = add_strings(*bilingual({
                    "지금까지 모델이 만든 샘플"),
     "learn.loss": ("Loss (lower is better, except for GANs, whose loss only says who is winning)",
                    "손실 (낮을수록 좋음. 단 GAN의 손실은 누가 이기고 있는지만 알려 줍니다)"),
-    "learn.denoise": ("Watch diffusion denoise",
-                      "확산 모델의 잡음 제거 보기"),
+    "learn.denoise": ("Denoising",
+                      "잡음 제거"),
     "learn.denoise_hint": ("A diffusion model starts from pure noise and removes a little at each step. Left: the picture at "
                            "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*).",
                            "확산 모델은 순수한 잡음에서 시작해 단계마다 조금씩 잡음을 걷어 냅니다. 왼쪽: 그 단계의 그림(*x_t*). "
@@ -415,12 +415,13 @@ def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("learn.intro"))
         with gr.Row():
-            dataset = gr.Dropdown(DATASET_CHOICES, value="mnist", label=t("learn.dataset"), info=t("learn.dataset_info"))
-            seed = gr.Number(0, minimum=0, precision=0, label=t("learn.seed"), info=t("learn.seed_info"))
+            dataset = gr.Dropdown(DATASET_CHOICES, value="mnist", label=t("learn.dataset"), info=t("learn.dataset_info"), elem_id="learn-dataset")
+            seed = gr.Number(0, precision=0, label=t("learn.seed"), info=t("learn.seed_info"), elem_id="learn-seed")
         with gr.Tabs():
             with gr.Tab(t("learn.compare")):
                 gr.Markdown(t("learn.compare_hint"))
                 compare_btn = gr.Button(t("learn.run_compare"), variant="primary")
+                compare_status = gr.Markdown(elem_id="learn-compare-status")  # a failed action says why here
                 compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, height=520, allow_preview=False, format="png", object_fit="contain")
                 table = gr.Dataframe(label=t("learn.table"), interactive=False, wrap=True)
                 verdict = gr.Markdown()
@@ -429,10 +430,12 @@ def build() -> gr.Blocks:
                         family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                         count = gr.Slider(1, learn.MAX_SAMPLES, value=16, step=1, label=t("learn.count"))
                     sample_btn = gr.Button(t("learn.sample"))
+                    sample_status = gr.Markdown(elem_id="learn-sample-status")
                     samples = gr.Gallery(label=t("learn.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain")
             with gr.Tab(t("learn.maps")):
                 gr.Markdown(t("learn.maps_hint"))
                 maps_btn = gr.Button(t("learn.draw_maps"), variant="primary")
+                maps_status = gr.Markdown(elem_id="learn-maps-status")
                 with gr.Row():
                     maps, decoded, lasts = [], [], []
                     for key in LATENT_FAMILIES:
@@ -446,7 +449,7 @@ def build() -> gr.Blocks:
                 gr.Markdown(t("learn.train_hint"))
                 with gr.Row():
                     train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
-                    lr = gr.Number(FAMILIES["dcgan"].Config.lr, minimum=0, label=t("learn.lr"), info=t("learn.lr_info"))
+                    lr = gr.Number(FAMILIES["dcgan"].Config.lr, label=t("learn.lr"), info=t("learn.lr_info"), elem_id="learn-lr")
                     latent_dim = gr.Slider(1, 64, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
                     steps = gr.Slider(10, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
                 with gr.Row():
@@ -467,6 +470,7 @@ def build() -> gr.Blocks:
                     label = gr.Dropdown([("any · 아무거나", -1)] + [(str(i), i) for i in range(10)], value=-1, label=t("learn.label"))
                     denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"))
                 denoise_btn = gr.Button(t("learn.run_denoise"), variant="primary")
+                denoise_status = gr.Markdown(elem_id="learn-denoise-status")
                 frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"))
                 frame_info = gr.Markdown()
                 with gr.Row():
@@ -478,11 +482,14 @@ def build() -> gr.Blocks:
         for fn in (learn_samples, learn_compare, learn_decode, learn_denoise):
             publish(fn, fn.__name__)
         # The page's events: private where a gr.api function above already offers the action.
-        compare_btn.click(show_compare, [dataset, seed], [compared, table, verdict], api_visibility="private")
-        sample_btn.click(show_samples, [family, dataset, count, seed], samples, api_visibility="private")
-        gr.on([maps_btn.click, dataset.change], show_maps, dataset, maps + lasts, api_visibility="private")
+        compare_btn.click(status_line(show_compare, 4), [dataset, seed], [compared, table, verdict, compare_status],
+                          api_visibility="private")
+        sample_btn.click(status_line(show_samples, 2), [family, dataset, count, seed], [samples, sample_status],
+                         api_visibility="private")
+        gr.on([maps_btn.click, dataset.change], status_line(show_maps, len(maps + lasts) + 1), dataset, maps + lasts + [maps_status],
+              api_visibility="private")
         for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
-            image.select(click_map(key), [dataset, last], [image, out, strip, last], api_visibility="private")
+            image.select(status_line(click_map(key), 5), [dataset, last], [image, out, strip, last, maps_status], api_visibility="private")
         label_choices = lambda ds: gr.Dropdown([("any · 아무거나", -1)] + list(zip(CLASS_NAMES[ds.split("-diffusion")[0]], range(10))), value=-1)  # noqa: E731
         model.change(label_choices, model, label, api_visibility="private")
         # Live training: its own queue (two at a time in the whole app), so it never starves other tabs.
@@ -490,7 +497,8 @@ def build() -> gr.Blocks:
         train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
         train_outputs = [grid, curve, status, session]
         queue = dict(concurrency_id="learn_train", concurrency_limit=2)
-        training = start.click(train_live, train_inputs, train_outputs, api_visibility="private", **queue)
+        training = start.click(status_line(train_live, 4, status=2, separate=False), train_inputs, train_outputs,
+                               api_visibility="private", **queue)
         # Programs: the same training through a hidden button with typed pass-through inputs and one named result.
         api_inputs = [Api(None, {"type": "string"}, label="family"), Api(None, {"type": "string"}, label="dataset"),
                       Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
@@ -498,9 +506,11 @@ def build() -> gr.Blocks:
         api_train = gr.Button(visible=False)
         api_train.click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
                         api_name="learn_train", **queue)
-        continuing = more.click(continue_live, train_inputs, train_outputs, api_visibility="private", **queue)
+        continuing = more.click(status_line(continue_live, 4, status=2, separate=False), train_inputs, train_outputs,
+                                api_visibility="private", **queue)
         stop.click(stop_live, None, None, cancels=[training, continuing], api_visibility="private", queue=False)
         reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
-        denoise_btn.click(run_denoise, [model, label, seed, denoise_steps], [frames, frame, noisy, guess, frame_info], api_visibility="private")
+        denoise_btn.click(status_line(run_denoise, 6), [model, label, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status],
+                          api_visibility="private")
         frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
     return demo

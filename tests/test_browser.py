@@ -238,7 +238,31 @@ def test_learn_tab_map_click_and_live_training(open_page):
     page.locator("#learn-decoded-vae img").wait_for(timeout=30_000)
 
     # Train it yourself: a short run streams a sample grid and ends.
-    page.get_by_role("tab", name="Train it yourself", exact=True).click()
+    page.get_by_role("tab", name="Train it", exact=True).click()
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="Stop", exact=True).click()
+
+
+def test_learn_tab_in_korean_on_a_phone(open_page):
+    page = open_page("ko-KR", PHONE, "tab.learn")
+    shown = page.evaluate("() => [...document.querySelectorAll('[role=tab]')].filter(e => e.offsetParent).map(e => e.innerText.trim())")
+    assert {"나란히 비교", "잠재 지도", "직접 학습", "잡음 제거"} <= set(shown)  # no inner tab hides behind "•••"
+    assert fully_shown(page, "#learn-dataset input")
+    # A negative seed: the app's own Korean sentence under the button, no "Error" pills, the table stays empty.
+    page.locator("#learn-seed input").fill("-5")
+    page.get_by_role("button", name="모든 모델 비교", exact=True).click()
+    assert "시드은(는) 0부터" in wait_text(page, "#learn-compare-status", "시드")
+    assert page.locator(".error").count() == 0
+
+    # Train it yourself: the streamed status line is Korean; a bad learning rate is explained beside the buttons.
+    page.locator("#learn-seed input").fill("0")
+    page.get_by_role("tab", name="직접 학습", exact=True).click()
+    page.locator("#learn-lr input").fill("-1")
+    page.get_by_role("button", name="학습", exact=True).click()
+    assert "⚠️" in wait_text(page, "#learn-status", "⚠️")
+    page.locator("#learn-lr input").fill("0.001")
+    page.get_by_role("button", name="학습", exact=True).click()
+    assert "단계" in wait_text(page, "#learn-status", "단계", timeout=60_000)
+    page.locator("#learn-grid img").wait_for(timeout=60_000)
+    page.get_by_role("button", name="정지", exact=True).click()
