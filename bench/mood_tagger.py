@@ -12,7 +12,7 @@ import time
 
 from pipelines.text_to_music.mood.data import load_sentences
 from pipelines.common.text_encoders import ENCODERS, get_encoder
-from pipelines.text_to_music.mood.train import train
+from pipelines.text_to_music.mood.train import TrainConfig, train
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
             encoder.encode([text])
         per_sentence = (time.perf_counter() - start) / 50 * 1000
         for l2 in (1e-4, 1e-5):
-            _, info = train(name, l2)
+            _, _, info = train(TrainConfig(encoder=name, l2=l2))
             en, ko = info["held_out"]["en"]["accuracy"], info["held_out"]["ko"]["accuracy"]
             print(f"{name:<6} l2={l2:g}: held-out accuracy en {100 * en:.1f} %, ko {100 * ko:.1f} % | {per_sentence:.1f} ms per sentence")
 

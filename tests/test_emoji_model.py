@@ -1,4 +1,5 @@
-"""The embedded emoji model: styles, prompt keys, the diffusers pipeline (tiny, built in code), its corpus and training."""
+"""The embedded emoji model: styles, prompt keys, the diffusers pipeline (tiny, built in code), its corpus.
+(Its training script: tests/test_training.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipelines.text_to_image import emoji_corpus, train
+from pipelines.text_to_image import emoji_corpus
 from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
 from pipelines.text_to_image.styles import STYLES, split_style, styled_caption
 
@@ -102,36 +103,3 @@ def test_code_points_join_across_sources():
     assert emoji_corpus.normalise("0023-FE0F-20E3") == emoji_corpus.normalise("0023-20e3") == "23-20e3"
     assert emoji_corpus.normalise("1F3C3-1F3FB-200D-2640-FE0F") == "1f3c3-1f3fb-200d-2640"
     assert emoji_corpus.slug("person’s face: smiling") == "persons-face-smiling"
-
-
-def fake_corpus(path) -> None:
-    """Eight concepts in two styles, 64 px squares of distinct colours: enough for a few training steps."""
-    concepts = [emoji_corpus.Concept(f"{i:x}", "?", f"thing {i}", f"물건 {i}", [f"tag{i}"], [f"태그{i}"]) for i in range(8)]
-    colours = np.random.default_rng(0).integers(0, 255, (16, 1, 1, 3))
-    images = np.broadcast_to(colours, (16, 64, 64, 3)).astype(np.uint8)
-    np.savez_compressed(path, images=images, concept=np.tile(np.arange(8), 2).astype(np.int32),
-                        style=np.repeat([0, 2], 8).astype(np.int8),
-                        concepts=json.dumps([c.__dict__ for c in concepts]))
-
-
-def test_training_both_stages_a_few_steps_then_resume_and_warm_start(tmp_path, monkeypatch):
-    monkeypatch.setattr(train, "encode_keys", lambda texts, max_words: torch.randn(len(texts), 1 + max_words, 512).half())
-    corpus, out = tmp_path / "corpus.npz", tmp_path / "model"
-    fake_corpus(corpus)
-    common = ["--batch", "4", "--save-every", "2", "--out", str(out), "--corpus", str(corpus), "--threads", "1",
-              "--channels", "32,32,32", "--vae-channels", "8,8,8", "--max-words", "2", "--noto-weight", "3"]
-    train.main(["--stage", "vae", "--iterations", "2", "--lr", "1e-3", "--state", str(tmp_path / "vae.pt"), *common])
-    unet_state = str(tmp_path / "unet.pt")
-    train.main(["--stage", "unet", "--iterations", "2", "--state", unet_state, "--drop", "0.5", *common])
-    train.main(["--stage", "unet", "--iterations", "4", "--state", unet_state, "--drop", "0.5", "--resume", *common])
-    record = json.loads((out / train.RECORD_FILE).read_text())
-    assert record["vae"]["iterations"] == 2 and record["unet"]["iterations"] == 4 and record["unet"]["config"]["drop"] == 0.5
-    with pytest.raises(SystemExit, match="other settings"):
-        train.main(["--stage", "unet", "--iterations", "6", "--state", unet_state, "--resume", "--lr", "1e-3", *common])
-    # A new machine: no state file, only the committed weights → continue from them.
-    train.main(["--stage", "unet", "--iterations", "6", "--state", str(tmp_path / "none.pt"), "--drop", "0.5", "--resume",
-                *common])
-    assert json.loads((out / train.RECORD_FILE).read_text())["unet"]["iterations"] == 6
-    pipe = EmojiDiffusionPipeline.from_pretrained(out)
-    image = pipe(prompt_embeds=torch.randn(1, 3, 512), num_inference_steps=2, output_type="np").images
-    assert image.shape == (1, 64, 64, 3)

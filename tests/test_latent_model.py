@@ -7,7 +7,8 @@ import torch
 
 from pipelines.common.config import ASSETS_DIR
 from pipelines.latent_lab import train as train_script
-from pipelines.common.dcgan.model import DCGANConfig, Discriminator, Generator, load_generator, save_generator
+from pipelines.common.checkpoint import save_checkpoint
+from pipelines.common.dcgan.model import WEIGHTS_FILE, DCGANConfig, Discriminator, Generator, load_generator
 
 TINY = DCGANConfig(z_dim=8, image_size=16, base_size=4, channels=1, ngf=4, ndf=4)
 
@@ -28,12 +29,12 @@ def test_config_rejects_bad_sizes():
 
 def test_checkpoint_round_trip(tmp_path):
     generator = Generator(TINY).eval()
-    save_generator(tmp_path / "g", generator, {"name": "tiny"})
+    save_checkpoint(tmp_path / "g", generator, generator.config, info={"name": "tiny"}, weights=WEIGHTS_FILE)
     loaded, info = load_generator(tmp_path / "g")
     z = torch.randn(3, TINY.z_dim)
     assert info["name"] == "tiny" and info["model"]["z_dim"] == 8
     assert torch.equal(loaded(z), generator(z))
-    save_generator(tmp_path / "h", generator, {"name": "tiny"}, half=True)
+    save_checkpoint(tmp_path / "h", generator, generator.config, info={"name": "tiny"}, half=True, weights=WEIGHTS_FILE)
     half, _ = load_generator(tmp_path / "h")
     assert (half(z) - generator(z)).abs().max() < 1e-2
 
@@ -53,7 +54,7 @@ def test_training_script_few_steps_is_reproducible(tmp_path):
     args = ["--iterations", "3", "--batch-size", "8", "--ngf", "4", "--ndf", "4", "--z-dim", "8", "--limit-images", "64", "--log-every", "1"]
     records = []
     for run in ("a", "b"):
-        records.append(train_script.train(train_script.parse_args([*args, "--out", str(tmp_path / run)])))
+        records.append(train_script.main([*args, "--out", str(tmp_path / run)]))
     a, _ = load_generator(tmp_path / "a")
     b, _ = load_generator(tmp_path / "b")
     z = torch.randn(2, 8)

@@ -10,7 +10,7 @@ import torch
 
 from pipelines.learn import pipeline as learn
 from pipelines.learn import live
-from pipelines.learn.base import load_checkpoint, save_checkpoint
+from pipelines.learn.base import load_family, save_family
 from pipelines.learn.data import check_dataset, load_split
 from pipelines.learn.families import FAMILIES, TRAINABLE, check_family
 from pipelines.learn.latent_map import MARGIN, draw_map
@@ -51,8 +51,8 @@ def test_each_family_trains_samples_and_round_trips(key, mnist, tmp_path):
         return
     images = model.sample(3, torch.Generator().manual_seed(0))
     assert images.shape == (3, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
-    save_checkpoint(tmp_path, model, "mnist", {"steps": 3})
-    loaded, info = load_checkpoint(tmp_path, TRAINABLE)
+    save_family(tmp_path, model, "mnist", {"steps": 3})
+    loaded, info = load_family(tmp_path, TRAINABLE)
     assert info["family"] == key and info["config"]["steps"] == 3
     again = loaded.sample(3, torch.Generator().manual_seed(0))
     assert (again - images).abs().max() < (0.05 if key != "pixel" else 1e-6)  # float16 weights

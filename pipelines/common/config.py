@@ -48,6 +48,8 @@ class Settings:
     quiz_generator: str
     # GS_MUSIC_MODELS: folder holding one checkpoint folder per mood (happy/, sad/, …).
     music_models: str
+    # GS_MOOD_TAGGER: checkpoint folder of the mood tagger (the head over a sentence encoder) trained here.
+    mood_tagger: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
     # GS_EMOJI_MODEL: checkpoint folder of the embedded text-to-image model trained here.
@@ -92,6 +94,7 @@ def get_settings() -> Settings:
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
+        mood_tagger=_env("GS_MOOD_TAGGER", str(ASSETS_DIR / "mood" / "tagger")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
         emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),

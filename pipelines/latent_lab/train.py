@@ -1,108 +1,97 @@
 """Train a DCGAN on Fashion-MNIST.
 
-    python -m pipelines.latent_lab.train --iterations 6000 --seed 0
+    python -m pipelines.latent_lab.train --iterations 6000 --seed 0 [--state PATH [--resume]]
 
 Reproducible from --seed (on CPU, with the same thread count). Writes a checkpoint
-folder (generator.safetensors + config.json) and training_record.json beside it.
-The generator saved is an exponential moving average of the trained one, with its
-batch-norm statistics recomputed, which gives visibly cleaner samples.
+folder (generator.safetensors + config.json + training_record.json), by default the
+Latent Lab's (GS_FASHION_GENERATOR). The generator saved is an exponential moving average of
+the trained one, with its batch-norm statistics recomputed, which gives visibly cleaner samples.
+With --state the training state is saved there every --save-every iterations and at the end;
+--resume continues from it (and a run stopped at N and resumed equals a run straight through).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
-import json
-import platform
-import time
+
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pipelines.common.config import ASSETS_DIR
+from pipelines.common.checkpoint import save_checkpoint
+from pipelines.common.config import get_settings
 from pipelines.common.datasets import load_fashion_mnist
-from pipelines.common.dcgan.training import LossLog, gan_step, recalibrate_batchnorm, update_ema
-from pipelines.common.dcgan.model import DCGANConfig, Discriminator, Generator, init_weights, save_generator
+from pipelines.common.dcgan.model import WEIGHTS_FILE, DCGANConfig, Discriminator, Generator, init_weights
+from pipelines.common.dcgan.training import GANTrainer
+from pipelines.common.training import (BatchOrder, add_state_options, parse_config, recipe, seed_everything, state_saver,
+                                       training_record)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(ASSETS_DIR / "latent" / "fashion_dcgan"), help="checkpoint folder")
-    p.add_argument("--iterations", type=int, default=6000)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--z-dim", type=int, default=64)
-    p.add_argument("--ngf", type=int, default=64)
-    p.add_argument("--ndf", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--ema", type=float, default=0.999, help="decay of the generator's moving average")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--log-every", type=int, default=100)
-    p.add_argument("--limit-images", type=int, default=0, help="train on the first N images only (tests)")
-    return p.parse_args(argv)
+@dataclass(frozen=True)
+class FashionTrainConfig:
+    iterations: int = 6000  # generator updates (one discriminator update each)
+    batch_size: int = 128  # real images per step
+    seed: int = 0  # seeds the weights, the noise and the batch order
+    z_dim: int = 64  # latent size of the generator
+    ngf: int = 64  # generator width
+    ndf: int = 64  # discriminator width
+    lr: float = 2e-4  # Adam's learning rate, both networks
+    ema: float = 0.999  # decay of the generator's moving average (the weights saved)
+    ema_start: int = 201  # first iteration that averages; until then the average copies the generator
+    threads: int = 1  # torch threads (part of what makes a run reproducible)
+    log_every: int = 100  # iterations per row of the loss history
+    save_every: int = 1000  # iterations between saved training states (with --state)
+    limit_images: int = 0  # train on the first N images only (0: all 60,000; tests use a few)
 
 
-def train(args: argparse.Namespace) -> dict:
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
+INFO = {
+    "name": "Fashion-MNIST DCGAN (trained here)",
+    "description": "DCGAN trained in this project on Fashion-MNIST; exponential moving average of the generator.",
+    "license": "weights: this project's; data: Fashion-MNIST, MIT (Zalando Research)",
+    "training_data": "fashion-mnist",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[FashionTrainConfig, argparse.Namespace]:
+    def extra(p):
+        p.add_argument("--out", type=Path, default=Path(get_settings().fashion_generator), help="checkpoint folder")
+        add_state_options(p)
+
+    return parse_config(FashionTrainConfig, argv, __doc__, extra)
+
+
+def load_images(limit: int) -> torch.Tensor:
+    """Fashion-MNIST's training images as (N, 1, 28, 28) floats in [-1, 1]."""
     images, _ = load_fashion_mnist("train")
-    if args.limit_images:
-        images = images[: args.limit_images]
-    # uint8 → [-1, 1], (N, 1, 28, 28)
-    data = torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
+    images = images[:limit] if limit else images
+    return torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
 
-    config = DCGANConfig(z_dim=args.z_dim, image_size=28, base_size=7, channels=1, ngf=args.ngf, ndf=args.ndf)
-    generator, discriminator = Generator(config), Discriminator(config)
+
+def train(config: FashionTrainConfig, out: Path, state: Path | None = None, resume: bool = False) -> dict:
+    seed_everything(config.seed, config.threads)
+    data = load_images(config.limit_images)
+    model_config = DCGANConfig(z_dim=config.z_dim, image_size=28, base_size=7, channels=1, ngf=config.ngf, ndf=config.ndf)
+    generator, discriminator = Generator(model_config), Discriminator(model_config)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
-    ema = copy.deepcopy(generator).requires_grad_(False)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    data_gen = torch.Generator().manual_seed(args.seed)
+    trainer = GANTrainer(generator, discriminator, data, BatchOrder(len(data), config.batch_size, config.seed),
+                         lr_g=config.lr, lr_d=config.lr, ema=config.ema, ema_start=config.ema_start,
+                         log_every=config.log_every)
+    trainer.run(config.iterations, config.save_every, state_saver(trainer, state, recipe(config), resume))
 
-    log = LossLog(args.log_every)
-    start = time.time()
-    order = torch.randperm(len(data), generator=data_gen)
-    cursor = 0
-    for it in range(1, args.iterations + 1):
-        if cursor + args.batch_size > len(order):
-            order, cursor = torch.randperm(len(data), generator=data_gen), 0
-        real = data[order[cursor : cursor + args.batch_size]]
-        cursor += args.batch_size
-        z = torch.randn(len(real), config.z_dim)
-        loss_d, loss_g = gan_step(generator, discriminator, opt_g, opt_d, real, z)
-        update_ema(ema, generator, args.ema if it > 200 else 0.0)
-        row = log.add(it, time.time() - start, loss_d, loss_g, last=it == args.iterations)
-        if row:
-            print(json.dumps(row), flush=True)
-
-    recalibrate_batchnorm(ema, seed=args.seed)
-    record = {
-        "dataset": "Fashion-MNIST train split (Debian dataset-fashion-mnist), 28x28 grayscale",
-        "images": len(data),
-        "iterations": args.iterations,
-        "seconds": round(time.time() - start, 1),
-        "args": vars(args),
-        "torch": torch.__version__,
-        "machine": f"{platform.machine()}, {args.threads} thread(s)",
-        "history": log.rows,
-    }
-    info = {
-        "name": "Fashion-MNIST DCGAN (trained here)",
-        "description": "DCGAN trained in this project on Fashion-MNIST; exponential moving average of the generator.",
-        "license": "weights: this project's; data: Fashion-MNIST, MIT (Zalando Research)",
-        "training_data": "fashion-mnist",
-        "training": {k: record[k] for k in ("dataset", "iterations", "seconds", "args", "torch")},
-    }
-    out = save_generator(args.out, ema, info)
-    (out / "training_record.json").write_text(json.dumps(record, indent=2) + "\n")
+    record = training_record(config, trainer.seconds, trainer.log.rows, iterations=config.iterations, images=len(data),
+                             dataset="Fashion-MNIST train split (Debian dataset-fashion-mnist), 28x28 grayscale")
+    save_checkpoint(out, trainer.averaged_generator(config.seed), model_config, record, info=INFO, weights=WEIGHTS_FILE)
     return record
 
 
-def main(argv: list[str] | None = None) -> None:
-    record = train(parse_args(argv))
+def main(argv: list[str] | None = None) -> dict:
+    config, args = parse_args(argv)
+    record = train(config, args.out, args.state, args.resume)
     print(f"trained {record['iterations']} iterations in {record['seconds']} s")
+    return record
 
 
 if __name__ == "__main__":

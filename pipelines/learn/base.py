@@ -2,25 +2,25 @@
 
 A family is an nn.Module with a frozen config dataclass (the one source of its defaults), a
 `train_step` the shared loop in scaffold.py calls once per batch, and a `sample` method. A
-checkpoint is a folder: `model.safetensors` (float16 where quality allows) and `config.json`
-(family, dataset, the config's fields, and a "training" record written by train.py).
+checkpoint is a folder (pipelines.common.checkpoint): `model.safetensors` (float16 where quality
+allows), `config.json` (family, dataset, the config's fields under "config", and the "training"
+record written by train.py) and training_record.json.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
+from pipelines.common.checkpoint import load_checkpoint as load_folder
+from pipelines.common.checkpoint import read_info, save_checkpoint
 from pipelines.common.validation import check_number
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
+CONFIG_KEY = "config"  # where config.json keeps the family's config (the shipped files' layout)
 MAX_STEPS = 100_000  # training steps any config accepts (the live feature caps far lower)
 
 
@@ -37,11 +37,6 @@ class FamilyConfig:
         check_number(self.batch_size, "batch size", 2, 1024, whole=True)
         check_number(self.lr, "learning rate", 1e-6, 0.1)
         check_number(self.latent_dim, "latent size", 1, 256, whole=True)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "FamilyConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
 
 
 class Family(nn.Module):
@@ -78,27 +73,21 @@ def randn(shape: tuple[int, ...], rng: torch.Generator) -> torch.Tensor:
     return torch.randn(shape, generator=rng)
 
 
-def save_checkpoint(folder: str | Path, model: Family, dataset: str, training: dict[str, Any]) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith(model.train_only)}
-    if model.half_precision:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, str(folder / WEIGHTS_FILE))
-    info = {"family": model.key, "dataset": dataset, "config": asdict(model.config), "training": training}
-    (folder / CONFIG_FILE).write_text(json.dumps(info, indent=2) + "\n")
-    return folder
+def save_family(folder: str | Path, model: Family, dataset: str, record: dict[str, Any]) -> Path:
+    """The checkpoint folder (pipelines.common.checkpoint) of a trained family, without its train-only parts."""
+    return save_checkpoint(folder, model, model.config, record, info={"family": model.key, "dataset": dataset},
+                           half=model.half_precision, config_key=CONFIG_KEY, skip=model.train_only)
 
 
-def load_checkpoint(folder: str | Path, families: dict[str, type[Family]]) -> tuple[Family, dict[str, Any]]:
-    folder = Path(folder)
-    if not (folder / CONFIG_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
-        raise FileNotFoundError(f"no learn checkpoint in {str(folder)!r}: run `make train-learn`")
-    info = json.loads((folder / CONFIG_FILE).read_text())
-    cls = families[info["family"]]
-    model = cls(cls.Config.from_dict(info["config"]))
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or any(not k.startswith(cls.train_only) for k in missing):
-        raise ValueError(f"checkpoint {str(folder)!r} does not fit {cls.__name__}: {missing[:3]} {unexpected[:3]}")
-    return model.eval().requires_grad_(False), info
+def load_family(folder: str | Path, families: dict[str, type[Family]]) -> tuple[Family, dict[str, Any]]:
+    """(model in eval mode, its config.json), the class picked by the folder's "family"."""
+    try:
+        cls = families[read_info(folder)["family"]]
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no learn checkpoint in {str(folder)!r}: run `make train-learn`") from None
+    model, _, info = load_folder(folder, cls, cls.Config, config_key=CONFIG_KEY, skip=cls.train_only,
+                                 what="learn checkpoint (run `make train-learn`)")
+    return model, info
+
+
+load_checkpoint = load_family  # the name pipelines/learn/pipeline.py imports

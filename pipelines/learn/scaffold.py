@@ -1,8 +1,9 @@
 """The one training loop, shared by `python -m pipelines.learn.train` and the tab's live training.
 
-A `Trainer` owns a model, its optimisers, a seeded batch order and the loss log. `run()` trains
-until the config's step count, a time cap, or a stop request, and can be called again to
-continue (the live feature calls it in slices of a few seconds, drawing samples in between).
+A `Trainer` owns a model, its optimisers, a seeded batch order (pipelines.common.training's
+BatchOrder) and the loss log. `run()` trains until the config's step count, a time cap, or a stop
+request, and can be called again to continue (the live feature calls it in slices of a few
+seconds, drawing samples in between).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Callable, Optional
 
 import torch
 
+from pipelines.common.training import BatchOrder
 from pipelines.learn.base import Family, FamilyConfig
 
 
@@ -39,9 +41,8 @@ class Trainer:
     def __post_init__(self) -> None:
         torch.manual_seed(self.seed)  # the model's initial weights were drawn already; this fixes what follows
         self.rng = torch.Generator().manual_seed(self.seed)  # noise the family draws while training
-        self.order_rng = torch.Generator().manual_seed(self.seed + 1)  # the order of the batches
+        self.order = BatchOrder(len(self.train_x), self.config.batch_size, seed=self.seed + 1)
         self.optimizers = self.model.optimizers()
-        self._order = torch.empty(0, dtype=torch.long)
         self._running_loss: list[float] = []
 
     @property
@@ -53,10 +54,7 @@ class Trainer:
         return self.step >= self.config.steps
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        size = self.config.batch_size
-        if len(self._order) < size:  # a new epoch, reshuffled
-            self._order = torch.randperm(len(self.train_x), generator=self.order_rng)
-        idx, self._order = self._order[:size], self._order[size:]
+        idx = self.order()
         return self.train_x[idx], self.train_y[idx]
 
     def run(

