@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from pipelines.text_to_image import emoji_corpus
-from pipelines.text_to_image.styles import DEFAULT_STYLE, STYLE_NAMES, STYLES
+from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLE_NAMES, STYLES
 
 KINDS = ("en name", "ko name", "en paraphrase", "ko paraphrase", "en tag", "ko tag")
 
@@ -150,7 +150,7 @@ def speed(pipe) -> None:
 
 def main(argv=None) -> None:
     from pipelines.common.config import get_settings
-    from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline
+    from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=Path(get_settings().emoji_model))

@@ -131,6 +131,16 @@ t = add_strings(*bilingual({
                     "모델"),
     "learn.label": ("Class",
                     "클래스"),
+    "learn.prompt": ("What to draw",
+                     "그릴 것"),
+    "learn.prompt_info": ("The Text → Image tab's own model draws it (English or Korean).",
+                          "그림 탭의 자체 모델이 그립니다 (영어나 한국어)."),
+    "learn.denoiser.mnist-diffusion": ("Digits (MNIST) diffusion",
+                                       "숫자(MNIST) 확산 모델"),
+    "learn.denoiser.fashion-mnist-diffusion": ("Clothes (Fashion-MNIST) diffusion",
+                                               "옷(Fashion-MNIST) 확산 모델"),
+    "learn.denoiser.emoji-diffusion": ("Text → Image: emoji diffusion (latent)",
+                                       "글 → 그림: 이모지 확산 모델 (잠재 공간)"),
     "learn.denoise_steps": ("Steps",
                             "단계 수"),
     "learn.run_denoise": ("Denoise",
@@ -283,13 +293,15 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
     return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
 
 
-def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, request: gr.Request = None) -> dict:
+def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, prompt: str = "",
+                  request: gr.Request = None) -> dict:
     """Watch a diffusion model denoise: one frame per step, from pure noise to a picture.
 
-    model: mnist-diffusion or fashion-mnist-diffusion (more can be registered). label: a class 0–9, or -1 for any.
+    model: mnist-diffusion or fashion-mnist-diffusion (label: a class 0–9, or -1 for any), or emoji-diffusion,
+    the Text → Image tab's own model (prompt: what to draw, English or Korean; its frames are decoded latents).
     Returns {"frames": [{"timestep", "noisy": PNG of x_t, "guess": PNG of the predicted clean image}], "image": the result}.
     """
-    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps, prompt=prompt))
     files = _files([im for f in frames for im in (f.noisy, f.guess)])
     out = [{"timestep": f.timestep, "noisy": files[2 * i], "guess": files[2 * i + 1]} for i, f in enumerate(frames)]
     return {"model": model, "label": label, "seed": seed, "frames": out, "image": out[-1]["guess"]}
@@ -399,9 +411,22 @@ def reset_live(request: gr.Request):
 
 
 @user_errors
-def run_denoise(model, label, seed, steps, request: gr.Request = None):
-    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps))
+def run_denoise(model, label, prompt, seed, steps, request: gr.Request = None):
+    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps, prompt=prompt))
     return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
+
+
+def class_choices(model: str) -> list[tuple[str, int]]:
+    """A class-conditional denoiser's classes (its dataset's names), "any" first."""
+    dataset = model.removesuffix("-diffusion")
+    return [("any · 아무거나", learn.ANY_LABEL)] + list(zip(CLASS_NAMES.get(dataset, ()), range(10)))
+
+
+def denoiser_controls(model):
+    """A model that draws a prompt shows the prompt box; one that draws a class shows its classes."""
+    takes_prompt = model in learn.PROMPT_DENOISERS
+    return (gr.Dropdown(class_choices(model), value=learn.ANY_LABEL, visible=not takes_prompt),
+            gr.Textbox(visible=takes_prompt))
 
 
 def show_frame(frames, index):
@@ -466,15 +491,18 @@ def build() -> gr.Blocks:
             with gr.Tab(t("learn.denoise")):
                 gr.Markdown(t("learn.denoise_hint"))
                 with gr.Row():
-                    model = gr.Dropdown(list(learn.DENOISERS), value="mnist-diffusion", label=t("learn.model"))
-                    label = gr.Dropdown([("any · 아무거나", -1)] + [(str(i), i) for i in range(10)], value=-1, label=t("learn.label"))
+                    model = gr.Dropdown([(t(f"learn.denoiser.{key}"), key) for key in learn.DENOISERS], value="mnist-diffusion",
+                                        label=t("learn.model"), elem_id="learn-denoiser")
+                    label = gr.Dropdown(class_choices("mnist-diffusion"), value=-1, label=t("learn.label"))
+                    prompt = gr.Textbox("red apple", label=t("learn.prompt"), info=t("learn.prompt_info"), visible=False,
+                                        elem_id="learn-denoise-prompt")
                     denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"))
                 denoise_btn = gr.Button(t("learn.run_denoise"), variant="primary")
                 denoise_status = gr.Markdown(elem_id="learn-denoise-status")
                 frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"))
                 frame_info = gr.Markdown()
                 with gr.Row():
-                    noisy = gr.Image(label=t("learn.noisy"), format="png", height=220, elem_classes="latent-big")
+                    noisy = gr.Image(label=t("learn.noisy"), format="png", height=220, elem_classes="latent-big", elem_id="learn-noisy")
                     guess = gr.Image(label=t("learn.guess"), format="png", height=220, elem_classes="latent-big")
                 frames = gr.State([])
 
@@ -490,8 +518,7 @@ def build() -> gr.Blocks:
               api_visibility="private")
         for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
             image.select(status_line(click_map(key), 5), [dataset, last], [image, out, strip, last, maps_status], api_visibility="private")
-        label_choices = lambda ds: gr.Dropdown([("any · 아무거나", -1)] + list(zip(CLASS_NAMES[ds.split("-diffusion")[0]], range(10))), value=-1)  # noqa: E731
-        model.change(label_choices, model, label, api_visibility="private")
+        model.change(denoiser_controls, model, [label, prompt], api_visibility="private")
         # Live training: its own queue (two at a time in the whole app), so it never starves other tabs.
         train_family.input(family_defaults, train_family, [lr, latent_dim], api_visibility="private")
         train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
@@ -510,7 +537,7 @@ def build() -> gr.Blocks:
                                 api_visibility="private", **queue)
         stop.click(stop_live, None, None, cancels=[training, continuing], api_visibility="private", queue=False)
         reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
-        denoise_btn.click(status_line(run_denoise, 6), [model, label, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status],
+        denoise_btn.click(status_line(run_denoise, 6), [model, label, prompt, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status],
                           api_visibility="private")
         frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
     return demo

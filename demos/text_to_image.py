@@ -15,7 +15,7 @@ from pipelines.text_to_image.metadata import FIELDS as PNG_FIELDS, read_settings
 from pipelines.text_to_image.pipeline import get_pipeline
 from pipelines.text_to_image.request import MAX_COMPARE, MAX_IMAGES, STYLE_AUTO, CompareRequest, ImageRequest
 from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
-from pipelines.text_to_image.styles import STYLE_NAMES, STYLES
+from pipelines.common.emoji_diffusion.styles import STYLE_NAMES, STYLES
 
 EN = {
     "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is Stable Diffusion's "

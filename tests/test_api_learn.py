@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -54,6 +55,14 @@ def test_denoise_returns_a_frame_per_step(client):
     assert timesteps == sorted(timesteps, reverse=True)
 
 
+def test_denoise_the_text_to_image_model_from_a_prompt(client):
+    result = client.predict(model="emoji-diffusion", seed=2, steps=5, prompt="빨간 사과", api_name="/learn_denoise")
+    assert len(result["frames"]) == 5 and size(result["frames"][0]["noisy"]) == (64, 64)
+    guesses = [np.asarray(Image.open(f["guess"]), dtype=float) for f in result["frames"]]
+    change = [np.abs(b - a).mean() for a, b in zip(guesses, guesses[1:])]
+    assert change[-1] < change[0]  # the guess settles as the noise goes
+
+
 @pytest.mark.parametrize("args, api_name, message", [
     (("flow", "mnist", 2, 0), "/learn_samples", "unknown family 'flow'"),
     (("gan", "cifar10", 2, 0), "/learn_samples", "unknown dataset 'cifar10'"),
@@ -63,6 +72,8 @@ def test_denoise_returns_a_frame_per_step(client):
     (("gan", "mnist", 0.0, 0.0), "/learn_decode", "unknown family 'gan'"),
     (("mnist-diffusion", 3, 0, 500), "/learn_denoise", "steps must be from 1 to 50"),
     (("sd-turbo", 3, 0, 5), "/learn_denoise", "unknown model"),
+    (("emoji-diffusion", -1, 0, 5, "   "), "/learn_denoise", "prompt is empty"),
+    (("emoji-diffusion", -1, 0, 5, "x" * 201), "/learn_denoise", "at most 200"),
     (("gan", "mnist", 0, 32, 10, 0), "/learn_train", "learning rate must be"),
     (("gan", "mnist", 1e9, 32, 10, 0), "/learn_train", "learning rate must be"),
     (("gan", "mnist", 2e-4, 32, 10**6, 0), "/learn_train", "5000"),

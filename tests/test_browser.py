@@ -266,3 +266,12 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     assert "단계" in wait_text(page, "#learn-status", "단계", timeout=60_000)
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="정지", exact=True).click()
+
+    # Watch denoising: the Text → Image model draws a prompt (its prompt box replaces the class picker).
+    page.get_by_role("tab", name="잡음 제거", exact=True).click()
+    page.locator("#learn-denoiser input").click()
+    page.get_by_role("option", name="글 → 그림: 이모지 확산 모델 (잠재 공간)", exact=True).click()
+    page.locator("#learn-denoise-prompt textarea").fill("빨간 사과")
+    page.get_by_role("button", name="잡음 제거", exact=True).click()
+    page.locator("#learn-noisy img").wait_for(timeout=60_000)
+    assert page.locator(".error").count() == 0

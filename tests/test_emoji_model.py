@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from pipelines.text_to_image import emoji_corpus
-from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
-from pipelines.text_to_image.styles import STYLES, split_style, styled_caption
+from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.common.emoji_diffusion.styles import STYLES, split_style, styled_caption
 
 
 def tiny_pipeline() -> EmojiDiffusionPipeline:

@@ -27,7 +27,7 @@ from pipelines.learn.gan import GANConfig
 from pipelines.text_to_image import emoji_corpus
 from pipelines.text_to_image import train as image_train
 from pipelines.text_to_image.embedded import EmbeddedConfig, EmbeddedDiffusion, load_embedded
-from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline
+from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline
 from pipelines.text_to_music.mood import tagger as mood_tagger
 from pipelines.text_to_music.mood import train as mood_train
 

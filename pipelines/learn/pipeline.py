@@ -17,13 +17,16 @@ from typing import Any, Callable, Iterator, Optional
 import torch
 from PIL import Image
 
+from pipelines.common.config import get_settings
+from pipelines.common.emoji_diffusion.pipeline import load_emoji_pipeline
 from pipelines.common.images import tensor_to_pil
 from pipelines.common.loading import cached_loader
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import Notice, UserInputError, check_number, quote, set_checked
+from pipelines.common.validation import Notice, UserInputError, check_number, check_text, quote, set_checked
 from pipelines.learn.base import Family, load_checkpoint
+from pipelines.learn.denoisers import ANY_LABEL, DenoiseFrame, FamilyDenoiser, PromptDenoiser
 from pipelines.learn.data import DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
 from pipelines.learn import live
@@ -36,7 +39,7 @@ SHOWN = 8  # images per family in the side-by-side
 MEASURED = 250  # samples per family behind the measured table
 MAX_STRIP = 16  # frames of a decoded line
 MAX_DENOISE_STEPS = 50  # DDIM steps the denoising viewer accepts
-ANY_LABEL = -1  # "any class" for the denoiser
+MAX_PROMPT_CHARS = 200  # a prompt for the Text → Image model in the viewer
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -102,16 +105,20 @@ class DecodeRequest:
 @dataclass(frozen=True)
 class DenoiseRequest:
     model: str
-    label: int = ANY_LABEL  # a class index 0–9, or -1 for "any"
+    label: int = ANY_LABEL  # a class index 0–9, or -1 for "any" (the digit and clothes models)
     seed: int = 0
     steps: int = 20
+    prompt: str = ""  # what to draw (the Text → Image model, PROMPT_DENOISERS)
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or self.model not in DENOISERS:
             raise UserInputError("choice", f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}",
                                  name="model", choices=", ".join(DENOISERS), value=quote(self.model))
+        takes_prompt = self.model in PROMPT_DENOISERS
         set_checked(self, label=check_number(self.label, "label", ANY_LABEL, 9, whole=True), seed=check_seed(self.seed),
-                    steps=check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True))
+                    steps=check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True),
+                    prompt=check_text(self.prompt, "prompt", MAX_PROMPT_CHARS, allow_empty=not takes_prompt,
+                                      empty_hint=f"{self.model} draws what a prompt says, e.g. 'red apple'"))
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -149,36 +156,21 @@ class Decoded:
     points: list[tuple[float, float]]
 
 
-@dataclass
-class DenoiseFrame:
-    timestep: int  # the noise level t (T-1 = pure noise … 0 = clean)
-    noisy: Image.Image  # x_t
-    guess: Image.Image  # the model's current estimate of the clean image x̂_0
-
-
-# -- denoisers: the `model` of /learn_denoise. Another model plugs in by adding a key whose loader
-# returns an object with frames(label, seed, steps) (e.g. a text-to-image UNet taking a prompt).
-class FamilyDenoiser:
-    def __init__(self, model: Family) -> None:
-        self.model = model
-
-    def frames(self, label: int, seed: int, steps: int) -> list[DenoiseFrame]:
-        out: list[DenoiseFrame] = []
-        labels = None if label == ANY_LABEL else torch.tensor([label])
-
-        def keep(t: int, noisy: torch.Tensor, guess: torch.Tensor) -> None:
-            out.append(DenoiseFrame(t, *tensor_to_pil(torch.cat([noisy, guess]))))
-
-        self.model.denoise(1, cpu_generator(seed), labels, steps, on_step=keep)
-        return out
-
-
+# The `model` of /learn_denoise: a name → a loader of a denoiser (pipelines/learn/denoisers.py).
 DENOISERS: dict[str, Callable[[], Any]] = {
-    f"{dataset}-diffusion": (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for dataset in DATASETS
+    **{f"{dataset}-diffusion": (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for dataset in DATASETS},
+    "emoji-diffusion": lambda: PromptDenoiser(get_emoji_pipeline(get_settings().emoji_model)),  # Text → Image's own
 }
+PROMPT_DENOISERS = ("emoji-diffusion",)  # the ones that draw a prompt, not a class
 
 
 # -- loading -------------------------------------------------------------------------------------
+@cached_loader
+def get_emoji_pipeline(folder: str):
+    configure_torch()
+    return load_emoji_pipeline(folder)
+
+
 @cached_loader
 def get_model(family: str, dataset: str) -> Family:
     configure_torch()
@@ -245,7 +237,7 @@ class LearnPipeline:
         return Decoded(images, latent_map.marked(request.points), request.points)
 
     def denoise(self, request: DenoiseRequest) -> list[DenoiseFrame]:
-        return DENOISERS[request.model]().frames(request.label, request.seed, request.steps)
+        return DENOISERS[request.model]().frames(request)
 
     # -- training in the page: one training per session (see live.py) ---------------------------
     def train(self, session_id: str, request: LiveRequest, resume: bool = False) -> Iterator[LiveUpdate]:

@@ -99,13 +99,11 @@ class EmojiBackend(WordPromptBackend):
     label = "Emoji diffusion (embedded, offline)"
 
     def __init__(self, folder: str) -> None:
-        from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline
+        from pipelines.common.emoji_diffusion.pipeline import load_emoji_pipeline
 
         configure_torch()
         self.name = EMBEDDED
-        self.pipe = EmojiDiffusionPipeline.from_pretrained(
-            str(resolve_model_source(folder, what="the embedded image model")), dtype=torch.float32)
-        self.pipe.set_progress_bar_config(disable=True)
+        self.pipe = load_emoji_pipeline(folder)
         self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
         self.keep_default_scheduler(self.pipe.scheduler)
         size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from pipelines.common.config import data_dir
-from pipelines.text_to_image.styles import STYLES
+from pipelines.common.emoji_diffusion.styles import STYLES
 
 SIZE = 64
 SOURCES = "emoji_sources/unpacked"  # folder under the data dir where `make emoji-corpus` unpacks the packages

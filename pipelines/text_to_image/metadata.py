@@ -21,7 +21,7 @@ from pipelines.common.images import open_upload
 from pipelines.common.validation import UserInputError
 from pipelines.text_to_image.request import STYLE_AUTO, ImageRequest
 from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
-from pipelines.text_to_image.styles import STYLES
+from pipelines.common.emoji_diffusion.styles import STYLES
 
 JSON_KEY = "generative-studio"
 A1111_KEY = "parameters"

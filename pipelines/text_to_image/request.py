@@ -22,7 +22,7 @@ from pipelines.common.seeding import seed_or_random
 from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
 from pipelines.text_to_image.backends import EMBEDDED, EMBEDDED_32, Backend, ModelLimits
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, check_scheduler
-from pipelines.text_to_image.styles import split_style
+from pipelines.common.emoji_diffusion.styles import split_style
 
 MAX_IMAGES = 8
 MAX_PROMPT_CHARS = 2000

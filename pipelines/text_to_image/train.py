@@ -32,8 +32,8 @@ from pipelines.common.config import data_dir, get_settings
 from pipelines.common.training import (add_state_options, averaged_copy, due, load_state, lr_schedule, make_ema, parse_config,
                                        recipe, save_state, seed_everything)
 from pipelines.text_to_image import emoji_corpus
-from pipelines.text_to_image.emoji_pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
-from pipelines.text_to_image.styles import STYLES
+from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.common.emoji_diffusion.styles import STYLES
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
-from pipelines.text_to_image.styles import DEFAULT_STYLE, STYLES
+from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLES
 
 # Words that carry no picture: left out of the per-word keys (the sentence key still sees them).
 STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "emoji", "picture", "이모지", "그림"}
@@ -205,3 +205,13 @@ def build_components(channels=(32, 64, 128), vae_channels=(16, 32, 64), latent_c
     scheduler = DDIMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
                               clip_sample=False, timestep_spacing="trailing")
     return unet, vae, scheduler
+
+
+def load_emoji_pipeline(folder: str) -> EmojiDiffusionPipeline:
+    """The pipeline in `folder` (a local folder or a hub id's cached snapshot), in float32 for the CPU, quiet."""
+    from pipelines.common.loading import resolve_model_source
+
+    pipe = EmojiDiffusionPipeline.from_pretrained(str(resolve_model_source(folder, what="the embedded image model")),
+                                                  dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
