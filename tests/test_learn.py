@@ -8,11 +8,12 @@ import json
 import pytest
 import torch
 
+from pipelines.common.config import ASSETS_DIR, get_settings
 from pipelines.learn import pipeline as learn
 from pipelines.learn import live
 from pipelines.learn.base import load_family, save_family
 from pipelines.learn.data import check_dataset, load_split
-from pipelines.learn.families import FAMILIES, TRAINABLE, check_family
+from pipelines.learn.families import FAMILIES, TRAINABLE, check_family, checkpoint_dir
 from pipelines.learn.latent_map import MARGIN, draw_map
 from pipelines.learn.metrics import frechet_distance
 from pipelines.learn.scaffold import Trainer
@@ -89,6 +90,20 @@ def test_training_script_runs_every_family(family, options, tmp_path):
 def test_training_script_on_fashion(tmp_path):
     train_main(["--family", "vae", "--dataset", "fashion-mnist", "--steps", "2", "--out", str(tmp_path)])
     assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "fashion-mnist"
+
+
+def test_checkpoints_live_in_gs_learn_models(tmp_path, monkeypatch):
+    """The training script writes, and the tab reads (checkpoint_dir), <GS_LEARN_MODELS>/<dataset>/<family>."""
+    monkeypatch.setenv("GS_LEARN_MODELS", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        train_main(["--family", "gan", "--dataset", "mnist", "--steps", "2", "--hidden", "16"])  # no --out
+        assert checkpoint_dir("gan", "mnist") == tmp_path / "mnist" / "gan"
+        assert load_family(tmp_path / "mnist" / "gan", TRAINABLE)[1]["config"]["hidden"] == 16
+    finally:
+        monkeypatch.delenv("GS_LEARN_MODELS")
+        get_settings.cache_clear()
+    assert checkpoint_dir("gan", "mnist") == ASSETS_DIR / "learn" / "mnist" / "gan"  # the shipped ones by default
 
 
 def test_frechet_distance_is_zero_for_the_same_set_and_grows_with_a_shift():

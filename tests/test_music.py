@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from pipelines.common import training
 from pipelines.common.config import ASSETS_DIR
 from pipelines.text_to_music import generate as gen
 from pipelines.text_to_music import train as train_script
@@ -155,14 +156,14 @@ def test_training_script_few_steps(tmp_path):
     tiny_corpus(tmp_path)
     args = ["--mood", "calm", "--iterations", "4", "--eval-every", "2", "--block-size", "32", "--n-embd", "16", "--n-layer", "1",
             "--n-head", "2", "--batch-size", "2", "--corpus", str(tmp_path)]
-    records = [train_script.train(train_script.parse_args(args + ["--out", str(tmp_path / run)])) for run in ("a", "b")]
+    records = [train_script.main(args + ["--out", str(tmp_path / run)]) for run in ("a", "b")]
     assert records[0]["history"] == [{**row, "seconds": records[0]["history"][i]["seconds"]} for i, row in enumerate(records[1]["history"])]
     model, info = load_model(tmp_path / "a")
     assert info["training"]["iterations"] == 4 and model.config.n_embd == 16
 
 
 def test_training_script_with_transposition_and_other_sizes(tmp_path):
-    defaults = train_script.parse_args(["--mood", "calm"])
+    defaults, _ = train_script.parse_args(["--mood", "calm"])
     config = GPTConfig()  # the one source of the model's defaults, which the shipped models use
     assert (defaults.block_size, defaults.n_layer, defaults.n_head, defaults.n_embd, defaults.dropout) == \
         (config.block_size, config.n_layer, config.n_head, config.n_embd, config.dropout) == (256, 4, 4, 128, 0.1)
@@ -173,11 +174,45 @@ def test_training_script_with_transposition_and_other_sizes(tmp_path):
     args = ["--mood", "calm", "--iterations", "3", "--eval-every", "3", "--transpose", "2", "--block-size", "24", "--n-embd", "16",
             "--n-layer", "1", "--n-head", "4", "--batch-size", "3", "--dropout", "0", "--lr", "3e-3", "--corpus", str(tmp_path),
             "--out", str(tmp_path / "out")]
-    record = train_script.train(train_script.parse_args(args))
+    record = train_script.main(args)
     model, info = load_model(tmp_path / "out")
     assert record["args"]["transpose"] == 2 and info["training"]["args"]["transpose"] == 2
     assert (model.config.block_size, model.config.n_embd, model.config.n_layer, model.config.n_head) == (24, 16, 1, 4)
     assert gen.generate_piece(model, seconds=4, tempo=120, seed=0).piece.notes  # the checkpoint samples
+
+
+def test_training_stopped_and_resumed_equals_straight_through(tmp_path, monkeypatch, capsys):
+    """A run killed just after saving its state at iteration 10 and continued with --resume ends with the weights
+    and history of a run straight through: the state holds the optimiser, the schedule (warm-up, then cosine),
+    the window order and torch's RNG, which dropout draws from."""
+    tiny_corpus(tmp_path)
+    options = ["--mood", "calm", "--iterations", "20", "--eval-every", "5", "--block-size", "16", "--n-embd", "16", "--n-layer", "1",
+               "--n-head", "2", "--batch-size", "2", "--transpose", "1", "--lr", "3e-3", "--seed", "5", "--corpus", str(tmp_path)]
+    straight = train_script.main([*options, "--out", str(tmp_path / "a")])
+    state, save_state = tmp_path / "state.pt", training.save_state
+
+    def killed_after_iteration_10(path, **saved):
+        save_state(path, **saved)
+        if saved["step"] == 10:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "save_state", killed_after_iteration_10)
+    with pytest.raises(KeyboardInterrupt):
+        train_script.main([*options, "--state", str(state), "--save-every", "5", "--out", str(tmp_path / "b")])
+    monkeypatch.undo()
+    assert not (tmp_path / "b").exists()
+    resumed = train_script.main([*options, "--state", str(state), "--resume", "--eval-every", "5", "--out", str(tmp_path / "b")])
+    a, b = (load_model(tmp_path / run)[0].state_dict() for run in ("a", "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    without_time = [[{k: v for k, v in row.items() if k != "seconds"} for row in r["history"]] for r in (straight, resumed)]
+    assert without_time[0] == without_time[1] and len(without_time[0]) == 4
+    assert load_model(tmp_path / "b")[1]["training"]["args"] == straight["args"]
+    for other in (["--lr", "1e-3"], ["--iterations", "30"]):  # the weights would differ: refused
+        with pytest.raises(SystemExit, match="other settings"):
+            train_script.main([*options, *other, "--state", str(state), "--resume", "--out", str(tmp_path / "c")])
+    with pytest.raises(SystemExit):  # --mood is required: a usage error
+        train_script.parse_args(["--iterations", "3"])
+    assert "--mood must be one of happy, sad, calm, tense, triumphant" in capsys.readouterr().err
 
 
 def test_transposition_moves_pitches_only_and_stays_in_range():

@@ -50,6 +50,9 @@ class Settings:
     music_models: str
     # GS_MOOD_TAGGER: checkpoint folder of the mood tagger (the head over a sentence encoder) trained here.
     mood_tagger: str
+    # GS_LEARN_MODELS: folder of "How models learn"'s checkpoints, one per dataset and family
+    # (mnist/gan/, fashion-mnist/diffusion/, …), the measuring classifiers (<dataset>/classifier/) among them.
+    learn_models: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
     # GS_EMOJI_MODEL: checkpoint folder of the embedded text-to-image model trained here.
@@ -95,6 +98,7 @@ def get_settings() -> Settings:
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
         mood_tagger=_env("GS_MOOD_TAGGER", str(ASSETS_DIR / "mood" / "tagger")),
+        learn_models=_env("GS_LEARN_MODELS", str(ASSETS_DIR / "learn")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
         emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),

@@ -22,7 +22,8 @@ resuming and returns the function that saves it. A run stopped at N and resumed 
 through when everything random comes from RNGs kept in the state.
 
 Used by pipelines.common.dcgan.training.GANTrainer (the Latent Lab's and the quiz's GAN scripts),
-pipelines.text_to_image.train, the mood tagger's script and pipelines.learn (BatchOrder, parse_config).
+pipelines.text_to_image.train, the music GPT's and the mood tagger's scripts and pipelines.learn (BatchOrder,
+parse_config).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The registry: family keys → classes, and where each shipped checkpoint lives."""
+"""The registry: family keys → classes, and where each checkpoint lives (GS_LEARN_MODELS)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from pipelines.common.config import ASSETS_DIR
+from pipelines.common.config import get_settings
 from pipelines.common.validation import UserInputError, quote
 from pipelines.learn.autoencoder import Autoencoder
 from pipelines.learn.base import Family
@@ -20,7 +20,6 @@ FAMILIES: dict[str, type[Family]] = {cls.key: cls for cls in (PixelModel, Autoen
 # Everything the training script can train: the families and the measuring classifier.
 TRAINABLE: dict[str, type[Family]] = {**FAMILIES, Classifier.key: Classifier}
 LATENT_FAMILIES = ("autoencoder", "vae")  # the ones with a 2-D map to click
-CHECKPOINTS = ASSETS_DIR / "learn"
 
 
 def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:
@@ -31,4 +30,5 @@ def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:
 
 
 def checkpoint_dir(family: str, dataset: str) -> Path:
-    return CHECKPOINTS / dataset / family
+    """Where `family`'s checkpoint for `dataset` lives: <GS_LEARN_MODELS>/<dataset>/<family>."""
+    return Path(get_settings().learn_models) / dataset / family

@@ -40,7 +40,7 @@ def parse_args(argv: list[str]) -> tuple[FamilyConfig, argparse.Namespace]:
         p.add_argument("--dataset", required=True, choices=list(DATASETS))
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--threads", type=int, default=1)
-        p.add_argument("--out", type=Path, help="checkpoint folder (default: assets/learn/DATASET/FAMILY)")
+        p.add_argument("--out", type=Path, help="checkpoint folder (default: GS_LEARN_MODELS/DATASET/FAMILY)")
 
     return parse_config(config_class, argv, __doc__, extra)
 

@@ -22,13 +22,12 @@ import torch
 from transformers import (AutoModelForCausalLM, GenerationConfig, GPT2Config, GPT2LMHeadModel, LogitsProcessor, LogitsProcessorList,
                           StoppingCriteria, StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper)
 
+from pipelines.common.checkpoint import RECORD_FILE
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.text_to_music.generate import Grammar
 from pipelines.text_to_music.model import GPTConfig, MusicGPT, load_model
 from pipelines.text_to_music.tokens import BAR, BOS, EOS, PAD, VOCAB
-
-RECORD_FILE = "training_record.json"
 
 
 def gpt2_config(config: GPTConfig, **extra) -> GPT2Config:

@@ -1,27 +1,27 @@
 """A small GPT over music event tokens, after nanoGPT's model.py, with a KV cache for generation.
 
-A checkpoint is a folder: `model.safetensors`, `config.json` (GPTConfig under "model", the mood,
-the vocabulary and how it was trained), so `load_model(folder)` rebuilds it from the folder alone.
+A checkpoint is a folder (pipelines.common.checkpoint): `model.safetensors` (float16, the tied lm_head
+stored once, as wte), `config.json` (GPTConfig under "model", the vocabulary, the mood, how it was trained)
+and `training_record.json`, so `load_model(folder)` rebuilds it from the folder alone.
 gpt2.py converts it exactly to transformers' GPT2LMHeadModel (measured slower there: see its docstring).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 
+from pipelines.common.checkpoint import WEIGHTS_FILE, load_checkpoint, read_info, save_checkpoint
 from pipelines.text_to_music.tokens import VOCAB
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
+__all__ = ["WEIGHTS_FILE", "GPTConfig", "MusicGPT", "save_model", "load_model"]
+TIED = ("lm_head.",)  # lm_head is wte (weight tying): stored once, under wte, and tied again on loading
 KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B, heads, T, head size)
 
 
@@ -119,27 +119,16 @@ class MusicGPT(nn.Module):
         return logits, loss, present
 
 
-def save_model(folder: str | Path, model: MusicGPT, info: dict[str, Any], half: bool = True) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    # the tied lm_head shares wte's tensor: store it once
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
-    if half:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, str(folder / WEIGHTS_FILE))
-    config = {"model": asdict(model.config), "vocabulary": list(VOCAB), **info}
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    return folder
+def save_model(folder: str | Path, model: MusicGPT, info: dict[str, Any], record: Optional[dict[str, Any]] = None,
+               half: bool = True) -> Path:
+    """The checkpoint folder; config.json holds `info` (mood, licence) after the vocabulary, which
+    load_model checks, and with a `record` how the model was trained."""
+    return save_checkpoint(folder, model, model.config, record, info={"vocabulary": list(VOCAB), **info}, half=half, skip=TIED)
 
 
 def load_model(folder: str | Path) -> tuple[MusicGPT, dict[str, Any]]:
-    folder = Path(folder)
-    info = json.loads((folder / CONFIG_FILE).read_text())
-    if info.get("vocabulary") != list(VOCAB):
+    """(the model in eval mode, float32; config.json). Refuses a model of another token vocabulary."""
+    if read_info(folder).get("vocabulary") != list(VOCAB):  # before building: its sizes would not fit either
         raise ValueError(f"{str(folder)!r} was trained with another token vocabulary than pipelines.text_to_music.tokens")
-    known = {f.name for f in fields(GPTConfig)}
-    model = MusicGPT(GPTConfig(**{k: v for k, v in info["model"].items() if k in known}))
-    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
-    state["lm_head.weight"] = state["wte.weight"]
-    model.load_state_dict(state)
-    return model.eval().requires_grad_(False), info
+    model, _, info = load_checkpoint(folder, MusicGPT, GPTConfig, skip=TIED, what="music model")
+    return model, info
