@@ -8,7 +8,7 @@ the technique made for training sets of ~100 images. Only the 64 training photos
 (pipelines.face_quiz.data); the 36 held-out ones are for the quiz alone. Reproducible from --seed on
 CPU. Writes the quiz's checkpoint (GS_QUIZ_GENERATOR: float16 generator + config.json with the domain
 + training_record.json, including the near-copy check of the faces the quiz can show). --state and
---resume as in pipelines.latent_lab.train.
+--resume as in every GAN script (pipelines.common.dcgan.training.GANTrainer).
 """
 
 from __future__ import annotations
