@@ -332,7 +332,9 @@ def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table.columns = [MESSAGES(f"column.{i}", lang) for i in range(len(TABLE_COLUMNS))]
     notes = "\n".join(f"- {v}" for v in _verdicts(result, lang, names=True))
-    return tiles, table, f"{MESSAGES('verdict.title', lang, within=learn.WITHIN)}\n{notes}"
+    # The gallery and the table stay hidden until there is something in them (no large empty boxes).
+    return (gr.Gallery(tiles, visible=True), gr.Dataframe(table, visible=True),
+            f"{MESSAGES('verdict.title', lang, within=learn.WITHIN)}\n{notes}")
 
 
 @user_errors
@@ -360,7 +362,7 @@ def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en"):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
     state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
     status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
-    return update.grid, curve, status, session_id
+    return gr.Image(update.grid, visible=True), gr.LinePlot(curve, visible=True), status, session_id  # shown from the first update
 
 
 def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
@@ -447,8 +449,9 @@ def build() -> gr.Blocks:
                 gr.Markdown(t("learn.compare_hint"))
                 compare_btn = gr.Button(t("learn.run_compare"), variant="primary")
                 compare_status = gr.Markdown(elem_id="learn-compare-status")  # a failed action says why here
-                compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, height=520, allow_preview=False, format="png", object_fit="contain")
-                table = gr.Dataframe(label=t("learn.table"), interactive=False, wrap=True)
+                compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, height=520, allow_preview=False, format="png",
+                                      object_fit="contain", visible=False, elem_id="learn-compared")
+                table = gr.Dataframe(label=t("learn.table"), interactive=False, wrap=True, visible=False)
                 verdict = gr.Markdown()
                 with gr.Accordion(t("learn.one_family"), open=False):
                     with gr.Row():
@@ -457,7 +460,7 @@ def build() -> gr.Blocks:
                     sample_btn = gr.Button(t("learn.sample"))
                     sample_status = gr.Markdown(elem_id="learn-sample-status")
                     samples = gr.Gallery(label=t("learn.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain")
-            with gr.Tab(t("learn.maps")):
+            with gr.Tab(t("learn.maps")) as maps_tab:
                 gr.Markdown(t("learn.maps_hint"))
                 maps_btn = gr.Button(t("learn.draw_maps"), variant="primary")
                 maps_status = gr.Markdown(elem_id="learn-maps-status")
@@ -484,11 +487,11 @@ def build() -> gr.Blocks:
                     reset = gr.Button(t("learn.reset"))
                 status = gr.Markdown(elem_id="learn-status")
                 with gr.Row():
-                    grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid")
-                    curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300)
+                    grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid", visible=False)
+                    curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300, visible=False)
                 # the session's model is dropped when the page closes or after an idle hour
                 session = gr.State(None, time_to_live=3600, delete_callback=get_pipeline().drop_training)
-            with gr.Tab(t("learn.denoise")):
+            with gr.Tab(t("learn.denoise")) as denoise_tab:
                 gr.Markdown(t("learn.denoise_hint"))
                 with gr.Row():
                     model = gr.Dropdown([(t(f"learn.denoiser.{key}"), key) for key in learn.DENOISERS], value="mnist-diffusion",
@@ -514,7 +517,8 @@ def build() -> gr.Blocks:
                           api_visibility="private")
         sample_btn.click(status_line(show_samples, 2), [family, dataset, count, seed], [samples, sample_status],
                          api_visibility="private")
-        gr.on([maps_btn.click, dataset.change], status_line(show_maps, len(maps + lasts) + 1), dataset, maps + lasts + [maps_status],
+        # The maps and a first denoising appear when their tab opens (both are quick), not after a button.
+        gr.on([maps_btn.click, dataset.change, maps_tab.select], status_line(show_maps, len(maps + lasts) + 1), dataset, maps + lasts + [maps_status],
               api_visibility="private")
         for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
             image.select(status_line(click_map(key), 5), [dataset, last], [image, out, strip, last, maps_status], api_visibility="private")
@@ -535,9 +539,11 @@ def build() -> gr.Blocks:
                         api_name="learn_train", **queue)
         continuing = more.click(status_line(continue_live, 4, status=2, separate=False), train_inputs, train_outputs,
                                 api_visibility="private", **queue)
-        stop.click(stop_live, None, None, cancels=[training, continuing], api_visibility="private", queue=False)
+        # Stop asks the training to end after its current slice: it sends one last "stopped" update and ends cleanly
+        # (cancelling the event instead would leave "Error" pills on the grid, the curve and the status line).
+        stop.click(stop_live, None, None, api_visibility="private", queue=False)
         reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
-        denoise_btn.click(status_line(run_denoise, 6), [model, label, prompt, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status],
-                          api_visibility="private")
+        gr.on([denoise_btn.click, denoise_tab.select], status_line(run_denoise, 6), [model, label, prompt, seed, denoise_steps],
+              [frames, frame, noisy, guess, frame_info, denoise_status], api_visibility="private")
         frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
     return demo

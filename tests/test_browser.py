@@ -227,6 +227,7 @@ def test_text_to_image_in_korean_on_a_phone(open_page):
 
 def test_learn_tab_map_click_and_live_training(open_page):
     page = open_page("en-US", {"width": 1400, "height": 1000}, "tab.learn")
+    assert page.locator("#learn-compared").is_hidden()  # no large empty box before the first comparison
 
     # The latent map: draw it, click inside the plot, see the decoded image.
     page.get_by_role("tab", name="Latent map", exact=True).click()
@@ -266,12 +267,16 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     assert "단계" in wait_text(page, "#learn-status", "단계", timeout=60_000)
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="정지", exact=True).click()
+    wait_text(page, "#learn-status", "정지됨|완료")  # it ends cleanly, saying so, with no "Error" pills
 
-    # Watch denoising: the Text → Image model draws a prompt (its prompt box replaces the class picker).
+    # Watch denoising: a first run appears when the tab opens; the Text → Image model draws a prompt (its prompt
+    # box replaces the class picker).
     page.get_by_role("tab", name="잡음 제거", exact=True).click()
+    page.locator("#learn-noisy img").wait_for(timeout=60_000)
+    first = page.locator("#learn-noisy img").get_attribute("src")
     page.locator("#learn-denoiser input").click()
     page.get_by_role("option", name="글 → 그림: 이모지 확산 모델 (잠재 공간)", exact=True).click()
     page.locator("#learn-denoise-prompt textarea").fill("빨간 사과")
     page.get_by_role("button", name="잡음 제거", exact=True).click()
-    page.locator("#learn-noisy img").wait_for(timeout=60_000)
-    assert page.locator(".error").count() == 0
+    page.wait_for_function("(old) => document.querySelector('#learn-noisy img')?.src !== old", arg=first, timeout=60_000)
+    assert page.locator(".error").count() == 0, page.evaluate("() => [...document.querySelectorAll('.error')].map(e => e.closest('[id]')?.id + ': ' + e.innerText)")
