@@ -42,8 +42,8 @@ CSS = """
 /* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
 #image-gallery .thumbnail-item .caption-label { opacity: 0; transition: opacity .15s; }
 #image-gallery .thumbnail-item:hover .caption-label { opacity: 1; }
-/* The model names are long ("Emoji diffusion (embedded, offline)", hub ids): the picker takes a row of its own. */
-#image-model { min-width: 100% !important; }
+/* The model names are long ("Emoji diffusion (embedded, offline)", hub ids): those pickers take a row of their own. */
+#image-model, #learn-denoiser { min-width: 100% !important; }
 /* The PNG drop zone's label floats over the zone, covering its icon: it takes its own line above the zone instead. */
 #image-png label[data-testid=block-label] { position: static; width: fit-content; }
 @media (max-width: 500px) {

@@ -27,10 +27,11 @@ t = add_strings(*bilingual({
                      "샘플을 만들고, 클릭해 그룹에 넣은 뒤, 코드로 덧셈·뺄셈, 보간, 슬라이더 편집을 해 보세요."),
     "latent.generator": ("Generator",
                          "생성기"),
-    "latent.gen_digiface": ("Faces — DigiFace DCGAN (pretrained)",
-                            "얼굴 — DigiFace DCGAN (사전 학습)"),
-    "latent.gen_fashion": ("Fashion-MNIST DCGAN (trained here)",
-                           "Fashion-MNIST DCGAN (여기서 학습)"),
+    # Short enough for a phone's picker and the side-by-side captions; the hint says where each comes from.
+    "latent.gen_digiface": ("Faces (DigiFace DCGAN)",
+                            "얼굴 (DigiFace DCGAN)"),
+    "latent.gen_fashion": ("Clothes (Fashion-MNIST DCGAN)",
+                           "옷 (Fashion-MNIST DCGAN)"),
     "latent.generator_info": ("Faces: pretrained on synthetic faces. Fashion-MNIST: trained in this project.",
                               "얼굴: 합성 얼굴로 사전 학습됨. Fashion-MNIST: 이 프로젝트에서 학습함."),
     "latent.seed": ("Seed",
@@ -359,7 +360,7 @@ def build() -> gr.Blocks:
         shown_seeds = gr.State([], time_to_live=3 * 3600)  # the seeds behind the gallery's images, per user
         with gr.Row():
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"),
-                                    scale=2, min_width=260)
+                                    scale=2, min_width=260, elem_id="latent-generator")
             # No `minimum` on seeds: the pipeline's own sentence, in the status line, says what is allowed.
             seed = gr.Number(0, precision=0, label=t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
             dice = gr.Button(t("latent.random"), scale=0, size="sm")

@@ -102,6 +102,7 @@ def test_latent_lab_in_english(open_page):
 def test_latent_lab_in_korean_on_a_phone(open_page):
     page = open_page("ko-KR", PHONE, "tab.latent")
     page.locator("#latent-samples img").first.wait_for(timeout=30_000)
+    assert fully_shown(page, "#latent-generator input")  # the generator's name is not cut off
     assert "시드" in page.locator("#latent-samples").inner_text()  # captions in Korean
     page.locator("#latent-seed input").fill("-5")
     page.get_by_role("button", name="샘플 생성", exact=True).click()
@@ -276,6 +277,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     first = page.locator("#learn-noisy img").get_attribute("src")
     page.locator("#learn-denoiser input").click()
     page.get_by_role("option", name="글 → 그림: 이모지 확산 모델 (잠재 공간)", exact=True).click()
+    assert fully_shown(page, "#learn-denoiser input")
     page.locator("#learn-denoise-prompt textarea").fill("빨간 사과")
     page.get_by_role("button", name="잡음 제거", exact=True).click()
     page.wait_for_function("(old) => document.querySelector('#learn-noisy img')?.src !== old", arg=first, timeout=60_000)
