@@ -66,7 +66,9 @@ bench: test-setup system-data $(EMOJI_FONT)
 	$(PY) -m bench.face_quiz
 	$(PY) -m bench.mood_tagger
 	$(PY) -m bench.music
+	$(PY) -m bench.music_gpt2
 	$(PY) -m bench.learn
+	$(PY) -m bench.busy_app
 
 # Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data
