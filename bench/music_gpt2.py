@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python -m bench.music_gpt2 [--seeds 3] [--repeats 2]
 
-Speed: the tab's whole path for 30 s of audio — TextToMusic with the mood given (the tagger is left out):
+Speed: the tab's whole path for 30 s of audio — TextToMusicPipeline.compose with the mood given (the tagger is left out):
 sampling, MIDI, Ogg audio, piano roll — every mood × seeds 0…N-1, each piece `repeats` times per model in
 the order today, GPT2, GPT2, today…, the best of each counted. Time is the process's CPU time: with one
 thread it is the wall time of an idle machine, and it stays so on a shared one, where the wall time of a
@@ -24,7 +24,7 @@ from pipelines.text_to_music import pipeline
 from pipelines.text_to_music.generate import Grammar, generate_piece
 from pipelines.text_to_music.gpt2 import to_gpt2
 from pipelines.text_to_music.moods import MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import TextToMusic, get_music_model
+from pipelines.text_to_music.pipeline import MusicRequest, get_music_model, get_pipeline
 
 SECONDS = 30
 ADOPT_WITHIN = 1.2
@@ -61,13 +61,13 @@ def main() -> None:
     torch.set_num_threads(1)
     models = {"today": {m: get_music_model(m) for m in MOODS}}
     models["gpt2"] = {m: to_gpt2(model) for m, model in models["today"].items()}
-    studio = TextToMusic()
+    studio = get_pipeline()
 
     def text_to_music(path: str, mood: str, seed: int):
         """(CPU seconds, wall seconds, result) of the tab's path with this model."""
         with mock.patch.object(pipeline, "get_music_model", models[path].__getitem__):
             cpu, wall = time.process_time(), time.perf_counter()
-            result = studio("a walk by the sea", mood, SECONDS, seed=seed)
+            result = studio.compose(MusicRequest(text="a walk by the sea", mood=mood, seconds=SECONDS, seed=seed))
             return time.process_time() - cpu, time.perf_counter() - wall, result
 
     for path in PATHS:  # warm: first calls, soundfont, allocator
