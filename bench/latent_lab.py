@@ -43,8 +43,9 @@ def rss_mib(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def edit_args(i: int) -> tuple:
-    return ("digiface", 5, 0.8, (i % 20) / 4 - 2.5, 0, 0, 0, 0, "", "", 0)
+def edit_args(i: int) -> dict:
+    """One slider move of the i-th round, by name (the endpoint's parameters are named, not positional)."""
+    return dict(generator="digiface", seed=5, truncation=0.8, pc1=(i % 20) / 4 - 2.5)
 
 
 def slider_latency(client, rounds: int = 40) -> tuple[float, float]:
@@ -54,7 +55,7 @@ def slider_latency(client, rounds: int = 40) -> tuple[float, float]:
         client.predict(api_name="/ping")
         ping.append(time.perf_counter() - t)
         t = time.perf_counter()
-        client.predict(*edit_args(i), api_name="/latent_edit")
+        client.predict(**edit_args(i), api_name="/latent_edit")
         edit.append(time.perf_counter() - t)
     return statistics.median(ping) * 1000, statistics.median(edit) * 1000
 
@@ -67,8 +68,8 @@ def concurrent_clients(url: str, clients: int = 16, moves: int = 5) -> tuple[int
         errors = 0
         for i in range(moves):
             try:
-                result = client.predict(*edit_args(k * moves + i), api_name="/latent_edit")
-                errors += not Path(result).is_file()
+                result = client.predict(**edit_args(k * moves + i), api_name="/latent_edit")
+                errors += not Path(result["image"]).is_file()  # the typed endpoint names its result
             except Exception:
                 errors += 1
         return errors
@@ -81,11 +82,11 @@ def concurrent_clients(url: str, clients: int = 16, moves: int = 5) -> tuple[int
 
 def use_every_model(client) -> None:
     for generator in ("digiface", "fashion-mnist"):
-        client.predict(generator, 0, 8, 0.8, api_name="/latent_samples")
-        edited = client.predict(generator, 1, 0.8, 1, 0, 0, 0, 0, "", "", 0, api_name="/latent_edit")
+        client.predict(generator=generator, seed=0, count=8, truncation=0.8, api_name="/latent_samples")
+        edited = client.predict(generator=generator, seed=1, truncation=0.8, pc1=1, api_name="/latent_edit")
     from gradio_client import handle_file
 
-    client.predict("fashion-mnist", handle_file(edited), api_name="/latent_nearest")
+    client.predict(image=handle_file(edited["image"] if isinstance(edited, dict) else edited), generator="fashion-mnist", api_name="/latent_nearest")
 
 
 def thread_ratio() -> tuple[float, float]:
@@ -117,7 +118,7 @@ def main() -> None:
         page_up = wait_for_page(url)
         print(f"page up after `python app.py`: {page_up:.1f} s (target ≤ 10 s)")
         client = Client(url, verbose=False)
-        client.predict(*edit_args(0), api_name="/latent_edit")  # load the model and its directions first
+        client.predict(**edit_args(0), api_name="/latent_edit")  # load the model and its directions first
         ping_ms, edit_ms = slider_latency(client)
         print(f"slider move: /latent_edit median {edit_ms:.0f} ms vs /ping {ping_ms:.0f} ms → +{edit_ms - ping_ms:.0f} ms over the floor (target ≤ 50 ms), ratio {edit_ms / ping_ms:.2f}")
         # The same without fetching the PNG afterwards: the answer alone, as a page gets it before loading the image.
