@@ -47,11 +47,16 @@ def median_time(fn, repeats: int) -> float:
 
 def overhead(repeats: int = 7) -> None:
     """Alternate bare and app calls so machine noise hits both alike."""
+    import shutil
     import tempfile
 
     from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
 
-    folder = tempfile.mkdtemp()
+    from pipelines.common.config import get_settings
+
+    models_dir = get_settings().models_dir  # the one folder whose models users may name (GS_MODELS_DIR)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    folder = tempfile.mkdtemp(dir=models_dir, prefix="bench-tiny-sd-")
     tiny_sd_pipeline(sample_size=64).save_pretrained(folder)  # 128 px images: a step is not all overhead
     sd = get_backend(folder).pipe
     steps, size = 20, 128
@@ -80,6 +85,7 @@ def overhead(repeats: int = 7) -> None:
         pairs = [(median_time(bare, 1), median_time(app, 1)) for _ in range(repeats)]
         b, a = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
         print(f"| {name} | {b * 1000:.0f} ms | {a * 1000:.0f} ms | {100 * (a / b - 1):+.1f} % |")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def embedded_speed() -> None:
