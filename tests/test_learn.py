@@ -190,3 +190,19 @@ def test_a_long_bad_value_is_quoted_short():
         with pytest.raises(ValueError) as caught:
             make()
         assert "x" * 80 in str(caught.value) and "x" * 81 not in str(caught.value)
+
+
+def test_the_text_to_image_model_denoises_alike_when_two_requests_overlap():
+    """One shared pipeline: its scheduler's timesteps are set per request, so requests must not interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    requests = [learn.DenoiseRequest("emoji-diffusion", prompt="red apple", seed=1, steps=4),
+                learn.DenoiseRequest("emoji-diffusion", prompt="blue car", seed=2, steps=9)]
+    alone = [learn.get_pipeline().denoise(r) for r in requests]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(learn.get_pipeline().denoise, requests))
+    for a, b in zip(alone, together):
+        assert [f.timestep for f in a] == [f.timestep for f in b]
+        assert np.array_equal(np.asarray(a[-1].guess), np.asarray(b[-1].guess))

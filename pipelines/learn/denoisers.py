@@ -6,6 +6,7 @@ current guess of the finished picture (x̂_0). The registry of names is `pipelin
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ class PromptDenoiser:
 
     def __init__(self, pipe: Any) -> None:  # an EmojiDiffusionPipeline (pipelines.common.emoji_diffusion)
         self.pipe = pipe
+        self.lock = threading.Lock()  # one pipeline object: its scheduler's timesteps are set per request
 
     @torch.no_grad()
     def frames(self, request: Any) -> list[DenoiseFrame]:
@@ -66,5 +68,6 @@ class PromptDenoiser:
             out.append(DenoiseFrame(int(t), noisy, guess))
             current[0] = kwargs["latents"]  # x_t of the next step
 
-        pipe(request.prompt, num_inference_steps=request.steps, latents=current[0].clone(), callback_on_step_end=keep)
+        with self.lock:
+            pipe(request.prompt, num_inference_steps=request.steps, latents=current[0].clone(), callback_on_step_end=keep)
         return out

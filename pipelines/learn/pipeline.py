@@ -159,16 +159,16 @@ class Decoded:
 # The `model` of /learn_denoise: a name → a loader of a denoiser (pipelines/learn/denoisers.py).
 DENOISERS: dict[str, Callable[[], Any]] = {
     **{f"{dataset}-diffusion": (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for dataset in DATASETS},
-    "emoji-diffusion": lambda: PromptDenoiser(get_emoji_pipeline(get_settings().emoji_model)),  # Text → Image's own
+    "emoji-diffusion": lambda: get_emoji_denoiser(get_settings().emoji_model),  # Text → Image's own
 }
 PROMPT_DENOISERS = ("emoji-diffusion",)  # the ones that draw a prompt, not a class
 
 
 # -- loading -------------------------------------------------------------------------------------
 @cached_loader
-def get_emoji_pipeline(folder: str):
+def get_emoji_denoiser(folder: str) -> PromptDenoiser:
     configure_torch()
-    return load_emoji_pipeline(folder)
+    return PromptDenoiser(load_emoji_pipeline(folder))
 
 
 @cached_loader
