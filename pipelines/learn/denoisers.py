@@ -61,7 +61,7 @@ class PromptDenoiser:
         pipe = self.pipe
         shape = (pipe.unet.config.in_channels, pipe.unet.config.sample_size, pipe.unet.config.sample_size)
         current = [torch.randn(shape, generator=cpu_generator(request.seed))[None]]  # x_T: pure noise
-        timesteps, out = [], []
+        out: list[DenoiseFrame] = []
 
         def keep(pipe, i, t, kwargs) -> None:
             noisy, guess = tensor_to_pil(pipe.decode_latents(torch.cat([current[0], kwargs["x0"]])))
