@@ -27,7 +27,6 @@ from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
-import torch
 from torch import nn
 
 WEIGHTS_FILE = "model.safetensors"
