@@ -101,11 +101,15 @@ $(EMOJI_CORPUS): | $(VENV)/.test-installed $(LIBCAIRO)
 $(LIBCAIRO):
 	$(APT_INSTALL) libcairo2 || ($(SUDO) apt-get update -q && $(APT_INSTALL) libcairo2)
 
-# The embedded text-to-image model: the VAE, then the UNet on its latents (on 2 CPU cores: hours; both resumable
-# with --resume, from data/text_to_image/*_state.pt or, on a new machine, from the committed weights).
+# The embedded text-to-image model: the VAE and its decoder's fine-tuning, the UNet on its latents (on 2 CPU
+# cores: hours; resumable with --resume, from data/text_to_image/*_state.pt or, on a new machine, from the
+# committed weights), then the layout prior (about 20 minutes).
 train-image: test-setup emoji-corpus
 	$(PY) -m pipelines.text_to_image.train --stage vae --iterations $(VAE_ITERATIONS) --lr 1e-3 --warmup 100 --noto-weight 2 --seed 0
+	$(PY) -m pipelines.text_to_image.train --stage decoder --iterations 1000 --lr 5e-4 --warmup 100 --seed 0
 	$(PY) -m pipelines.text_to_image.train --stage unet --iterations $(IMAGE_ITERATIONS) --seed 0
+	$(PY) -m pipelines.text_to_image.train --stage prior --iterations 6000 --batch 256 --lr 2e-3 --lr-schedule cosine \
+		--warmup 100 --seed 0
 
 # The "How models learn" tab: six families and the measuring classifier on both datasets, two at a time
 # on one thread each: 8 CPU minutes per diffusion model, under 2 for each other model (about 40 wall

@@ -1,6 +1,7 @@
 """The embedded emoji model: does it draw what is asked? Ratios measured in one run.
 
     .venv/bin/python -m bench.emoji_model [--concepts 150] [--other-styles 50] [--grid assets/screenshots/emoji_styles.png]
+    .venv/bin/python -m bench.emoji_model --strengths 0.4,0.6,0.8,1 --concepts 60   # where denoising should start
 
 Concept accuracy: for each picked concept, prompts of six kinds — its English and Korean names (trained
 on), paraphrases ("a picture of …" / "… 그림") and one tag alone per language (both held out, never
@@ -9,6 +10,8 @@ image is looked up among ALL training images of its style (RMS over a 16 × 16 a
 layout). Reported: how often the prompted concept is the nearest (top-1) or among the 5 nearest
 (top-5), against chance; the default style (Noto) for all six kinds, the other styles for the names.
 `--old FOLDER` measures the previous 32-px pixel-space model the same way (Noto, names only).
+`--strengths` measures, for names and paraphrases, each strength (the share of the schedule run from the
+layout prior's guess; 1 = pure noise, no prior) and the prior's guess decoded alone.
 Speed: 4 images at 64 px, warm, 1 and 2 threads; memory with the model loaded.
 """
 
@@ -55,12 +58,38 @@ def ranks(generated: np.ndarray, targets: list[int], corpus, style: int) -> np.n
     return np.array([int(np.flatnonzero(row == c)[0]) if (row == c).any() else len(rows) for row, c in zip(concept_of, targets)])
 
 
-def generate_new(pipe, prompts: list[str], seeds: list[int], style: str, batch: int = 32) -> np.ndarray:
+def generate_new(pipe, prompts: list[str], seeds: list[int], style: str, batch: int = 32, **options) -> np.ndarray:
     out = []
     for i in range(0, len(prompts), batch):
         gens = [torch.Generator().manual_seed(s) for s in seeds[i:i + batch]]
-        out.append(pipe(prompts[i:i + batch], style=style, generator=gens, output_type="np").images)
+        out.append(pipe(prompts[i:i + batch], style=style, generator=gens, output_type="np", **options).images)
     return np.concatenate(out)
+
+
+def prior_guess(pipe, prompts: list[str], style: str) -> np.ndarray:
+    """The layout prior's guess decoded as it is, before any denoising."""
+    styles = torch.full((len(prompts),), pipe.config.styles.index(style))
+    images = pipe.decode_latents(pipe.prior(pipe.encode_prompt(prompts), styles))
+    return ((images.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+
+
+def strength_scan(pipe, corpus, concepts: int, strengths: list[float]) -> None:
+    rng = np.random.default_rng(0)
+    default = STYLES.index(DEFAULT_STYLE)
+    picks = rng.choice(sorted(set(corpus.concept[corpus.style == default].tolist())), concepts, replace=False)
+    pool = int((corpus.style == default).sum())
+    kinds = KINDS[:4]
+    print(f"\n### Top-5 by strength, {DEFAULT_STYLE}, {concepts} concepts (chance {500 / pool:.2f} %)")
+    print("| strength | " + " | ".join(kinds) + " |\n|---|" + "---|" * len(kinds))
+    for strength in [0.0] + strengths:
+        cells = []
+        for kind in kinds:
+            chosen = [(c, prompts_for(corpus.concepts[c])[kind]) for c in picks]
+            prompts, seeds = [p for _, p in chosen], [int(c) for c, _ in chosen]
+            images = (prior_guess(pipe, prompts, DEFAULT_STYLE) if strength == 0 else
+                      generate_new(pipe, prompts, seeds, DEFAULT_STYLE, strength=strength))
+            cells.append(f"{100 * (ranks(images, list(picks), corpus, default) < 5).mean():.1f} %")
+        print(f"| {'prior alone' if strength == 0 else strength} | " + " | ".join(cells) + " |", flush=True)
 
 
 def generate_old(folder: Path, prompts: list[str], seeds: list[int]) -> np.ndarray:
@@ -135,16 +164,23 @@ def style_grid(pipe, path: Path) -> None:
 
 
 def speed(pipe) -> None:
-    print("\n### Speed: 4 images at 64 px, 25 steps, warm (medians of 5)")
+    strength = pipe.config.strength if pipe.prior is not None else 1.0
+    print(f"\n### Speed: 4 images at 64 px, 25 steps asked, warm (medians of 5); the model's strength {strength} runs "
+          f"{max(1, round(25 * strength))} of them, strength 1 all 25")
     for threads in (1, 2):
         torch.set_num_threads(threads)
         pipe("warm up", num_images_per_prompt=4)
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            pipe("red apple", num_images_per_prompt=4, generator=[torch.Generator().manual_seed(i) for i in range(4)])
-            times.append(time.perf_counter() - start)
-        print(f"- {threads} thread(s): {np.median(times):.2f} s")
+        medians = {}
+        for s in sorted({strength, 1.0}):
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                pipe("red apple", num_images_per_prompt=4, strength=s,
+                     generator=[torch.Generator().manual_seed(i) for i in range(4)])
+                times.append(time.perf_counter() - start)
+            medians[s] = float(np.median(times))
+        ratio = f" ({medians[1.0] / medians[strength]:.1f}× faster than strength 1: {medians[1.0]:.2f} s)" if strength < 1 else ""
+        print(f"- {threads} thread(s): {medians[strength]:.2f} s{ratio}")
     print(f"- peak RSS with the model loaded: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
@@ -159,12 +195,17 @@ def main(argv=None) -> None:
     parser.add_argument("--old", type=Path, default=None, help="the previous 32-px model's folder, to compare")
     parser.add_argument("--grid", type=Path, default=None, help="write the style grid here")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--strengths", default=None, help="comma-separated strengths to scan (then nothing else runs)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # two threads on a busy machine spin-wait: many times slower
-    corpus = emoji_corpus.load()
     pipe = EmojiDiffusionPipeline.from_pretrained(str(args.model), dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
-    concept_accuracy(pipe, corpus, args.concepts or len(corpus.concepts), args.other_styles, args.old, args.grid)
+    if args.strengths:
+        return strength_scan(pipe, emoji_corpus.load(), args.concepts, [float(s) for s in args.strengths.split(",")])
+    if not args.skip_accuracy:
+        corpus = emoji_corpus.load()  # (141 MB: not loaded for the speed alone, whose memory figure it would swell)
+        concept_accuracy(pipe, corpus, args.concepts or len(corpus.concepts), args.other_styles, args.old, args.grid)
     if not args.skip_speed:
         speed(pipe)
 

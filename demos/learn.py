@@ -124,9 +124,13 @@ t = add_strings(*bilingual({
     "learn.denoise": ("Denoising",
                       "잡음 제거"),
     "learn.denoise_hint": ("A diffusion model starts from pure noise and removes a little at each step. Left: the picture at "
-                           "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*).",
+                           "that step (*x_t*). Right: the model's current guess of the finished picture (*predicted x₀*). The Text → Image "
+                           "model starts part way instead: its layout prior first guesses a blurry picture from the prompt, "
+                           "which is noised and then denoised, so it runs fewer steps.",
                            "확산 모델은 순수한 잡음에서 시작해 단계마다 조금씩 잡음을 걷어 냅니다. 왼쪽: 그 단계의 그림(*x_t*). "
-                           "오른쪽: 모델이 지금 추측하는 완성된 그림(*예측된 x₀*)."),
+                           "오른쪽: 모델이 지금 추측하는 완성된 그림(*예측된 x₀*). 글 → 그림 모델은 중간에서 시작합니다. "
+                           "레이아웃 사전 모델이 프롬프트로 흐릿한 그림을 먼저 추측하고, 거기에 잡음을 더한 뒤 걷어 내므로 "
+                           "단계가 더 적습니다."),
     "learn.model": ("Model",
                     "모델"),
     "learn.label": ("Class",

@@ -20,9 +20,10 @@ from pipelines.common.emoji_diffusion.styles import STYLE_NAMES, STYLES
 EN = {
     "image.intro": "## Text → Image\nDescribe a picture in English or Korean. **Emoji diffusion** is Stable Diffusion's "
     "recipe in miniature, trained here on a laptop-class CPU on about 1,900 emoji in seven freely licensed styles: it works "
-    "offline and draws 64-pixel emoji; pick a style or name one in the prompt (\"rocket, openmoji style\"). **It is still "
-    "in training**: it draws the right kind of thing for some names (a yellow face for \"cat face\") and colourful blobs "
-    "for most. The previous 32-pixel model, also in the list, draws the named emoji more often. Stable Diffusion models run where their weights are downloaded (on a Space).",
+    "offline and draws 64-pixel emoji of what you name (\"red apple\", \"고양이 얼굴\"); pick a style or name one in the "
+    "prompt (\"rocket, openmoji style\"). Its layout prior sketches the picture from your words and the diffusion model "
+    "finishes it, so emoji names work best; free descriptions get the nearest emoji. Stable Diffusion models run where "
+    "their weights are downloaded (on a Space).",
     "image.prompt": "Prompt",
     "image.prompt_placeholder": "e.g. red heart / 빨간색 하트 / a slice of pizza",
     "image.negative": "Negative prompt",
@@ -56,9 +57,9 @@ EN = {
 KO = {
     "image.intro": "## 글 → 그림\n그림을 영어나 한국어로 묘사해 보세요. **Emoji diffusion**은 Stable Diffusion의 방식을 "
     "작게 줄여, 자유 라이선스인 일곱 가지 스타일의 이모지 약 1,900개로 이곳의 노트북급 CPU에서 학습한 모델입니다. 인터넷 없이 "
-    "64픽셀 이모지를 그리며, 스타일을 고르거나 프롬프트에 적을 수 있습니다(\"로켓, 오픈모지 스타일\"). **아직 학습 중**이라 "
-    "일부 이름에는 맞는 모양(\"고양이 얼굴\"에 노란 얼굴)을, 대부분에는 색깔 얼룩을 그립니다. 목록에 함께 있는 이전 32픽셀 모델이 이름 붙인 이모지를 더 자주 그립니다. "
-    "Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
+    "말한 것을 64픽셀 이모지로 그리며(\"빨간 사과\", \"cat face\"), 스타일을 고르거나 프롬프트에 적을 수 있습니다"
+    "(\"로켓, 오픈모지 스타일\"). 레이아웃 사전 모델이 글에서 밑그림을 잡고 확산 모델이 마무리하므로, 이모지 이름이 가장 잘 "
+    "통하고 자유로운 묘사에는 가장 가까운 이모지를 그립니다. Stable Diffusion 모델은 가중치를 내려받은 곳(Space)에서 동작합니다.",
     "image.prompt": "프롬프트",
     "image.prompt_placeholder": "예: 빨간색 하트 / red heart / 피자 조각",
     "image.negative": "네거티브 프롬프트",

@@ -11,13 +11,16 @@ import torch
 
 from pipelines.text_to_image import emoji_corpus
 from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.common.emoji_diffusion.prior import LayoutPrior
 from pipelines.common.emoji_diffusion.styles import STYLES, split_style, styled_caption
+from pipelines.text_to_image.schedulers import SCHEDULERS, make_scheduler
 
 
-def tiny_pipeline() -> EmojiDiffusionPipeline:
+def tiny_pipeline(prior: bool = False, strength: float = 1.0) -> EmojiDiffusionPipeline:
     torch.manual_seed(0)
     unet, vae, scheduler = build_components(channels=(32, 32, 32), vae_channels=(8, 8, 8), attention_head_dim=8)
-    return EmojiDiffusionPipeline(unet=unet, vae=vae, scheduler=scheduler, max_words=4)
+    layout = LayoutPrior(width=32, depth=1) if prior else None
+    return EmojiDiffusionPipeline(unet=unet, vae=vae, scheduler=scheduler, prior=layout, max_words=4, strength=strength)
 
 
 @pytest.mark.parametrize("prompt, expected", [
@@ -78,6 +81,7 @@ def test_style_is_the_unets_class_label():
     (dict(num_inference_steps=0), "num_inference_steps"),
     (dict(guidance_scale=1e9), "guidance_scale"),
     (dict(height=60), "height must be a multiple of 16"),
+    (dict(strength=0.5), "needs a layout prior"),
 ])
 def test_pipeline_checks_inputs(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -89,6 +93,39 @@ def test_denoising_callback_sees_the_clean_image_guess():
     tiny_pipeline()(prompt_embeds=torch.randn(1, 5, 512), num_inference_steps=3,
                     callback_on_step_end=lambda pipe, i, t, kw: seen.append((i, kw["x0"].shape)))
     assert seen == [(0, (1, 4, 16, 16)), (1, (1, 4, 16, 16)), (2, (1, 4, 16, 16))]
+
+
+def test_the_layout_prior_starts_denoising_part_way_from_its_guess(tmp_path):
+    pipe = tiny_pipeline(prior=True, strength=0.5)
+    embeds, seen = torch.randn(1, 5, 512), []
+    pipe(prompt_embeds=embeds, style="twemoji", num_inference_steps=4, generator=torch.Generator().manual_seed(3),
+         callback_on_step_end=lambda pipe, i, t, kw: seen.append((int(t), kw["x_t"])))
+    assert len(seen) == 2  # the model's own strength: half of the 4 steps
+    # The first x_t is the prior's guess noised to the first step run, from the seed's noise (img2img).
+    guess = pipe.prior(embeds, torch.tensor([STYLES.index("twemoji")]))
+    noise = torch.randn((1, 4, 16, 16), generator=torch.Generator().manual_seed(3))
+    assert torch.allclose(seen[0][1], pipe.scheduler.add_noise(guess, noise, torch.tensor([seen[0][0]])), atol=1e-5)
+    seen.clear()
+    pipe(prompt_embeds=embeds, num_inference_steps=4, strength=1.0,
+         callback_on_step_end=lambda pipe, i, t, kw: seen.append(int(t)))
+    assert len(seen) == 4  # strength 1: pure noise, the whole schedule, the prior unused
+    seen.clear()
+    pipe(prompt_embeds=embeds, num_inference_steps=4, strength=0.01, callback_on_step_end=lambda pipe, i, t, kw: seen.append(kw["steps"]))
+    assert seen == [1]  # at least one step runs
+    for strength in (0, 1.5, -1):
+        with pytest.raises(ValueError, match="strength must be above 0 and at most 1"):
+            pipe(prompt_embeds=embeds, num_inference_steps=4, strength=strength)
+    # Every scheduler the tab offers starts part way (Euler and DPM-Solver from their begin index).
+    for name in SCHEDULERS:
+        pipe.scheduler = make_scheduler(name, tiny_pipeline().scheduler.config)
+        images = pipe(prompt_embeds=embeds, num_inference_steps=4, output_type="pt").images
+        assert images.shape == (1, 3, 64, 64) and torch.isfinite(images).all(), name
+    pipe.save_pretrained(tmp_path)
+    index = json.loads((tmp_path / "model_index.json").read_text())
+    assert index["prior"] == ["pipelines.common.emoji_diffusion.prior", "LayoutPrior"] and index["strength"] == 0.5
+    loaded = EmojiDiffusionPipeline.from_pretrained(tmp_path)
+    assert isinstance(loaded.prior, LayoutPrior) and loaded.config.strength == 0.5
+    assert torch.allclose(loaded.prior(embeds, torch.tensor([0])), pipe.prior(embeds, torch.tensor([0])), atol=1e-5)
 
 
 def test_concept_captions_hold_out_paraphrases_and_a_tag():

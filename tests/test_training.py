@@ -12,6 +12,7 @@ import zlib
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 from torch import nn
 
 from pipelines.common import checkpoint, training
@@ -253,6 +254,21 @@ def test_emoji_model_both_stages_a_few_steps_then_resume_and_warm_start(tmp_path
     common = ["--batch", "4", "--save-every", "2", "--out", str(out), "--corpus", str(corpus), "--threads", "1",
               "--channels", "32,32,32", "--vae-channels", "8,8,8", "--max-words", "2", "--noto-weight", "3"]
     train.main(["--stage", "vae", "--iterations", "2", "--lr", "1e-3", "--state", str(tmp_path / "vae.pt"), *common])
+    before = load_file(out / "vae" / "diffusion_pytorch_model.safetensors")
+    scale = json.loads((out / "vae" / "config.json").read_text())["scaling_factor"]
+    # The decoder alone: the encoder (so the latents the UNet and prior learn) stays as it was.
+    train.main(["--stage", "decoder", "--iterations", "2", "--lr", "1e-2", "--state", str(tmp_path / "dec.pt"), *common])
+    after = load_file(out / "vae" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith(("encoder.", "quant_conv.")))
+    assert not all(torch.equal(before[k], after[k]) for k in before if k.startswith("decoder."))
+    assert json.loads((out / train.RECORD_FILE).read_text())["decoder"]["iterations"] == 2
+    assert json.loads((out / "vae" / "config.json").read_text())["scaling_factor"] == scale  # the latents' scale stays
+    with pytest.raises(SystemExit, match="already fine-tuned"):
+        train.main(["--stage", "decoder", "--iterations", "2", "--lr", "1e-2", "--state", str(tmp_path / "d2.pt"), *common])
+    # Retraining the VAE forgets the decoder's fine-tuning, which may then run afresh (as `make train-image` does).
+    train.main(["--stage", "vae", "--iterations", "2", "--lr", "1e-3", "--state", str(tmp_path / "vae2.pt"), *common])
+    assert "decoder" not in json.loads((out / train.RECORD_FILE).read_text())
+    train.main(["--stage", "decoder", "--iterations", "2", "--lr", "1e-2", "--state", str(tmp_path / "d3.pt"), *common])
     unet_state = str(tmp_path / "unet.pt")
     train.main(["--stage", "unet", "--iterations", "2", "--state", unet_state, "--drop", "0.5", *common])
     train.main(["--stage", "unet", "--iterations", "4", "--state", unet_state, "--drop", "0.5", "--resume", *common])
@@ -266,7 +282,22 @@ def test_emoji_model_both_stages_a_few_steps_then_resume_and_warm_start(tmp_path
                 *common])
     assert json.loads((out / train.RECORD_FILE).read_text())["unet"]["iterations"] == 6
     pipe = EmojiDiffusionPipeline.from_pretrained(out)
+    assert pipe.prior is None and pipe.config.strength == 1.0
     image = pipe(prompt_embeds=torch.randn(1, 3, 512), num_inference_steps=2, output_type="np").images
+    assert image.shape == (1, 64, 64, 3)
+    # The layout prior joins the same folder; the pipeline then starts from its guess by default.
+    train.main(["--stage", "prior", "--iterations", "3", "--state", str(tmp_path / "prior.pt"), "--prior-width", "16",
+                "--name-weight", "0.9", *common])
+    record = json.loads((out / train.RECORD_FILE).read_text())
+    assert record["prior"]["iterations"] == 3 and "--name-weight 0.9" in record["prior"]["command"]
+    pipe = EmojiDiffusionPipeline.from_pretrained(out)
+    assert pipe.prior.config.width == 16 and pipe.config.strength == train.DEFAULT_STRENGTH < 1
+    from safetensors import safe_open
+
+    for part in ("unet", "vae", "prior"):  # shipped in float16, also after the pipeline re-saved them
+        with safe_open(out / part / "diffusion_pytorch_model.safetensors", "pt") as f:
+            assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}, part
+    image = pipe(prompt_embeds=torch.randn(1, 3, 512), num_inference_steps=4, output_type="np").images
     assert image.shape == (1, 64, 64, 3)
     with pytest.raises(SystemExit):
         train.main(["--stage", "vea", *common])

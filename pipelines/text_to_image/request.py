@@ -20,7 +20,7 @@ from pipelines.common.config import get_settings
 from pipelines.common.loading import check_model_request
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.validation import UserInputError, check_choice, check_number, check_text, parse_int, quote, split_list
-from pipelines.text_to_image.backends import EMBEDDED, EMBEDDED_32, Backend, ModelLimits
+from pipelines.text_to_image.backends import EMBEDDED, Backend, ModelLimits
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, check_scheduler
 from pipelines.common.emoji_diffusion.styles import split_style
 
@@ -165,7 +165,7 @@ def check_prompt(value: Any, name: str = "prompt", allow_empty: bool = False) ->
 def check_model(value: Any) -> str:
     """The embedded models, the host's list, or (if allowed) a hub id or a model in GS_MODELS_DIR."""
     s = get_settings()
-    return check_model_request(value, (EMBEDDED, EMBEDDED_32) + s.image_models, s.custom_models, s.models_dir)
+    return check_model_request(value, (EMBEDDED,) + s.image_models, s.custom_models, s.models_dir)
 
 
 def _check_size(name: str, value: Any, limits: ModelLimits) -> int:

