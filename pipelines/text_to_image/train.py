@@ -3,7 +3,7 @@
     make emoji-corpus                                                            # the data, once
     python -m pipelines.text_to_image.train --stage vae --iterations 3000 --seed 0
     python -m pipelines.text_to_image.train --stage unet --iterations 20000 --seed 0 [--resume]
-    python -m pipelines.text_to_image.train --stage decoder --iterations 2000 --lr 5e-4 --warmup 100 --seed 0
+    python -m pipelines.text_to_image.train --stage decoder --iterations 1000 --lr 5e-4 --warmup 100 --seed 0
     python -m pipelines.text_to_image.train --stage prior --iterations 6000 --batch 256 --lr 2e-3 --lr-schedule cosine --warmup 100 --seed 0
 
 Stage `vae`: a small AutoencoderKL (64 × 64 × 3 ↔ 16 × 16 × 4), L1 + MSE reconstruction and a tiny
@@ -13,8 +13,9 @@ v-prediction on a cosine schedule, Min-SNR-γ weighting (diffusers' `compute_snr
 run of N), 10 % of captions dropped to the empty keys for classifier-free guidance. Every step draws,
 per image, one of its concept's training captions, English or Korean; the style is the class label.
 Stage `decoder`: the VAE's decoder alone, fine-tuned on the frozen encoder's latents (colours come back
-without moving the latents the UNet and the prior learned). Stage `prior`: the layout prior (`emoji_diffusion/prior.py`), prompt keys + style → the image's
-latents by mean squared error, names drawn more often than tags (they are what people type).
+without moving the latents the UNet and the prior learned). Stage `prior`: the layout prior
+(`emoji_diffusion/prior.py`), prompt keys + style → the image's latents by mean squared error, names drawn
+more often than tags (they are what people type).
 Training state lives outside git (`data/text_to_image/<stage>_state.pt`) and is saved atomically
 every `--save-every` iterations; each save exports the pipeline folder (float16) with its record.
 """
