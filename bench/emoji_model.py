@@ -164,9 +164,9 @@ def style_grid(pipe, path: Path) -> None:
 
 
 def speed(pipe) -> None:
-    strength = pipe.config.strength if pipe.prior is not None else 1.0
+    strength = pipe.default_strength
     print(f"\n### Speed: 4 images at 64 px, 25 steps asked, warm (medians of 5); the model's strength {strength} runs "
-          f"{max(1, round(25 * strength))} of them, strength 1 all 25")
+          f"{pipe.steps_run(25, strength)} of them, strength 1 all 25")
     for threads in (1, 2):
         torch.set_num_threads(threads)
         pipe("warm up", num_images_per_prompt=4)

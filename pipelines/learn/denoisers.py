@@ -67,8 +67,7 @@ class PromptDenoiser:
 
         # With a layout prior the first x_t is its guess noised part way and only `strength` of the schedule runs:
         # a schedule that long makes the steps asked for the steps seen (one frame each).
-        strength = self.pipe.config.strength if self.pipe.prior is not None else 1.0
         with self.lock:
-            self.pipe(request.prompt, num_inference_steps=math.ceil(request.steps / strength),
+            self.pipe(request.prompt, num_inference_steps=math.ceil(request.steps / self.pipe.default_strength),
                       generator=cpu_generator(request.seed), callback_on_step_end=keep)
         return out

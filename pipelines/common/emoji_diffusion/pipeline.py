@@ -82,6 +82,17 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         """The unconditional keys (training dropped captions to these): all zeros."""
         return torch.zeros(batch, 1 + self.config.max_words, self.unet.config.cross_attention_dim)
 
+    # -- strength -----------------------------------------------------------------------------------
+    @property
+    def default_strength(self) -> float:
+        """The share of the schedule run unless a call says otherwise: the model's own with a prior, else all."""
+        return self.config.strength if self.prior is not None else 1.0
+
+    @staticmethod
+    def steps_run(num_inference_steps: int, strength: float) -> int:
+        """How many of `num_inference_steps` run at `strength` (at least one)."""
+        return max(1, round(num_inference_steps * strength))
+
     # -- checks -------------------------------------------------------------------------------------
     def check_inputs(self, prompt, style, num_inference_steps, guidance_scale, height, width, strength) -> None:
         if prompt is not None and not isinstance(prompt, (str, list)):
@@ -143,7 +154,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         (the model's current guess of the clean image), all in latent space, and `steps` (how many run).
         """
         if strength is None:
-            strength = self.config.strength if self.prior is not None else 1.0
+            strength = self.default_strength
         elif self.prior is None and strength != 1:
             raise ValueError(f"strength {strength!r} needs a layout prior, and this model has none: leave it at 1")
         self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width, strength)
@@ -168,7 +179,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
         timesteps = self.scheduler.timesteps
         if strength < 1:  # img2img from the prior's guess, as diffusers' img2img pipelines start
-            skip = (num_inference_steps - max(1, round(num_inference_steps * strength))) * self.scheduler.order
+            skip = (num_inference_steps - self.steps_run(num_inference_steps, strength)) * self.scheduler.order
             timesteps = timesteps[skip:]
             if hasattr(self.scheduler, "set_begin_index"):
                 self.scheduler.set_begin_index(skip)
