@@ -119,6 +119,27 @@ def _as_user_error(name: str, args, kwargs):
         raise gr.Error(ERRORS("unexpected", lang), title=ERRORS("title", lang), print_exception=False) from None
 
 
+def field_validator(check, names: list[str]):
+    """A Gradio `validator=` for an event whose inputs are called `names` (the names the pipeline's sentences use).
+    It runs `check(*values)` as the event is sent, before the event waits for a free slot in its queue, so a bad
+    value is explained at once, under its own control and in the user's language, even when every slot is busy.
+    A sentence that names none of the inputs goes under the first."""
+
+    def validate(request: gr.Request, *values):  # Gradio passes the request to a first parameter typed so
+        try:
+            check(*values)
+        except ValueError as exc:
+            name = getattr(exc, "params", {}).get("name")
+            at = names.index(name) if name in names else 0
+            message = render_error(exc, language(request))
+            return [gr.validate(i != at, message if i == at else "") for i in range(len(values))]
+        except Exception:  # a bug: the event itself runs and reports it (Gradio would show this one's raw text)
+            log.exception("unexpected error in the validator of %s", getattr(check, "__name__", check))
+        return [gr.validate(True, "") for _ in values]
+
+    return validate
+
+
 def user_errors(fn):
     """Wrap an event handler: bad input → gr.Error with the pipeline's sentence in the user's language, never
     a traceback. Handlers that take a `request: gr.Request` get Korean where asked. Generator handlers

@@ -14,7 +14,7 @@ from gradio.components.api_component import Api
 import pandas as pd
 
 from demos.api import image_out, publish
-from demos.errors import status_line, user_errors
+from demos.errors import field_validator, status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
@@ -532,8 +532,10 @@ def build() -> gr.Blocks:
         train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
         train_outputs = [grid, curve, status, session]
         queue = dict(concurrency_id="learn_train", concurrency_limit=2)
+        # Bad settings are explained under their control as Train is pressed, not after waiting for a free slot.
+        checked = field_validator(LiveRequest, ["family", "dataset", "learning rate", "latent size", "steps", "seed"])
         training = start.click(status_line(train_live, 4, status=2, separate=False), train_inputs, train_outputs,
-                               api_visibility="private", **queue)
+                               api_visibility="private", validator=checked, **queue)
         # Programs: the same training through a hidden button with typed pass-through inputs and one named result.
         api_inputs = [Api(None, {"type": "string"}, label="family"), Api(None, {"type": "string"}, label="dataset"),
                       Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
@@ -542,7 +544,7 @@ def build() -> gr.Blocks:
         api_train.click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
                         api_name="learn_train", **queue)
         continuing = more.click(status_line(continue_live, 4, status=2, separate=False), train_inputs, train_outputs,
-                                api_visibility="private", **queue)
+                                api_visibility="private", validator=checked, **queue)
         # Stop asks the training to end after its current slice: it sends one last "stopped" update and ends cleanly
         # (cancelling the event instead would leave "Error" pills on the grid, the curve and the status line).
         stop.click(stop_live, None, None, api_visibility="private", queue=False)

@@ -244,6 +244,7 @@ def test_learn_tab_map_click_and_live_training(open_page):
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="Stop", exact=True).click()
+    wait_text(page, "#learn-status", "stopped|finished")  # it ends, leaving the training slot to the next page
 
 
 def test_learn_tab_in_korean_on_a_phone(open_page):
@@ -257,15 +258,18 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     assert "시드은(는) 0부터" in wait_text(page, "#learn-compare-status", "시드")
     assert page.locator(".error").count() == 0
 
-    # Train it yourself: the streamed status line is Korean; a bad learning rate is explained beside the buttons.
+    # Train it yourself: a bad learning rate is explained under its own box as Train is pressed (before waiting for a
+    # free training slot), in Korean; the streamed status line is Korean.
     page.locator("#learn-seed input").fill("0")
     page.get_by_role("tab", name="직접 학습", exact=True).click()
     page.locator("#learn-lr input").fill("-1")
     page.get_by_role("button", name="학습", exact=True).click()
-    assert "⚠️" in wait_text(page, "#learn-status", "⚠️")
+    assert "학습률은(는) 1e-06부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=15_000)
+    assert page.locator("#learn-grid img").count() == 0  # nothing started
     page.locator("#learn-lr input").fill("0.001")
     page.get_by_role("button", name="학습", exact=True).click()
     assert "단계" in wait_text(page, "#learn-status", "단계", timeout=60_000)
+    assert page.locator("#learn-lr div.validation-error").count() == 0  # the corrected value clears the message
     page.locator("#learn-grid img").wait_for(timeout=60_000)
     page.get_by_role("button", name="정지", exact=True).click()
     wait_text(page, "#learn-status", "정지됨|완료")  # it ends cleanly, saying so, with no "Error" pills
