@@ -13,8 +13,11 @@ from pipelines.common.images import text_tile
 from pipelines.text_to_image.backends import EMBEDDED, default_model, get_backend, model_choices
 from pipelines.text_to_image.metadata import FIELDS as PNG_FIELDS, read_settings
 from pipelines.text_to_image.pipeline import get_pipeline
-from pipelines.text_to_image.request import MAX_COMPARE, MAX_IMAGES, STYLE_AUTO, CompareRequest, ImageRequest
+from pipelines.text_to_image.request import (MAX_COMPARE, MAX_IMAGES, MIN_STRENGTH, STYLE_AUTO, CompareRequest,
+                                             ImageRequest)
 from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
+from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline
+from pipelines.common.emoji_diffusion.prior import DEFAULT_STRENGTH
 from pipelines.common.emoji_diffusion.styles import STYLE_NAMES, STYLES
 
 EN = {
@@ -43,6 +46,9 @@ EN = {
     "image.scheduler_info": "'default' = the model's own.",
     "image.style": "Style",
     "image.style_info": "How the emoji model draws. 'auto' = a style named in the prompt, else Noto.",
+    "image.strength": "Strength",
+    "image.strength_info": "How much of the drawing the emoji model redoes from its first sketch: low keeps the sketch "
+                           "(quick, and what was asked), 1 starts from pure noise (slow, freer).",
     "image.gallery": "Images",
     "image.settings": "Settings used",
     "image.png": "Drop a PNG made here to load its settings",
@@ -79,6 +85,9 @@ KO = {
     "image.scheduler_info": "'default' = 모델 기본값.",
     "image.style": "스타일",
     "image.style_info": "이모지 모델의 그림체. 'auto' = 프롬프트에 적은 스타일, 없으면 Noto.",
+    "image.strength": "강도",
+    "image.strength_info": "이모지 모델이 첫 밑그림에서 얼마나 다시 그릴지: 낮으면 밑그림을 따르고(빠르고 말한 그대로), "
+                           "1이면 순수한 잡음에서 시작합니다(느리고 더 자유롭게).",
     "image.gallery": "그림",
     "image.settings": "사용한 설정",
     "image.png": "이곳에서 만든 PNG를 놓으면 설정을 불러옵니다",
@@ -94,10 +103,12 @@ t = add_strings(EN, KO)
 
 # What the tab writes while running, in the request's language.
 MESSAGES = Messages(
-    en={"summary": "**Seed {seeds}** · {model} · {steps} steps · guidance {guidance} · {width}×{height} · {seconds:.2f} s",
+    en={"summary": "**Seed {seeds}** · {model} · {steps} steps{start} · guidance {guidance} · {width}×{height} · {seconds:.2f} s",
+        "strength": "strength {value} ({run} steps run)",
         "seed_range": "{first}–{last} (one per image)", "caption": "seed {seed}", "loaded": "Settings loaded from the PNG.",
         "not_loaded": "Nothing was loaded from that file: {reason}", "unavailable": "{label}: unavailable ({reason})"},
-    ko={"summary": "**시드 {seeds}** · {model} · {steps}단계 · 가이던스 {guidance} · {width}×{height} · {seconds:.2f}초",
+    ko={"summary": "**시드 {seeds}** · {model} · {steps}단계{start} · 가이던스 {guidance} · {width}×{height} · {seconds:.2f}초",
+        "strength": "강도 {value} ({run}단계 실행)",
         "seed_range": "{first}–{last} (그림마다 하나)", "caption": "시드 {seed}", "loaded": "PNG에서 설정을 불러왔습니다.",
         "not_loaded": "그 파일에서 불러온 설정이 없습니다: {reason}", "unavailable": "{label}: 실행할 수 없음 ({reason})"},
 )
@@ -133,19 +144,23 @@ def describe(result, lang: str = "en") -> str:
     seeds = result.seeds[0] if len(result.seeds) == 1 else MESSAGES("seed_range", lang, first=result.seeds[0], last=result.seeds[-1])
     used = result.request
     style = f" · {STYLE_NAMES[used.style][0]}" if used.style else ""
-    line = MESSAGES("summary", lang, seeds=seeds, model=used.model + style, steps=used.steps, guidance=used.guidance,
-                    width=used.width, height=used.height, seconds=result.seconds)
+    start = ""  # the emoji model: how many of the steps asked ran from its sketch
+    if used.strength is not None:
+        run = EmojiDiffusionPipeline.steps_run(used.steps, used.strength)
+        start = f" · {MESSAGES('strength', lang, value=used.strength, run=run)}"
+    line = MESSAGES("summary", lang, seeds=seeds, model=used.model + style, steps=used.steps, start=start,
+                    guidance=used.guidance, width=used.width, height=used.height, seconds=result.seconds)
     return "\n\n".join([line] + [f"⚠️ {render_notice(n, lang)}" for n in result.notices])
 
 
 @user_errors
 def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images,
-                  scheduler="default", style=STYLE_AUTO, request: gr.Request = None,
+                  scheduler="default", style=STYLE_AUTO, strength=None, request: gr.Request = None,
                   progress=gr.Progress(track_tqdm=True)):
     lang = language(request)
     image_request = ImageRequest.from_user(prompt=prompt, negative_prompt=negative_prompt, model=model, steps=steps,
                                            guidance=guidance, width=width, height=height, seed=seed,
-                                           num_images=num_images, scheduler=scheduler, style=style)
+                                           num_images=num_images, scheduler=scheduler, style=style, strength=strength)
     result = get_pipeline().generate(image_request, progress=lambda f, d: progress(f, desc=d))
     gallery = [(str(f), MESSAGES("caption", lang, seed=s)) for f, s in zip(result.files, result.seeds)]
     return gallery, result.settings, describe(result, lang)
@@ -166,7 +181,7 @@ def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Req
 def api_text_to_image(prompt: str, negative_prompt: str = "", model: str = EMBEDDED, steps: Optional[int] = None,
                       guidance: Optional[float] = None, width: Optional[int] = None, height: Optional[int] = None,
                       seed: int = -1, num_images: int = 1, scheduler: str = "default", style: str = STYLE_AUTO,
-                      request: gr.Request = None) -> dict:
+                      strength: Optional[float] = None, request: gr.Request = None) -> dict:
     """Draw pictures from a prompt (English or Korean); every PNG carries its settings.
 
     Args:
@@ -183,13 +198,15 @@ def api_text_to_image(prompt: str, negative_prompt: str = "", model: str = EMBED
         scheduler: "default" (the model's own), "ddim", "euler", "dpm++" or "pndm".
         style: the emoji model's style: "auto" (a style named in the prompt, else Noto) or one of "noto",
             "twemoji", "openmoji", "fluent", "fluent_flat", "fluent_3d", "emojione"; SD models take "auto" only.
+        strength: the emoji model's start, 0.05–1: the share of the steps run from its layout prior's sketch
+            (1 = from pure noise); None = its default (0.3). SD models take None or 1 only.
     Returns:
         {"images": PNG files, "seeds": the seed of each, "settings": everything used, "seconds": generation time,
          "notices": translation/truncation notes, "summary": one line in the request's language}
     """
     image_request = ImageRequest.from_user(prompt=prompt, negative_prompt=negative_prompt, model=model, steps=steps,
                                            guidance=guidance, width=width, height=height, seed=seed,
-                                           num_images=num_images, scheduler=scheduler, style=style)
+                                           num_images=num_images, scheduler=scheduler, style=style, strength=strength)
     result = get_pipeline().generate(image_request)
     return {"images": [file_out(f) for f in result.files], "seeds": result.seeds, "settings": result.settings,
             "seconds": round(result.seconds, 3), "notices": result.notices, "summary": describe(result, language(request))}
@@ -231,7 +248,8 @@ def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
             gr.update(value=limits.default_guidance, maximum=limits.max_guidance),
             *[gr.update(value=limits.default_size, minimum=limits.min_size, maximum=limits.max_size,
                         step=limits.size_multiple)] * 2, limits.suggested_images,
-            gr.update(value=STYLE_AUTO, visible=bool(limits.styles)))  # only the emoji model has styles
+            gr.update(value=STYLE_AUTO, visible=bool(limits.styles)),  # only the emoji model has styles
+            gr.update(value=limits.default_strength or 1.0, visible=limits.default_strength is not None))  # and a sketch
 
 
 def load_png(path, request: gr.Request = None):
@@ -247,6 +265,10 @@ def load_png(path, request: gr.Request = None):
         gr.Warning(MESSAGES("not_loaded", lang, reason=render_error(exc, lang)))
         return [gr.update()] * len(PNG_FIELDS)
     gr.Info(MESSAGES("loaded", lang))
+    if settings.get("model", EMBEDDED) != EMBEDDED:  # SD starts from pure noise (an A1111 "Denoising strength"
+        settings["strength"] = 1.0  # is its img2img's or hires fix's, not a start this app's SD takes)
+    elif "model" in settings:
+        settings.setdefault("strength", DEFAULT_STRENGTH)  # made before the start was recorded: the default then
     return [settings[k] if k in settings else gr.update() for k in PNG_FIELDS]
 
 
@@ -271,6 +293,9 @@ def build() -> gr.Blocks:
                         guidance = gr.Slider(0, 20, value=5.0, step=0.5, label=t("image.guidance"))
                         scheduler = gr.Dropdown(list(SCHEDULER_CHOICES), value="default", label=t("image.scheduler"),
                                                 info=t("image.scheduler_info"))
+                        strength = gr.Slider(MIN_STRENGTH, 1.0, value=DEFAULT_STRENGTH, step=0.05, label=t("image.strength"),
+                                             info=t("image.strength_info"), visible=default_model() == EMBEDDED,
+                                             elem_id="image-strength")
                     with gr.Row():
                         # Only sizes the chosen model takes: its bounds, in its steps (model_defaults updates them).
                         sizes, step = (EMBEDDED_SIZES, 16) if default_model() == EMBEDDED else (SIZE_RANGE, 8)
@@ -303,18 +328,19 @@ def build() -> gr.Blocks:
                                   format="png", scale=3)
             grid_file = gr.File(label=t("image.compare_grid"), interactive=False, scale=1)
 
-        controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler, style]
+        controls = [prompt, negative, model, steps, guidance, width, height, seed, count, scheduler, style, strength]
         # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
         publish(api_text_to_image, "text_to_image")
         publish(api_compare_images, "compare_images")
         page_generate = status_line(text_to_image, 4)
         generate.click(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
         prompt.submit(page_generate, controls, [gallery, settings, info, status], api_visibility="private")
-        model.input(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
-        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, style],
-                   api_visibility="private")
+        defaults = [model, steps, guidance, width, height, count, style, strength]  # what model_defaults sets
+        model.input(model_defaults, model, defaults, api_visibility="private")
+        png.upload(load_png, png, [prompt, negative, model, steps, guidance, width, height, seed, scheduler, style,
+                                   strength], api_visibility="private")
         if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
-            demo.load(model_defaults, model, [model, steps, guidance, width, height, count, style], api_visibility="private")
+            demo.load(model_defaults, model, defaults, api_visibility="private")
         compare.click(status_line(compare_images, 3), [prompt, compare_models, seed, compare_steps, compare_schedulers],
                       [compared, grid_file, compare_status], api_visibility="private")
     return demo

@@ -42,6 +42,15 @@ def test_a_local_sd_folder_serves_through_the_same_endpoint(client, models_dir):
     tiny_sd_pipeline().save_pretrained(models_dir / "api-tiny")
     result = text_to_image(client, model="api-tiny", steps=2, guidance=5.0, width=64, height=64)
     assert len(result["images"]) == 2 and result["settings"]["model"].endswith("api-tiny") and result["settings"]["width"] == 64
+    assert "strength" not in result["settings"] and "strength" not in result["summary"]  # SD starts from pure noise
+
+
+def test_the_emoji_models_start_is_reported_and_can_be_asked_for(client):
+    default = text_to_image(client, steps=25, num_images=1)
+    assert default["settings"]["strength"] == 0.3 and "25 steps · strength 0.3 (8 steps run) · guidance" in default["summary"]
+    noise = text_to_image(client, steps=25, num_images=1, strength=1)
+    assert noise["settings"]["strength"] == 1.0 and "strength 1.0 (25 steps run)" in noise["summary"]
+    assert read_settings(noise["images"][0])["strength"] == 1.0
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -53,6 +62,7 @@ def test_a_local_sd_folder_serves_through_the_same_endpoint(client, models_dir):
     (dict(seed=2**40), "seed must be from 0"),
     (dict(num_images=64), "number of images must be from 1 to 8"),
     (dict(style="pixel art"), "style must be one of noto"),
+    (dict(strength=0.01), "strength must be from 0.05 to 1.0, got 0.01"),
     (dict(steps=2.5), "steps must be a whole number"),
     (dict(steps="abc"), "steps must be a whole number"),
     (dict(seed="١٢٣"), "digits 0–9"),
@@ -92,8 +102,9 @@ def test_compare_images_labels_models_and_timings(client):
 def test_picking_a_missing_model_falls_back_to_the_embedded_one():
     from demos.text_to_image import load_png, model_defaults
 
-    name, steps, guidance, width, height, count, style = model_defaults("stabilityai/sd-turbo")
+    name, steps, guidance, width, height, count, style, strength = model_defaults("stabilityai/sd-turbo")
     assert name == EMBEDDED and steps["value"] == 25 and count == 4 and style["visible"]
+    assert strength == {"__type__": "update", "value": 0.3, "visible": True}  # the emoji model's own start
     assert width == height and width["value"] == 64 and width["step"] == 16
     assert (width["minimum"], width["maximum"]) == (32, 128)  # the model's bounds
     values = load_png(__file__)  # not a PNG at all: a warning, every control left as it was
@@ -110,6 +121,9 @@ def test_png_settings_fill_the_controls(tmp_path):
     filled = dict(zip(PNG_FIELDS, values))
     assert filled["prompt"] == "rocket" and filled["seed"] == 9 and filled["scheduler"] == "euler"
     assert isinstance(filled["steps"], dict)  # a crafted non-number is left alone, not sent to the slider
+    assert filled["strength"] == 0.3  # made before the start was recorded: the emoji model's default
+    sd = dict(settings, model="some/sd-model", strength=0.7)  # SD (A1111's hires fix): from pure noise here
+    assert dict(zip(PNG_FIELDS, load_png(str(save_png(Image.new("RGB", (4, 4)), sd, tmp_path / "sd.png")))))["strength"] == 1.0
 
 
 def test_notices_are_written_in_the_users_language():

@@ -195,11 +195,13 @@ def test_text_to_image_in_english(open_page):
     from pipelines.text_to_image.pipeline import get_pipeline
     from pipelines.text_to_image.request import ImageRequest
 
-    made = get_pipeline().generate(ImageRequest.from_user("rocket", model="emoji-diffusion", steps=7, seed=77)).files[0]
+    made = get_pipeline().generate(ImageRequest.from_user("rocket", model="emoji-diffusion", steps=7, seed=77,
+                                                          strength=0.6)).files[0]
     page.locator("#image-png input[type=file]").set_input_files(str(made))
     page.wait_for_function("() => document.querySelector('#image-prompt textarea').value === 'rocket'", timeout=30_000)
     page.locator("#image-advanced").get_by_text("Advanced", exact=True).click()
     assert page.locator("#image-seed input").input_value() == "77"
+    assert page.locator("#image-strength input[type=number]").input_value() == "0.6"  # the emoji model's start too
 
 
 def test_a_png_without_settings_changes_nothing(open_page, tmp_path):
@@ -220,7 +222,7 @@ def test_text_to_image_in_korean_on_a_phone(open_page):
     assert below(page, "#image-png [data-testid=block-label]", "#image-png [data-testid=upload-icon]")
     page.get_by_label("프롬프트", exact=True).fill("빨간색 하트")
     page.get_by_role("button", name="생성", exact=True).click()
-    assert "시드" in wait_text(page, "#image-info", "시드", timeout=120_000)
+    assert "강도 0.3 (8단계 실행)" in wait_text(page, "#image-info", "시드", timeout=120_000)  # 25 steps asked, 8 run
     page.get_by_label("프롬프트", exact=True).fill("")
     page.get_by_role("button", name="생성", exact=True).click()
     assert "프롬프트이(가) 비어 있습니다" in wait_text(page, "#image-status", "비어")

@@ -26,7 +26,7 @@ PYTHON_TEXT = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception)\b:|invalid lite
 # A cheap valid call per endpoint (tiny sizes, one step), in parameter order; each case replaces one value.
 BASE = {
     "text_to_image": dict(prompt="a", negative_prompt="", model="emoji-diffusion", steps=1, guidance=1.0, width=32, height=32,
-                          seed=0, num_images=1, scheduler="default"),
+                          seed=0, num_images=1, scheduler="default", style="auto", strength=0.3),
     "compare_images": dict(prompt="a", models=["emoji-diffusion"], seed=0, steps=[1], schedulers=["default"]),
     "tag_mood": dict(text="a calm lake"),
     "text_to_music": dict(text="a calm lake", mood="calm", seconds=1, temperature=0.9, top_k=0, seed=0, tempo=0, instrument=-1,

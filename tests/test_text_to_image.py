@@ -120,7 +120,8 @@ def test_png_carries_its_settings_and_reads_back(tmp_path):
                       num_images=2)
     stored = read_settings(result.files[1])
     assert stored == {"prompt": "grinning face", "negative_prompt": "blue", "model": EMBEDDED, "steps": 5,
-                      "guidance": 2.5, "width": 64, "height": 64, "seed": 43, "scheduler": "default", "style": "noto"}
+                      "guidance": 2.5, "width": 64, "height": 64, "seed": 43, "scheduler": "default", "style": "noto",
+                      "strength": 0.3}
     again = generate(**stored, num_images=1)  # alone, where it was the second of a batch of two
     assert np.abs(pixels(again.images[0]) - pixels(result.images[1])).max() <= 2  # batched matmuls round differently
     # AUTOMATIC1111's text layout alone is understood too.
@@ -131,7 +132,7 @@ def test_png_carries_its_settings_and_reads_back(tmp_path):
     info = PngImagePlugin.PngInfo()
     info.add_text("parameters", image.text["parameters"])
     a1111.save(tmp_path / "a1111.png", pnginfo=info)
-    assert read_settings(tmp_path / "a1111.png")["seed"] == 42
+    assert read_settings(tmp_path / "a1111.png")["seed"] == 42 and "Denoising strength: 0.3" in image.text["parameters"]
     Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
     with pytest.raises(ValueError, match="carries no generation settings"):
         read_settings(tmp_path / "plain.png")
@@ -139,7 +140,7 @@ def test_png_carries_its_settings_and_reads_back(tmp_path):
 
 def test_save_png_json_chunk_is_exact(tmp_path):
     settings = {"prompt": "고양이, \"quoted\"", "negative_prompt": "", "model": "m", "steps": 3, "guidance": 0.0,
-                "width": 64, "height": 32, "seed": 9, "scheduler": "ddim", "style": "openmoji"}
+                "width": 64, "height": 32, "seed": 9, "scheduler": "ddim", "style": "openmoji", "strength": 0.45}
     path = save_png(Image.new("RGB", (4, 4)), settings, tmp_path / "x.png")
     assert json.loads(Image.open(path).text["generative-studio"]) == settings
 
@@ -147,7 +148,7 @@ def test_save_png_json_chunk_is_exact(tmp_path):
 A1111_CASES = [
     # a multi-line negative prompt, a prompt line starting with "Steps:", a model path with a comma
     dict(prompt="Steps: a cat\non a mat", negative_prompt="ugly\nblurry", model="/models/a,b.safetensors", steps=20,
-         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++", style="fluent_3d"),
+         guidance=7.5, width=512, height=768, seed=5, scheduler="dpm++", style="fluent_3d", strength=0.45),
     dict(prompt="a cat", negative_prompt="", model="m", steps=3, guidance=0.0, width=64, height=64, seed=2**32 - 1,
          scheduler="euler"),
 ]
@@ -213,6 +214,9 @@ BAD_INPUTS = [
     (dict(width=40), "width must be a multiple of 16, got 40"),
     (dict(height=0), "height must be from"),
     (dict(guidance=-1), "guidance must be from"),
+    (dict(strength=0), "strength must be from 0.05 to 1.0, got 0"),
+    (dict(strength=1.5), "strength must be from 0.05 to 1.0, got 1.5"),
+    (dict(strength="lots"), "strength must be a number from 0.05 to 1.0, got 'lots'"),
     (dict(seed=-5), "got -5"),
     (dict(seed=2**40), "got 1099511627776"),
     (dict(num_images=100), "number of images"),
@@ -358,6 +362,20 @@ def test_a_style_for_a_model_without_styles_is_refused(tiny_folder):
     with pytest.raises(ValueError, match="has no styles"):
         generate("a cat", model=str(tiny_folder), steps=1, style="openmoji")
     assert "style" not in generate("a cat", model=str(tiny_folder), steps=1, seed=1, style="auto").settings
+
+
+def test_strength_sets_where_the_emoji_model_starts(tiny_folder):
+    # The model's default (its layout prior's sketch, 0.3 of the schedule) unless asked; recorded in the settings.
+    default = generate("red apple", model=EMBEDDED, steps=10, seed=3)
+    assert default.settings["strength"] == 0.3
+    same = generate("red apple", model=EMBEDDED, steps=10, seed=3, strength=0.3)
+    assert np.array_equal(pixels(default.images[0]), pixels(same.images[0]))
+    noise = generate("red apple", model=EMBEDDED, steps=10, seed=3, strength=1)  # from pure noise: another picture
+    assert noise.settings["strength"] == 1.0 and not np.array_equal(pixels(default.images[0]), pixels(noise.images[0]))
+    # A model without a prior starts from pure noise: 1 (or nothing) is accepted and not recorded; any other refused.
+    assert "strength" not in generate("a cat", model=str(tiny_folder), steps=1, seed=1, strength=1).settings
+    with pytest.raises(ValueError, match="always starts from pure noise: leave the strength empty or 1 .got 0.5"):
+        generate("a cat", model=str(tiny_folder), steps=1, strength=0.5)
 
 
 def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):

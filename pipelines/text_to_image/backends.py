@@ -48,6 +48,9 @@ class ModelLimits:
     styles: tuple[str, ...] = ()  # the model's drawing styles (the first is its default); () = none
     size_multiple: int = 8  # width and height must be multiples of this
     suggested_images: int = 4  # how many images the page starts with (1 for full-size SD on a CPU: a minute each)
+    # The share of the schedule run from the model's own first guess (the emoji model's layout prior), as
+    # img2img's strength; None = the model always starts from pure noise (strength 1, the only one it takes).
+    default_strength: Optional[float] = None
 
 
 @dataclass
@@ -108,7 +111,8 @@ class EmojiBackend(WordPromptBackend):
         size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
         self.limits = ModelLimits(default_steps=25, default_guidance=5.0, default_size=size, min_size=32,
                                   max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
-                                  styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple)
+                                  styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple,
+                                  default_strength=self.pipe.default_strength if self.pipe.prior is not None else None)
 
     def generate(self, request, progress=None):
         seeds = request.seeds
@@ -122,6 +126,7 @@ class EmojiBackend(WordPromptBackend):
             out = self.pipe(request.prompt, style=request.style, negative_prompt=request.negative_prompt or None,
                             num_inference_steps=request.steps, guidance_scale=request.guidance,
                             height=request.height, width=request.width, num_images_per_prompt=len(seeds),
+                            strength=request.strength if request.strength is not None else 1.0,
                             generator=[cpu_generator(s) for s in seeds], callback_on_step_end=on_step)
         return Generation(list(out.images), [False] * len(seeds))
 

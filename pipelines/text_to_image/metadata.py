@@ -28,6 +28,7 @@ A1111_KEY = "parameters"
 FIELDS = tuple(f.name for f in fields(ImageRequest) if f.name != "num_images")  # a PNG holds one image
 MAX_TEXT = 2000  # characters kept from a text field
 INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
+FLOAT_RANGE = {"guidance": (0.0, 100.0), "strength": (0.0, 1.0)}
 CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES}  # the page's dropdowns hold no other value
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
 A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}
@@ -53,6 +54,8 @@ def a1111_text(settings: dict[str, Any]) -> str:
                ("Size", f"{settings.get('width')}x{settings.get('height')}"), ("Model", settings.get("model"))]
     if settings.get("style"):  # the emoji model's style (A1111 shows unknown keys as they are)
         params.append(("Style", settings["style"]))
+    if settings.get("strength") is not None:  # the emoji model's start, as A1111 writes an img2img's
+        params.append(("Denoising strength", settings["strength"]))
     lines.append(", ".join(f"{k}: {_a1111_quote(v)}" for k, v in params))
     return "\n".join(lines)
 
@@ -89,8 +92,8 @@ def _parse_a1111(text: str) -> dict[str, Any]:
             settings["width"], settings["height"] = (int(v) for v in value.split("x"))
         elif key in ("steps", "seed") and re.fullmatch(r"[0-9]+", value):
             settings[key] = int(value)
-        elif key == "cfg scale" and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
-            settings["guidance"] = float(value)
+        elif key in ("cfg scale", "denoising strength") and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+            settings["guidance" if key == "cfg scale" else "strength"] = float(value)
         elif key in ("model", "style"):
             settings[key] = value
         elif key == "sampler" and value.lower() in FROM_A1111:
@@ -107,8 +110,9 @@ def _clean(settings: dict[str, Any]) -> dict[str, Any]:
             low, high = INT_RANGE[key]
             if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
                 out[key] = value
-        elif key == "guidance":
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 100:
+        elif key in FLOAT_RANGE:
+            low, high = FLOAT_RANGE[key]
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high:
                 out[key] = float(value)
         elif key in CHOICES:
             if value in CHOICES[key]:

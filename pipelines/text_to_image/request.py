@@ -31,6 +31,7 @@ MAX_COMPARE = 8  # cells in one comparison grid
 # request from holding a CPU host (or a ZeroGPU slot) for hours.
 MAX_WORK = 400
 STYLE_AUTO = "auto"  # style choice: a style word in the prompt, else the model's default
+MIN_STRENGTH = 0.05  # below this no denoising step would be left to run
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,15 @@ class ImageRequest:
     num_images: int = 1
     scheduler: str = MODEL_DEFAULT  # "default" = the model's own, else a name from schedulers.SCHEDULERS
     style: Optional[str] = None  # the emoji model's style; None or "auto" = a style word in the prompt, else its default
+    # The emoji model's start: the share of the steps run from its layout prior's guess (1 = from pure noise, as
+    # Stable Diffusion always starts); None = the model's default. A model without a prior takes only None or 1.
+    strength: Optional[float] = None
 
     @classmethod
     def from_user(cls, *args: Any, **sent: Any) -> "ImageRequest":
         """The request as sent (the fields' names and order), checked as far as it can be without a model.
 
-        The fields the model bounds (steps, guidance, width, height, style) stay as sent: their messages quote
+        The fields the model bounds (steps, guidance, width, height, style, strength) stay as sent: their messages quote
         the model's range, so `for_model` checks them."""
         request = cls(*args, **sent)
         return replace(
@@ -75,6 +79,7 @@ class ImageRequest:
             steps = check_number(self.steps, "steps", 1, limits.max_steps, whole=True)
         if self.guidance is not None:
             guidance = check_number(self.guidance, "guidance", 0.0, limits.max_guidance)
+        strength = self._check_strength(backend)
         width, height = _check_size("width", self.width, limits), _check_size("height", self.height, limits)
         work = steps * self.num_images * width * height / limits.default_size**2
         if work > MAX_WORK:
@@ -83,7 +88,19 @@ class ImageRequest:
                              "images, steps or pixels")
         prompt, style = self._split_style(backend)
         return replace(self, prompt=prompt, model=backend.name, steps=steps, guidance=guidance, width=width,
-                       height=height, style=style)
+                       height=height, style=style, strength=strength)
+
+    def _check_strength(self, backend: Backend) -> Optional[float]:
+        """The model's default, or the strength asked for within (0, 1]; None for a model that always starts
+        from pure noise (which takes only 1, its own start)."""
+        default = backend.limits.default_strength
+        if default is None:
+            if self.strength is not None and check_number(self.strength, "strength", 0.0, 1.0) != 1:
+                raise UserInputError("strength.none", f"{backend.name} always starts from pure noise: leave the "
+                                     f"strength empty or 1 (got {quote(self.strength)})", model=backend.name,
+                                     value=quote(self.strength))
+            return None
+        return default if self.strength is None else check_number(self.strength, "strength", MIN_STRENGTH, 1.0)
 
     def _split_style(self, backend: Backend) -> tuple[str, Optional[str]]:
         """(prompt, style): the style control's, else a style word in the prompt (then taken out of it), else
