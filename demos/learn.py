@@ -343,7 +343,14 @@ def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress
 
 @user_errors
 def show_maps(dataset):
-    return [get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).image for family in LATENT_FAMILIES] + [None, None]
+    """The maps, their clicked points forgotten, and the flag that they are drawn."""
+    maps = [get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).image for family in LATENT_FAMILIES]
+    return maps + [None] * len(LATENT_FAMILIES) + [True]
+
+
+def first_maps(drawn, dataset):
+    """Opening the Latent map tab draws the maps the first time; coming back keeps the line the user clicked."""
+    return [gr.skip()] * (2 * len(LATENT_FAMILIES) + 1) if drawn else show_maps(dataset)
 
 
 def click_map(family: str):
@@ -422,6 +429,11 @@ def run_denoise(model, label, prompt, seed, steps, request: gr.Request = None):
     return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
 
 
+def first_denoise(frames, model, label, prompt, seed, steps, request: gr.Request = None):
+    """Opening Watch denoising shows a first run; coming back keeps the user's own run and the frame they chose."""
+    return [gr.skip()] * 5 if frames else run_denoise(model, label, prompt, seed, steps, request)
+
+
 def class_choices(model: str) -> list[tuple[str, int]]:
     """A class-conditional denoiser's classes (its dataset's names), "any" first."""
     dataset = model.removesuffix("-diffusion")
@@ -476,6 +488,7 @@ def build() -> gr.Blocks:
                                                  interactive=False, height=460, elem_id=f"learn-map-{key}"))
                             decoded.append(gr.Image(label=t("learn.decoded"), format="png", height=120, elem_classes="latent-big", elem_id=f"learn-decoded-{key}"))
                             lasts.append(gr.State(None))  # the previous click on this map, for the line
+                maps_drawn = gr.State(False)
                 strips = [gr.Gallery(label=t("learn.strip"), columns=8, height=110, allow_preview=False, format="png") for _ in LATENT_FAMILIES]
             with gr.Tab(t("learn.train")):
                 gr.Markdown(t("learn.train_hint"))
@@ -506,7 +519,7 @@ def build() -> gr.Blocks:
                     denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"))
                 denoise_btn = gr.Button(t("learn.run_denoise"), variant="primary")
                 denoise_status = gr.Markdown(elem_id="learn-denoise-status")
-                frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"))
+                frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"), elem_id="learn-frame")
                 frame_info = gr.Markdown()
                 with gr.Row():
                     noisy = gr.Image(label=t("learn.noisy"), format="png", height=220, elem_classes="latent-big", elem_id="learn-noisy")
@@ -521,9 +534,11 @@ def build() -> gr.Blocks:
                           api_visibility="private")
         sample_btn.click(status_line(show_samples, 2), [family, dataset, count, seed], [samples, sample_status],
                          api_visibility="private")
-        # The maps and a first denoising appear when their tab opens (both are quick), not after a button.
-        gr.on([maps_btn.click, dataset.change, maps_tab.select], status_line(show_maps, len(maps + lasts) + 1), dataset, maps + lasts + [maps_status],
+        # The maps and a first denoising appear when their tab first opens (both are quick), not after a button.
+        map_outputs = maps + lasts + [maps_drawn, maps_status]
+        gr.on([maps_btn.click, dataset.change], status_line(show_maps, len(map_outputs)), dataset, map_outputs,
               api_visibility="private")
+        maps_tab.select(status_line(first_maps, len(map_outputs)), [maps_drawn, dataset], map_outputs, api_visibility="private")
         for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
             image.select(status_line(click_map(key), 5), [dataset, last], [image, out, strip, last, maps_status], api_visibility="private")
         model.change(denoiser_controls, model, [label, prompt], api_visibility="private")
@@ -549,7 +564,8 @@ def build() -> gr.Blocks:
         # (cancelling the event instead would leave "Error" pills on the grid, the curve and the status line).
         stop.click(stop_live, None, None, api_visibility="private", queue=False)
         reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
-        gr.on([denoise_btn.click, denoise_tab.select], status_line(run_denoise, 6), [model, label, prompt, seed, denoise_steps],
-              [frames, frame, noisy, guess, frame_info, denoise_status], api_visibility="private")
+        denoise_inputs, denoise_outputs = [model, label, prompt, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status]
+        denoise_btn.click(status_line(run_denoise, 6), denoise_inputs, denoise_outputs, api_visibility="private")
+        denoise_tab.select(status_line(first_denoise, 6), [frames] + denoise_inputs, denoise_outputs, api_visibility="private")
         frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
     return demo

@@ -237,9 +237,16 @@ def test_learn_tab_map_click_and_live_training(open_page):
     page.get_by_role("button", name="Draw the maps", exact=True).click()
     vae_map = page.locator("#learn-map-vae img")
     vae_map.wait_for(timeout=60_000)
-    box = vae_map.bounding_box()
+    box, unmarked = vae_map.bounding_box(), vae_map.get_attribute("src")
     vae_map.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
     page.locator("#learn-decoded-vae img").wait_for(timeout=30_000)
+    page.wait_for_function("(old) => document.querySelector('#learn-map-vae img')?.src !== old", arg=unmarked,
+                           timeout=30_000)  # the clicked point is marked
+    marked = vae_map.get_attribute("src")
+    page.get_by_role("tab", name="Train it", exact=True).click()
+    page.get_by_role("tab", name="Latent map", exact=True).click()
+    page.wait_for_timeout(1500)
+    assert vae_map.get_attribute("src") == marked  # coming back keeps the mark (the maps are not redrawn)
 
     # Train it yourself: a short run streams a sample grid and ends.
     page.get_by_role("tab", name="Train it", exact=True).click()
@@ -287,4 +294,13 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     page.locator("#learn-denoise-prompt textarea").fill("빨간 사과")
     page.get_by_role("button", name="잡음 제거", exact=True).click()
     page.wait_for_function("(old) => document.querySelector('#learn-noisy img')?.src !== old", arg=first, timeout=60_000)
+    last = page.locator("#learn-noisy img").get_attribute("src")
+    page.locator("#learn-frame input[type=number]").fill("1")
+    page.locator("#learn-frame input[type=number]").press("Enter")
+    page.wait_for_function("(old) => document.querySelector('#learn-noisy img')?.src !== old", arg=last, timeout=30_000)
+    mine = page.locator("#learn-noisy img").get_attribute("src")  # the first frame of the user's own run
+    page.get_by_role("tab", name="직접 학습", exact=True).click()
+    page.get_by_role("tab", name="잡음 제거", exact=True).click()
+    page.wait_for_timeout(6000)  # a rerun would have replaced it by now
+    assert page.locator("#learn-noisy img").get_attribute("src") == mine  # coming back keeps their run and frame
     assert page.locator(".error").count() == 0, page.evaluate("() => [...document.querySelectorAll('.error')].map(e => e.closest('[id]')?.id + ': ' + e.innerText)")
