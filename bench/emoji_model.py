@@ -8,7 +8,8 @@ on), paraphrases ("a picture of …" / "… 그림") and one tag alone per langu
 trained on) — are drawn (seed = concept's index, 25 steps, the model's default guidance), and every
 image is looked up among ALL training images of its style (RMS over a 16 × 16 area average: colour and
 layout). Reported: how often the prompted concept is the nearest (top-1) or among the 5 nearest
-(top-5), against chance; the default style (Noto) for all six kinds, the other styles for the names.
+(top-5), against chance; the default style (Noto) for all six kinds, the other styles for the names and
+paraphrases.
 `--old FOLDER` measures the previous 32-px pixel-space model the same way (Noto, names only).
 `--strengths` measures, for names and paraphrases, each strength (the share of the schedule run from the
 layout prior's guess; 1 = pure noise, no prior) and the prior's guess decoded alone.
@@ -135,15 +136,20 @@ def concept_accuracy(pipe, corpus, concepts: int, other_styles: int, old: Path |
             images = generate_old(old, [p for _, p in chosen], [int(c) for c, _ in chosen])
             print(report(f"{kind}, previous 32-px model", ranks(images, [c for c, _ in chosen], corpus, default), pool),
                   flush=True)
-    print("\n### Concept accuracy, other styles (English names)")
-    print("| style | images | top-1 (× chance) | top-5 (× chance) |\n|---|---|---|---|")
+    kinds = KINDS[:4]  # names and held-out paraphrases, English and Korean (a tag alone names many emoji)
+    print(f"\n### Concept accuracy, other styles ({other_styles or 'all'} concepts each; top-1 / top-5)")
+    print("| style | concepts | chance top-5 | " + " | ".join(kinds) + " |\n|---|---|---|" + "---|" * len(kinds))
     for style in STYLES[1:]:
         index = STYLES.index(style)
         have = sorted(set(corpus.concept[corpus.style == index].tolist()))
-        chosen = rng.choice(have, min(other_styles, len(have)), replace=False)
-        images = generate_new(pipe, [corpus.concepts[c].en for c in chosen], [int(c) for c in chosen], style)
-        print(report(STYLE_NAMES[style][0], ranks(images, list(chosen), corpus, index), int((corpus.style == index).sum())),
-              flush=True)
+        chosen = rng.choice(have, min(other_styles or len(have), len(have)), replace=False)
+        pool = int((corpus.style == index).sum())
+        cells = []
+        for kind in kinds:
+            prompts = [prompts_for(corpus.concepts[c])[kind] for c in chosen]
+            r = ranks(generate_new(pipe, prompts, [int(c) for c in chosen], style), list(chosen), corpus, index)
+            cells.append(f"{100 * (r == 0).mean():.1f} / {100 * (r < 5).mean():.1f} %")
+        print(f"| {STYLE_NAMES[style][0]} | {len(chosen)} | {500 / pool:.2f} % | " + " | ".join(cells) + " |", flush=True)
     if grid:
         style_grid(pipe, grid)
 
@@ -191,7 +197,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=Path(get_settings().emoji_model))
     parser.add_argument("--concepts", type=int, default=150, help="concepts of the default style (0 = all)")
-    parser.add_argument("--other-styles", type=int, default=50, help="concepts per other style")
+    parser.add_argument("--other-styles", type=int, default=50, help="concepts per other style (0 = all)")
     parser.add_argument("--old", type=Path, default=None, help="the previous 32-px model's folder, to compare")
     parser.add_argument("--grid", type=Path, default=None, help="write the style grid here")
     parser.add_argument("--skip-speed", action="store_true")
