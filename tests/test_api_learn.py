@@ -110,3 +110,19 @@ def test_korean_clients_get_korean_messages(app_url):
     assert [row["family"] for row in result["rows"]][0] == "pixel"  # field names and values stay as before
     status = korean.predict("vae", "mnist", 1e-3, 2, 10, 0, api_name="/learn_train")["status"]
     assert "**완료**" in status and "10 / 10 단계" in status
+
+
+def test_the_pages_training_settings_are_checked_before_they_queue():
+    # The page's Train runs this as Gradio's validator, before the press waits for a free training slot.
+    from types import SimpleNamespace
+
+    from demos.errors import field_validator
+    from pipelines.learn.live import LiveRequest
+
+    check = field_validator(LiveRequest, ["family", "dataset", "learning rate", "latent size", "steps", "seed"])
+    korean = SimpleNamespace(headers={"accept-language": "ko-KR,ko"})
+    results = check(korean, "dcgan", "mnist", -1, 32, 300, 0)
+    assert [r["is_valid"] for r in results] == [True, True, False, True, True, True]  # under the learning rate only
+    assert results[2]["message"] == "학습률은(는) 1e-06부터 0.1까지여야 합니다. 받은 값: -1"
+    assert not check(None, "dcgan", "mnist", 1e-3, 32, 300, -5)[5]["is_valid"]  # the seed, in English
+    assert all(r["is_valid"] for r in check(None, "dcgan", "mnist", 2e-4, 32, 300, 0))
