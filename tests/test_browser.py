@@ -50,6 +50,18 @@ def wait_text(page, selector: str, pattern: str, timeout: int = 60_000):
     return page.locator(selector).inner_text()
 
 
+def fill_kept(page, selector: str, value: str) -> None:
+    """Fill a box and make sure the value stays: a control in an inner tab that has just opened is mounted then,
+    and its first render can put the default back over what was typed a moment before."""
+    box = page.locator(selector)
+    for _ in range(10):
+        box.fill(value)
+        page.wait_for_timeout(300)
+        if box.input_value() == value:
+            return
+    raise AssertionError(f"{selector} did not keep {value!r}: it shows {box.input_value()!r}")
+
+
 def fully_shown(page, selector: str) -> bool:
     """The text of an input is not cut off (it fits its box)."""
     return page.locator(selector).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
@@ -271,11 +283,11 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     # free training slot), in Korean; the streamed status line is Korean.
     page.locator("#learn-seed input").fill("0")
     page.get_by_role("tab", name="직접 학습", exact=True).click()
-    page.locator("#learn-lr input").fill("-1")
+    fill_kept(page, "#learn-lr input", "-1")
     page.get_by_role("button", name="학습", exact=True).click()
     assert "학습률은(는) 1e-06부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=30_000)
     assert page.locator("#learn-grid img").count() == 0  # nothing started
-    page.locator("#learn-lr input").fill("0.001")
+    fill_kept(page, "#learn-lr input", "0.001")
     page.get_by_role("button", name="학습", exact=True).click()
     assert "단계" in wait_text(page, "#learn-status", "단계", timeout=60_000)
     assert page.locator("#learn-lr div.validation-error").count() == 0  # the corrected value clears the message
@@ -291,7 +303,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     page.locator("#learn-denoiser input").click()
     page.get_by_role("option", name="글 → 그림: 이모지 확산 모델 (잠재 공간)", exact=True).click()
     assert fully_shown(page, "#learn-denoiser input")
-    page.locator("#learn-denoise-prompt textarea").fill("빨간 사과")
+    fill_kept(page, "#learn-denoise-prompt textarea", "빨간 사과")
     page.get_by_role("button", name="잡음 제거", exact=True).click()
     page.wait_for_function("(old) => document.querySelector('#learn-noisy img')?.src !== old", arg=first, timeout=60_000)
     last = page.locator("#learn-noisy img").get_attribute("src")
