@@ -50,16 +50,16 @@ def wait_text(page, selector: str, pattern: str, timeout: int = 60_000):
     return page.locator(selector).inner_text()
 
 
-def fill_kept(page, selector: str, value: str) -> None:
-    """Fill a box and make sure the value stays: a control in an inner tab that has just opened is mounted then,
-    and its first render can put the default back over what was typed a moment before."""
-    box = page.locator(selector)
+def fill_kept(page, box, value: str) -> None:
+    """Fill a box (a selector or a locator) and make sure the value stays: a tab's controls are mounted when it
+    first opens, and their first render can put the default back over what was typed a moment before."""
+    box = page.locator(box) if isinstance(box, str) else box
     for _ in range(10):
         box.fill(value)
         page.wait_for_timeout(300)
         if box.input_value() == value:
             return
-    raise AssertionError(f"{selector} did not keep {value!r}: it shows {box.input_value()!r}")
+    raise AssertionError(f"{box} did not keep {value!r}: it shows {box.input_value()!r}")
 
 
 def fully_shown(page, selector: str) -> bool:
@@ -98,7 +98,7 @@ def test_latent_lab_in_english(open_page):
     page.wait_for_function("() => document.querySelector('#latent-group-a textarea').value === ''", timeout=20_000)
 
     # A negative seed: the app's own sentence beside the button; the samples stay as they were.
-    page.locator("#latent-seed input").fill("-5")
+    fill_kept(page, page.locator("#latent-seed input"), "-5")
     page.get_by_role("button", name="Generate samples", exact=True).click()
     assert "seed must be from 0" in wait_text(page, "#latent-status", "seed")
     assert samples.count() == 8 and page.locator(".error").count() == 0
@@ -116,7 +116,7 @@ def test_latent_lab_in_korean_on_a_phone(open_page):
     page.locator("#latent-samples img").first.wait_for(timeout=30_000)
     assert fully_shown(page, "#latent-generator input")  # the generator's name is not cut off
     assert "시드" in page.locator("#latent-samples").inner_text()  # captions in Korean
-    page.locator("#latent-seed input").fill("-5")
+    fill_kept(page, page.locator("#latent-seed input"), "-5")
     page.get_by_role("button", name="샘플 생성", exact=True).click()
     assert "시드은(는) 0부터" in wait_text(page, "#latent-status", "시드")
 
@@ -151,7 +151,7 @@ def test_face_quiz_in_korean_on_a_phone(open_page):
 def test_text_to_music_in_english(open_page):
     page = open_page("en-US", DESKTOP, "tab.music")
     assert page.locator("#music-roll").is_hidden() and page.locator("#music-compared").is_hidden()  # no empty boxes yet
-    page.get_by_label("Your words", exact=True).fill("드디어 우승했다! 모두가 환호한다")
+    fill_kept(page, page.get_by_label("Your words", exact=True), "드디어 우승했다! 모두가 환호한다")
     page.get_by_role("button", name="Compose", exact=True).click()
     page.locator("#music-roll img").wait_for(timeout=90_000)
     first = wait_text(page, "#music-info", "seed")
@@ -172,7 +172,7 @@ def test_text_to_music_in_english(open_page):
 
 def test_text_to_music_in_korean_on_a_phone(open_page):
     page = open_page("ko-KR", PHONE, "tab.music")
-    page.get_by_label("내 글", exact=True).fill("비 오는 날 창가에서 마시는 따뜻한 차")
+    fill_kept(page, page.get_by_label("내 글", exact=True), "비 오는 날 창가에서 마시는 따뜻한 차")
     page.get_by_role("button", name="작곡하기", exact=True).click()
     assert "시드" in wait_text(page, "#music-info", "시드", timeout=90_000)
     page.get_by_label("내 글", exact=True).fill("")
@@ -191,7 +191,7 @@ def test_text_to_image_in_english(open_page):
     page = open_page("en-US", DESKTOP, "tab.image")
     assert fully_shown(page, "#image-model input")  # the model's name is not cut off
     assert below(page, "#image-png [data-testid=block-label]", "#image-png [data-testid=upload-icon]")
-    page.get_by_label("Prompt", exact=True).fill("고양이 얼굴")
+    fill_kept(page, page.get_by_label("Prompt", exact=True), "고양이 얼굴")
     page.get_by_role("button", name="Generate", exact=True).click()
     images = page.locator("#image-gallery img")
     images.first.wait_for(timeout=120_000)
@@ -220,7 +220,7 @@ def test_a_png_without_settings_changes_nothing(open_page, tmp_path):
     from PIL import Image
 
     page = open_page("en-US", DESKTOP, "tab.image")
-    page.get_by_label("Prompt", exact=True).fill("my own prompt")
+    fill_kept(page, page.get_by_label("Prompt", exact=True), "my own prompt")
     Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
     page.locator("#image-png input[type=file]").set_input_files(str(tmp_path / "plain.png"))
     page.get_by_text("carries no generation settings").first.wait_for(timeout=30_000)  # a warning says why
@@ -232,7 +232,7 @@ def test_text_to_image_in_korean_on_a_phone(open_page):
     page = open_page("ko-KR", PHONE, "tab.image")
     assert fully_shown(page, "#image-model input")
     assert below(page, "#image-png [data-testid=block-label]", "#image-png [data-testid=upload-icon]")
-    page.get_by_label("프롬프트", exact=True).fill("빨간색 하트")
+    fill_kept(page, page.get_by_label("프롬프트", exact=True), "빨간색 하트")
     page.get_by_role("button", name="생성", exact=True).click()
     assert "강도 0.3 (8단계 실행)" in wait_text(page, "#image-info", "시드", timeout=120_000)  # 25 steps asked, 8 run
     page.get_by_label("프롬프트", exact=True).fill("")
@@ -274,7 +274,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     assert {"나란히 비교", "잠재 지도", "직접 학습", "잡음 제거"} <= set(shown)  # no inner tab hides behind "•••"
     assert fully_shown(page, "#learn-dataset input")
     # A negative seed: the app's own Korean sentence under the button, no "Error" pills, the table stays empty.
-    page.locator("#learn-seed input").fill("-5")
+    fill_kept(page, page.locator("#learn-seed input"), "-5")
     page.get_by_role("button", name="모든 모델 비교", exact=True).click()
     assert "시드은(는) 0부터" in wait_text(page, "#learn-compare-status", "시드")
     assert page.locator(".error").count() == 0
