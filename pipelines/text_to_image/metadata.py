@@ -19,7 +19,7 @@ from PIL import Image, PngImagePlugin
 
 from pipelines.common.images import open_upload
 from pipelines.common.validation import UserInputError
-from pipelines.text_to_image.request import STYLE_AUTO, ImageRequest
+from pipelines.text_to_image.request import MIN_STRENGTH, STYLE_AUTO, ImageRequest
 from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
 from pipelines.common.emoji_diffusion.styles import STYLES
 
@@ -28,7 +28,7 @@ A1111_KEY = "parameters"
 FIELDS = tuple(f.name for f in fields(ImageRequest) if f.name != "num_images")  # a PNG holds one image
 MAX_TEXT = 2000  # characters kept from a text field
 INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
-FLOAT_RANGE = {"guidance": (0.0, 100.0), "strength": (0.0, 1.0)}
+FLOAT_RANGE = {"guidance": (0.0, 100.0), "strength": (MIN_STRENGTH, 1.0)}
 CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES}  # the page's dropdowns hold no other value
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
 A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}

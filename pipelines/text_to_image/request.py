@@ -57,8 +57,8 @@ class ImageRequest:
     def from_user(cls, *args: Any, **sent: Any) -> "ImageRequest":
         """The request as sent (the fields' names and order), checked as far as it can be without a model.
 
-        The fields the model bounds (steps, guidance, width, height, style, strength) stay as sent: their messages quote
-        the model's range, so `for_model` checks them."""
+        The fields the model bounds (steps, guidance, width, height, style, strength) stay as sent: their messages
+        quote the model's range, so `for_model` checks them."""
         request = cls(*args, **sent)
         return replace(
             request,
