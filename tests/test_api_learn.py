@@ -123,6 +123,6 @@ def test_the_pages_training_settings_are_checked_before_they_queue():
     korean = SimpleNamespace(headers={"accept-language": "ko-KR,ko"})
     results = check(korean, "dcgan", "mnist", -1, 32, 300, 0)
     assert [r["is_valid"] for r in results] == [True, True, False, True, True, True]  # under the learning rate only
-    assert results[2]["message"] == "학습률은(는) 1e-06부터 0.1까지여야 합니다. 받은 값: -1"
+    assert results[2]["message"] == "학습률은(는) 0.000001부터 0.1까지여야 합니다. 받은 값: -1"
     assert not check(None, "dcgan", "mnist", 1e-3, 32, 300, -5)[5]["is_valid"]  # the seed, in English
     assert all(r["is_valid"] for r in check(None, "dcgan", "mnist", 2e-4, 32, 300, 0))

@@ -285,7 +285,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     page.get_by_role("tab", name="직접 학습", exact=True).click()
     fill_kept(page, "#learn-lr input", "-1")
     page.get_by_role("button", name="학습", exact=True).click()
-    assert "학습률은(는) 1e-06부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=30_000)
+    assert "학습률은(는) 0.000001부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=30_000)
     assert page.locator("#learn-grid img").count() == 0  # nothing started
     fill_kept(page, "#learn-lr input", "0.001")
     page.get_by_role("button", name="학습", exact=True).click()

@@ -92,19 +92,28 @@ def parse_int(value: Any, name: str) -> int:
                          name=name, value=quote(value))
 
 
+def plain_number(x: float) -> str:
+    """A bound as people write it: 0.000001, not Python's 1e-06 (other numbers as Python shows them)."""
+    if isinstance(x, float) and x and abs(x) < 1e-4:
+        return f"{x:.12f}".rstrip("0")
+    return str(x)
+
+
 def check_number(value: Any, name: str, low: float, high: float, whole: bool = False) -> float:
     """`value` as a float (an int when `whole`) in [low, high]; bools, strings, NaN and fractions
     (when `whole`) are refused with a sentence naming `name`."""
+    bounds = dict(low=plain_number(low), high=plain_number(high))
+    span = "from {low} to {high}".format(**bounds)
     if whole and not isinstance(value, bool) and isinstance(value, (int, float)):
         if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-            raise UserInputError("number.whole", f"{name} must be a whole number from {low} to {high}, got {quote(value)}",
+            raise UserInputError("number.whole", f"{name} must be a whole number {span}, got {quote(value)}",
                                  name=name, value=quote(value))
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserInputError("number.type", f"{name} must be a {'whole ' if whole else ''}number from {low} to {high}, "
-                             f"got {quote(value)}", name=name, low=low, high=high, value=quote(value))
+        raise UserInputError("number.type", f"{name} must be a {'whole ' if whole else ''}number {span}, "
+                             f"got {quote(value)}", name=name, value=quote(value), **bounds)
     if not low <= value <= high:  # also rejects NaN; a huge int compares exactly
-        raise UserInputError("number.range", f"{name} must be from {low} to {high}, got {quote(value)}",
-                             name=name, low=low, high=high, value=quote(value))
+        raise UserInputError("number.range", f"{name} must be {span}, got {quote(value)}",
+                             name=name, value=quote(value), **bounds)
     return int(value) if whole else float(value)
 
 
