@@ -126,7 +126,7 @@ class EmojiBackend(WordPromptBackend):
             out = self.pipe(request.prompt, style=request.style, negative_prompt=request.negative_prompt or None,
                             num_inference_steps=request.steps, guidance_scale=request.guidance,
                             height=request.height, width=request.width, num_images_per_prompt=len(seeds),
-                            strength=request.strength if request.strength is not None else 1.0,
+                            strength=request.strength,  # None only without a prior: the pipeline then runs all steps
                             generator=[cpu_generator(s) for s in seeds], callback_on_step_end=on_step)
         return Generation(list(out.images), [False] * len(seeds))
 

@@ -33,6 +33,7 @@ CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES}  # t
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
 A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}
 FROM_A1111 = {v.lower(): k for k, v in A1111_SAMPLERS.items()} | {"plms": "pndm", "dpm++ 2m karras": "dpm++"}
+A1111_FLOATS = {"cfg scale": "guidance", "denoising strength": "strength"}  # A1111's key → this app's field
 # A1111's own parameter pattern: `key: value` or `key: "json string"`, comma-separated.
 _PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 
@@ -92,8 +93,8 @@ def _parse_a1111(text: str) -> dict[str, Any]:
             settings["width"], settings["height"] = (int(v) for v in value.split("x"))
         elif key in ("steps", "seed") and re.fullmatch(r"[0-9]+", value):
             settings[key] = int(value)
-        elif key in ("cfg scale", "denoising strength") and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
-            settings["guidance" if key == "cfg scale" else "strength"] = float(value)
+        elif key in A1111_FLOATS and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+            settings[A1111_FLOATS[key]] = float(value)
         elif key in ("model", "style"):
             settings[key] = value
         elif key == "sampler" and value.lower() in FROM_A1111:
