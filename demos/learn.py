@@ -18,7 +18,7 @@ from demos.errors import field_validator, status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
-from pipelines.learn.live import MAX_LIVE_STEPS, LiveRequest, LiveUpdate
+from pipelines.learn.live import MAX_LIVE_LATENT, MAX_LIVE_STEPS, MIN_LIVE_STEPS, LiveRequest, LiveUpdate
 from pipelines.learn.pipeline import (CompareRequest, DecodeRequest, DenoiseRequest, MapRequest, SamplesRequest,
                                       get_pipeline)
 from pipelines.learn.data import CLASS_NAMES
@@ -495,8 +495,8 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                     lr = gr.Number(FAMILIES["dcgan"].Config.lr, label=t("learn.lr"), info=t("learn.lr_info"), elem_id="learn-lr")
-                    latent_dim = gr.Slider(1, 64, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
-                    steps = gr.Slider(10, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
+                    latent_dim = gr.Slider(1, MAX_LIVE_LATENT, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
+                    steps = gr.Slider(MIN_LIVE_STEPS, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
                 with gr.Row():
                     start = gr.Button(t("learn.start"), variant="primary")
                     more = gr.Button(t("learn.continue"))

@@ -14,7 +14,7 @@ from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
 from pipelines.text_to_music.generate import MAX_SECONDS
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import MusicCompareRequest, MusicRequest, get_pipeline
+from pipelines.text_to_music.pipeline import MAX_TEMPO, MusicCompareRequest, MusicRequest, get_pipeline
 
 t = add_strings(*bilingual({
     "music.intro": ("## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
@@ -199,7 +199,7 @@ def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, t
         temperature: 0.1–2 (higher = more surprising).
         top_k: sample among the k likeliest events (0 = all).
         seed: 0 … 4294967295, or -1 for a new variation (the seed used is returned).
-        tempo: BPM 30–240, or 0 for the mood's own.
+        tempo: BPM 1–240, or 0 for the mood's own.
         instrument: General MIDI program 0–127, or -1 for the mood's own.
         primer: a MIDI file to continue (gradio_client: handle_file(path); at most 1 MB).
         primer_notes: or a few typed notes, e.g. "C4 E4 G4".
@@ -245,7 +245,7 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         seed = gr.Number(-1, precision=0, label=t("music.seed"), info=t("music.seed_info"))
                         dice = gr.Button(t("music.random"), scale=0)
-                        tempo = gr.Slider(0, 240, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
+                        tempo = gr.Slider(0, MAX_TEMPO, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
                         # any General MIDI program (0–127) may be typed or sent; the list holds favourites
                         instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"), allow_custom_value=True,
                                                  min_width=220)

@@ -142,7 +142,7 @@ def test_live_session_streams_and_refuses_a_second_training():
     first = next(updates)
     assert first.grid.size[0] > 100 and first.target == 5000 and first.status == "training"
     with pytest.raises(ValueError, match="already running"):
-        next(session.train(live.LiveRequest("gan", "mnist", steps=5)))
+        next(session.train(live.LiveRequest("gan", "mnist", steps=10)))
     session.stop()
     last = list(updates)[-1]
     assert last.status == "stopped" and not session.busy
@@ -173,7 +173,9 @@ LONG = "x" * 500
     (lambda: learn.LearnPipeline().latent_map(learn.MapRequest("vae", "mnist")).to_latent(2, 2), "outside the map"),
     (lambda: live.LiveRequest("gan", "mnist", lr=0), "learning rate must be from 0.000001 to 0.1, got 0"),
     (lambda: live.LiveRequest("gan", "mnist", lr=1e9), "learning rate must be from 0.000001 to 0.1, got 1000000000.0"),
-    (lambda: live.LiveRequest("gan", "mnist", steps=10**6), "steps must be from 1 to 5000"),
+    (lambda: live.LiveRequest("gan", "mnist", steps=10**6), "steps must be from 10 to 5000"),
+    (lambda: live.LiveRequest("gan", "mnist", steps=1), "steps must be from 10 to 5000, got 1"),
+    (lambda: live.LiveRequest("dcgan", "mnist", latent_dim=65), "latent size must be from 1 to 64, got 65"),
     (lambda: live.LiveRequest("vae", "mnist", latent_dim=0), "latent size"),
     (lambda: learn.DenoiseRequest("sd-turbo"), "unknown model 'sd-turbo'"),
     (lambda: learn.DenoiseRequest("mnist-diffusion", steps=999), "steps must be from 1 to 50"),

@@ -26,7 +26,8 @@ from pipelines.learn.data import check_dataset, load_split
 from pipelines.learn.families import FAMILIES, check_family
 from pipelines.learn.scaffold import Trainer
 
-MAX_LIVE_STEPS = 5000  # steps one press of Train may ask for
+MIN_LIVE_STEPS, MAX_LIVE_STEPS = 10, 5000  # steps one press of Train may ask for
+MAX_LIVE_LATENT = 64  # code size a live training may ask for (the training scripts take up to 256)
 TIME_CAP = 90.0  # seconds one press of Train may run
 REFRESH = 2.0  # seconds of training between sample grids
 FIRST_SLICE = 0.3  # the first grid comes quickly, so the page shows life at once
@@ -47,7 +48,10 @@ class LiveRequest:
 
     def __post_init__(self) -> None:
         set_checked(self, family=check_family(self.family), dataset=check_dataset(self.dataset),
-                    steps=check_number(self.steps, "steps", 1, MAX_LIVE_STEPS, whole=True), seed=check_seed(self.seed))
+                    steps=check_number(self.steps, "steps", MIN_LIVE_STEPS, MAX_LIVE_STEPS, whole=True),
+                    seed=check_seed(self.seed))
+        if self.latent_dim is not None:
+            set_checked(self, latent_dim=check_number(self.latent_dim, "latent size", 1, MAX_LIVE_LATENT, whole=True))
         self.config()  # the family's config validates the learning rate and latent size
 
     def config(self) -> FamilyConfig:

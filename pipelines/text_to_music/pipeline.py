@@ -33,8 +33,7 @@ if TYPE_CHECKING:
     from pipelines.text_to_music.mood.tagger import MoodResult
 
 MAX_PRIMER_BYTES = 1_000_000
-MAX_TEMPO = 240
-MIN_TEMPO = 30  # below this a piece crawls; 0 asks for the mood's own tempo instead
+MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)
 
 
 def check_mood(mood: Any) -> str:
@@ -42,10 +41,7 @@ def check_mood(mood: Any) -> str:
 
 
 def check_tempo(tempo: Any) -> int:
-    tempo = check_number(tempo, "tempo", 0, MAX_TEMPO, whole=True)
-    if 0 < tempo < MIN_TEMPO:
-        raise ValueError(f"tempo must be 0 (the mood's own) or from {MIN_TEMPO} to {MAX_TEMPO}, got {tempo}")
-    return tempo
+    return check_number(tempo, "tempo", 0, MAX_TEMPO, whole=True)
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -57,7 +53,7 @@ class MusicRequest:
     temperature: float = 0.9  # 0.1–2; a little below 1: steadier tonality from small models
     top_k: int = 0  # sample only among the k likeliest next events (0 = all)
     seed: int = 0  # 0 … MAX_SEED, or -1 for a new variation (the seed drawn is kept here and reported)
-    tempo: int = 0  # BPM 30–240, or 0 for the mood's own
+    tempo: int = 0  # BPM 1–240, or 0 for the mood's own
     instrument: int = -1  # General MIDI program 0–127, or -1 for the mood's own
     primer: Optional[str] = None  # an uploaded MIDI file to continue (read when composing: its meter follows the mood)
     primer_notes: str = ""  # or a few typed notes, e.g. "C4 E4 G4"

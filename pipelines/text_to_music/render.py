@@ -14,6 +14,7 @@ from pipelines.text_to_music.tokens import Piece
 
 SAMPLE_RATE = 44100
 TAIL_SECONDS = 1.5  # let the last notes ring out
+OGG_BLOCK = 5 * SAMPLE_RATE  # frames per write to the Vorbis encoder (see render_audio)
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +43,11 @@ def render_audio(midi_path: str | Path, wav_path: str | Path, seconds: float) ->
     if Path(wav_path).suffix == ".ogg":
         import soundfile  # libsndfile, bundled with the wheel
 
-        soundfile.write(str(wav_path), audio.clip(-1, 1), SAMPLE_RATE, format="OGG", subtype="VORBIS")
+        # In blocks: one soundfile.write of about 49 s or more of stereo audio segfaults inside libsndfile's
+        # Vorbis encoder (soundfile 0.14.0's libsndfile 1.2.2), ending the server for everyone.
+        with soundfile.SoundFile(str(wav_path), "w", SAMPLE_RATE, 2, format="OGG", subtype="VORBIS") as f:
+            for start in range(0, len(audio), OGG_BLOCK):
+                f.write(audio[start:start + OGG_BLOCK].clip(-1, 1))
         return Path(wav_path)
     with wave.open(str(wav_path), "wb") as f:
         f.setnchannels(2)

@@ -184,6 +184,8 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
             if hasattr(self.scheduler, "set_begin_index"):
                 self.scheduler.set_begin_index(skip)
             guess = self.prior(embeds, styles).to(noise)
+            if guess.shape[-2:] != noise.shape[-2:]:  # the prior guesses its training size (16 × 16 latents)
+                guess = torch.nn.functional.interpolate(guess, size=noise.shape[-2:], mode="bicubic", align_corners=False)
             latents = self.scheduler.add_noise(guess, noise, timesteps[:1].repeat(batch))
         else:
             latents = noise * self.scheduler.init_noise_sigma
