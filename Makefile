@@ -30,13 +30,16 @@ setup: $(VENV)/.installed
 test-setup: $(VENV)/.test-installed
 system-data: $(FASHION_MNIST)
 
-# torch first, pinned: pip takes the CPU wheel on disk; anything looser pulls CUDA packages.
+# torch first, pinned: pip takes the CPU wheel on disk; anything looser pulls CUDA packages. requirements.txt's own
+# torch line is the Space's (a version ZeroGPU accepts), so it is left out here.
 # portaudio's headers: tinysoundfont requires pyaudio, which compiles against them.
+TORCH := torch==2.13.0
 $(VENV)/.installed: requirements.txt | $(PORTAUDIO)
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install torch==2.13.0
-	$(PIP) install -r requirements.txt
+	$(PIP) install $(TORCH)
+	grep -v '^torch==' requirements.txt > $(VENV)/requirements-local.txt
+	$(PIP) install -r $(VENV)/requirements-local.txt
 	touch $@
 
 # open-clip-torch only for the CLIP vocabulary file it ships (SD's tokenizer, offline); --no-deps because

@@ -7,16 +7,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no outside calls unless a host asks for them
+from pipelines.common.config import data_dir_problem, data_dir_survival, get_settings  # noqa: E402
+
+SETTINGS = get_settings()
+if not SETTINGS.monitoring:  # Gradio records calls for its monitoring dashboard even when it is closed:
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")  # keep fewer (it keeps 10,000 by default)
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))  # and never summarise them (pandas, each call)
 
 import gradio as gr  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
 
 from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, add_strings  # noqa: E402
-from pipelines.common.config import get_settings  # noqa: E402
+from demos.limits import ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
+from demos.page_js import SLIDER_NOTES  # noqa: E402
+from pipelines.common.outputs import serve_from  # noqa: E402
 
 t = add_strings(
     en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
@@ -54,10 +64,70 @@ CSS = """
   /* a picker whose names are long gets the whole width */
   #learn-dataset { min-width: 100% !important; }
 }
+/* Learn, side by side: each family's 8 samples fill one row and all six rows show at once (no scroll box). The family
+   is named once, above its row's first sample, in the gap between rows: on the samples it covered them, and in a
+   phone's narrow tile it was cut to "오토인…". The labels take their own line instead of floating over the content. */
+#learn-compared, #learn-compared .grid-wrap { height: auto !important; max-height: none !important; min-height: 0 !important;
+  overflow: visible !important; }
+#learn-compared .grid-container { grid-template-columns: repeat(8, minmax(0, 96px)) !important;
+  grid-auto-rows: auto !important; gap: 22px 6px !important; padding-top: 30px !important; }  /* under "Download all" */
+#learn-compared .thumbnail-item { aspect-ratio: 1; height: auto; overflow: visible; }
+#learn-compared .caption-label { max-width: none; left: 0; right: auto; bottom: calc(100% + 2px); padding: 0; border: none;
+  background: none; font-size: 12px; line-height: 16px; opacity: 1 !important; }
+#learn-compared label[data-testid=block-label], #learn-table label[data-testid=block-label] { position: static;
+  width: fit-content; max-width: 100%; white-space: normal; height: auto; }
+/* Measured tables (demos/tables.py): a plain table on a wide screen, a card per row on a phone. */
+.gs-table table { width: 100%; border-collapse: collapse; font-size: var(--text-sm); font-variant-numeric: tabular-nums; }
+.gs-table table, .gs-table tr, .gs-table th, .gs-table td { border: none !important; }  /* not prose's black grid */
+.gs-table th, .gs-table td { padding: 6px 8px; border-bottom: 1px solid var(--border-color-primary) !important;
+  text-align: right; vertical-align: bottom; }
+.gs-table th:first-child { text-align: left; }
+#learn-table .label-padding { padding-top: 0; }
+.music-mood-head p { margin: 0; }
+/* Text → Music: the piano roll's label takes its own line, off the note names. */
+#music-roll label[data-testid=block-label] { position: static; width: fit-content; }
+@media (max-width: 500px) {
+  .gs-table thead { display: none; }
+  .gs-table tr { display: grid; grid-template-columns: 1fr 1fr; column-gap: 14px; padding: 6px 0;
+    border-bottom: 1px solid var(--border-color-primary) !important; }
+  .gs-table th[scope=row] { grid-column: 1 / -1; border: none !important; padding: 2px 0; }
+  .gs-table td { display: flex; justify-content: space-between; gap: 6px; border: none !important; padding: 2px 0; }
+  .gs-table td::before { content: attr(data-label); color: var(--body-text-color-subdued); text-align: left; }
+  .gs-table td:empty { display: none; }
+  /* The piano roll keeps a readable height and scrolls sideways through time (scaled to the width, it was a strip). */
+  #music-roll .image-container > button { width: 100%; min-width: 0; overflow-x: auto; justify-content: flex-start; }
+  #music-roll .image-frame { width: max-content; height: auto; }
+  #music-roll .image-frame img { height: 240px !important; width: auto !important; max-width: none !important; }
+}
+/* A note under a slider whose box held a number past an end (demos/page_js.py): the number taken instead. */
+.range-note { margin-top: 6px; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+/* Side by side (Text → Image, Latent Lab): a cell's caption (what differs, the time) shows whole under its picture. */
+.full-captions .grid-wrap { height: auto !important; max-height: none !important; min-height: 0 !important; overflow-y: visible; }
+.full-captions .grid-container { grid-auto-rows: auto !important; grid-template-rows: none !important; }
+.full-captions .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; overflow: visible; }
+.full-captions .thumbnail-item img { aspect-ratio: 1; height: auto; }
+.full-captions .caption-label { position: static; max-width: none; white-space: normal; text-overflow: clip; border: none;
+  border-radius: 0; opacity: 1 !important; }
+@media (max-width: 500px) {
+  /* Quiz: a face's label ("오른쪽: 🤖 생성됨") wraps on its own lines above the face, clear of the full-screen button,
+     in a box no taller than the face. */
+  #quiz-faces label[data-testid=block-label] { position: static; white-space: normal; max-width: calc(100% - 30px);
+    height: auto; }
+  #quiz-faces > .block, #quiz-faces .image-container, #quiz-faces .image-frame { height: auto !important; }
+  #quiz-faces img { height: auto !important; aspect-ratio: 1; }
+  #image-compared .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
+  #latent-compared .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; gap: 6px; }
+  #latent-compared .caption-label { font-size: 11px; padding: 2px 4px; }
+}
 """
 
-# delete_cache: every hour, drop outputs older than two hours from Gradio's cache (quiz images are all unique).
-with gr.Blocks(title="Generative Studio", delete_cache=(3600, 7200)) as demo:
+fewer_malloc_arenas()  # before Gradio starts its worker threads (demos/limits.py says why)
+# One copy of each output on disk: the pipelines write into the folder Gradio serves from, and Gradio serves
+# the file where it lies (it copies only files from elsewhere). SERVED_FILES (below) deletes what was served or
+# received once older than GS_FILES_MAX_AGE, and the oldest beyond GS_FILES_MAX_MB; not delete_cache, whose
+# loop dies under load (demos/limits.py says how).
+serve_from(get_upload_folder())
+with gr.Blocks(title="Generative Studio") as demo:
     gr.Markdown(t("app.title"))
     with gr.Tabs():
         for key, module in TABS:
@@ -70,7 +140,7 @@ with gr.Blocks(title="Generative Studio", delete_cache=(3600, 7200)) as demo:
 
     publish(ping, "ping")
 
-demo.queue(default_concurrency_limit=get_settings().concurrency)
+demo.queue(default_concurrency_limit=SETTINGS.concurrency)
 # Raw HTTP clients may leave out optional inputs, as gradio_client callers may, and may name files on the
 # server or URLs where uploads belong (demos/api.py).
 demo.validate_inputs = guard_inputs(demo.validate_inputs)
@@ -78,15 +148,35 @@ demo.validate_inputs = guard_inputs(demo.validate_inputs)
 # show_error: Gradio's own input checks (a seed sent as "abc") reach the user as sentences too.
 # System font stacks: the stock themes fetch Google Fonts, which hangs a page offline.
 THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-# Bounded memory: each session Gradio keeps costs about 0.3 MiB (a copy of every component's config),
+# Bounded memory: each session Gradio keeps costs about 0.53 MiB (a copy of every component's config),
 # so at most SESSION_CAPACITY are kept, the least recently used dropped first (an evicted quiz player
 # loses the open round and the session score; the all-players totals are in SQLite).
 SESSION_CAPACITY = 400
-MAX_FILE_SIZE = "5mb"  # every upload: PNGs to read settings from, MIDI primers (1 MB), images to check
-LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, theme=THEME, show_error=True, state_session_capacity=SESSION_CAPACITY,
-                      max_file_size=MAX_FILE_SIZE, app_kwargs={"exception_handlers": request_errors()})
+MAX_FILE_SIZE = 5 * 1024 * 1024  # every upload: PNGs to read settings from, MIDI primers (1 MB), images to check
+# Request bodies: an upload holds one such file, any other body at most GS_MAX_BODY_KB (demos/limits.py).
+BODY_MIDDLEWARE, BODY_ERRORS = body_limits(SETTINGS, MAX_FILE_SIZE)
+SERVED_FILES = ServedFiles(SETTINGS.files_max_mb * 1024 * 1024, SETTINGS.files_max_age)
+# enable_monitoring: Gradio opens /monitoring/summary (request counts per endpoint) to anyone unless told False.
+LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, js=SLIDER_NOTES, theme=THEME, show_error=True,
+                      state_session_capacity=SESSION_CAPACITY, max_file_size=MAX_FILE_SIZE,
+                      enable_monitoring=SETTINGS.monitoring,
+                      app_kwargs={"exception_handlers": request_errors() | BODY_ERRORS, "middleware": BODY_MIDDLEWARE,
+                                  "lifespan": SERVED_FILES.lifespan()})
+
+
+def report_data_dir() -> None:
+    """At start-up, in the host's log: where kept data lives and whether it outlives a restart (on a Space, only
+    with persistent storage), and a data folder that cannot be written (the quiz tab says that one too)."""
+    log = logging.getLogger("generative_studio")
+    log.info(data_dir_survival())
+    if (problem := data_dir_problem()) is not None:
+        log.warning(problem)
+
 
 if __name__ == "__main__":
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # libraries: warnings only; the app: info too
+    logging.getLogger("generative_studio").setLevel(logging.INFO)
+    report_data_dir()
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),

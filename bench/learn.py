@@ -32,7 +32,7 @@ HEADER = "| family | training CPU s | samples/s | sure % | Fréchet ↓ | class 
 
 
 def measures_cells(m: learn.Measures) -> str:
-    return (f"{100 * m.confident:.0f} | {m.frechet:.1f} | {m.coverage:.2f} | {m.recall:.2f} | "
+    return (f"{100 * m.confident:.0f} | {m.frechet:.1f} | {m.class_entropy:.2f} | {m.recall:.2f} | "
             f"{m.nearest_train:.3f} ({m.test_nearest_train:.3f})")
 
 

@@ -17,7 +17,7 @@ import time
 from pipelines.text_to_music.generate import generate_piece, sample
 from pipelines.text_to_music.model import GPTConfig, MusicGPT
 from pipelines.text_to_music.moods import MOODS, SIGNATURES, check_piece, features
-from pipelines.text_to_music.render import render_wav
+from pipelines.text_to_music.render import render_audio
 from pipelines.text_to_music.pipeline import MusicRequest, get_music_model, get_pipeline
 from pipelines.text_to_music.tokens import BOS, TOKEN_ID, to_midi
 
@@ -70,7 +70,7 @@ def speed() -> None:
     midi = to_midi(piece, "/tmp/bench-music.mid", 132, 0)
     length = piece.length / 4 * 60 / 132
     start = time.perf_counter()
-    render_wav(midi, "/tmp/bench-music.wav", length)
+    render_audio(midi, "/tmp/bench-music.wav", length)
     seconds = time.perf_counter() - start
     print(f"rendering {length:.1f} s of audio took {seconds * 1000:.0f} ms → {length / seconds:.0f}× real time (target ≥ 50×)")
 

@@ -21,7 +21,8 @@ from unittest import mock
 import torch
 
 from pipelines.text_to_music import pipeline
-from pipelines.text_to_music.generate import Grammar, generate_piece
+from pipelines.text_to_music.generate import generate_piece
+from pipelines.text_to_music.grammar import Grammar
 from pipelines.text_to_music.gpt2 import to_gpt2
 from pipelines.text_to_music.moods import MOODS, SIGNATURES
 from pipelines.text_to_music.pipeline import MusicRequest, get_music_model, get_pipeline

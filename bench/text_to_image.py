@@ -50,7 +50,7 @@ def overhead(repeats: int = 7) -> None:
     import shutil
     import tempfile
 
-    from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
+    from tests.tiny_sd import tiny_sd_pipeline
 
     from pipelines.common.config import get_settings
 
@@ -102,7 +102,7 @@ def sd_step(size: int) -> dict:
     """Run in a child process: one SD-Turbo-shaped UNet step + the full VAE's decode and TAESD's at `size` px."""
     from diffusers import AutoencoderTiny
 
-    from pipelines.text_to_image.tiny_sd import sd_turbo_unet, sd_turbo_vae
+    from tests.tiny_sd import sd_turbo_unet, sd_turbo_vae
 
     torch.manual_seed(0)
     unet, vae, tiny = sd_turbo_unet(), sd_turbo_vae(), AutoencoderTiny()  # AutoencoderTiny() has TAESD's shapes

@@ -19,8 +19,12 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 from PIL import Image
 
 from demos.errors import user_errors
+from demos.i18n import Messages, bilingual, language
+from pipelines.common.korean import korean_names
 from pipelines.common.outputs import output_folder
 from pipelines.common.validation import UserInputError
+
+korean_names({"primer": "프라이머", "image": "그림"})  # the files the endpoints take
 
 
 def publish(fn: Callable, api_name: str) -> None:
@@ -71,7 +75,8 @@ def file_in(value: Any, name: str, required: bool = True) -> str | None:
     except (OSError, ValueError):  # a NUL byte, an unreadable path: the same sentence
         pass
     raise UserInputError("file.missing", f"{name} must be a file uploaded with the request (gradio_client: "
-                         f"handle_file(path))", name=name)
+                         f"handle_file(path))", "{name}은(는) 요청과 함께 업로드한 파일이어야 합니다"
+                         "(gradio_client에서는 handle_file(path)로 올리세요).", name=name)
 
 
 def _uploaded(path: Any) -> bool:
@@ -81,18 +86,29 @@ def _uploaded(path: Any) -> bool:
         return False
 
 
-def _refuse_foreign_files(value: Any, depth: int = 0) -> Any:
-    """File references that are not uploads (a server path, a URL) replaced by a marker `file_in` refuses:
-    Gradio would otherwise answer with its own text quoting the path, or fetch the URL from the server."""
-    if depth > 4:
-        return value
-    if isinstance(value, dict):
-        meta = value.get("meta")
-        if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and not _uploaded(value.get("path")):
-            return {"refused": "not an uploaded file"}
-        return {k: _refuse_foreign_files(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_refuse_foreign_files(v, depth + 1) for v in value]
+REFUSED = {"refused": "not an uploaded file"}
+
+
+def _foreign(value: Any) -> bool:
+    meta = value.get("meta") if isinstance(value, dict) else None
+    return isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and not _uploaded(value.get("path"))
+
+
+def _refuse_foreign_files(value: Any) -> Any:
+    """File references that are not uploads (a server path, a URL) replaced by a marker `file_in` refuses, at any
+    depth: Gradio would otherwise answer with its own text quoting the path, or fetch the URL from the server.
+    Walked with a stack, in place (the request's JSON was just parsed), so deep nesting costs no recursion."""
+    if _foreign(value):
+        return dict(REFUSED)
+    stack = [value]
+    while stack:
+        container = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in list(items):
+            if _foreign(item):
+                container[key] = dict(REFUSED)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
     return value
 
 
@@ -106,10 +122,18 @@ def guard_inputs(validate: Callable) -> Callable:
     def validate_inputs(block_fn, inputs: list) -> None:
         for block in block_fn.inputs[len(inputs):]:
             inputs.append(None if getattr(block, "stateful", False) else getattr(block, "value", None))
-        inputs[:] = [_refuse_foreign_files(v) for v in inputs]
+        inputs[:] = [_refuse_foreign_files(v) if isinstance(v, (dict, list)) else v for v in inputs]
         validate(block_fn, inputs)
 
     return validate_inputs
+
+
+MALFORMED = Messages(*bilingual({  # a request refused before any endpoint reads it
+    "body": ('The request body must be JSON like {{"data": [value, …]}}, one value per input.',
+             '요청 본문은 {{"data": [값, …]}} 형태의 JSON이어야 하며, 입력마다 값이 하나씩 있어야 합니다.'),
+    "endpoint": ("There is no such endpoint: see the API page (view_api) for the names.",
+                 "그런 엔드포인트는 없습니다. 이름은 API 페이지(view_api)에서 확인하세요."),
+}))
 
 
 def request_errors() -> dict:
@@ -120,11 +144,9 @@ def request_errors() -> dict:
     from gradio.route_utils import FnIndexInferError
 
     async def bad_body(request, exc):
-        return JSONResponse({"detail": 'The request body must be JSON like {"data": [value, …]}, one value per input.'},
-                            status_code=422)
+        return JSONResponse({"detail": MALFORMED("body", language(request))}, status_code=422)
 
     async def no_endpoint(request, exc):
-        return JSONResponse({"detail": "There is no such endpoint: see the API page (view_api) for the names."},
-                            status_code=404)
+        return JSONResponse({"detail": MALFORMED("endpoint", language(request))}, status_code=404)
 
     return {RequestValidationError: bad_body, FnIndexInferError: no_endpoint}

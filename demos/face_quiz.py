@@ -11,9 +11,11 @@ from dataclasses import asdict
 import gradio as gr
 from gradio.components.api_component import Api
 
-from demos.api import images_out
+from demos.api import file_out
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
+from demos.page_js import revealing
+from pipelines.common.validation import say
 from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, AnswerRequest, RoundRequest, Score, get_pipeline
 
 t = add_strings(*bilingual({
@@ -80,8 +82,9 @@ MESSAGES = Messages(*bilingual({
                    "아직 기록된 답이 없습니다. 첫 번째가 되어 보세요."),
     "players": ("Players got **{percent:.1f} %** right so far ({answers} answers). People in PNAS 2022: "
                 "{untrained} % untrained, {trained} % after training.",
-                "지금까지 플레이어들의 정답률은 **{percent:.1f} %**입니다 (답 {answers}개). PNAS 2022 연구의 사람들: "
-                "훈련 전 {untrained} %, 훈련 후 {trained} %."),
+                # "**53.8 %**입니다" would show its asterisks: Markdown bolds nothing closed by "%" right before a letter
+                "지금까지 플레이어들의 정답률은 **{percent:.1f} %**, 답은 모두 {answers}개입니다. PNAS 2022 연구에서 사람들의 "
+                "정답률은 훈련 전 {untrained} %, 훈련 후 {trained} %였습니다."),
     "face": ("Face",
              "얼굴"),
     "label_left": ("Left",
@@ -119,7 +122,10 @@ def score_text(score: Score, lang: str = "en") -> str:
 
 
 def players_text(lang: str = "en") -> str:
-    totals = get_pipeline().stats()
+    try:
+        totals = get_pipeline().stats()
+    except ValueError as exc:  # the data folder cannot be written: say so where the totals would be
+        return f"⚠️ {say(exc, lang)}"
     if not totals.answers:
         return MESSAGES("no_players", lang)
     return MESSAGES("players", lang, percent=totals.percent, answers=totals.answers,
@@ -133,7 +139,7 @@ def guess_radio(mode: str, interactive: bool, lang: str = "en") -> gr.Radio:
 def start_round(mode, state):
     """A new round kept in the player's state; returns (the round's mode, images, new state)."""
     dealt = get_pipeline().new_round(RoundRequest(mode=mode))
-    return dealt.round.mode, dealt.images, {**state, "round": dealt.round}
+    return dealt.round.mode, [str(path) for path in dealt.files], {**state, "round": dealt.round}
 
 
 def judge(choice, state):
@@ -191,7 +197,7 @@ def api_quiz_new_round(mode, state, request: gr.Request = None):
     """Start a round: `mode` "pair" (which of two is real?) or "single" (real or generated?).
     Returns {"mode", "images": the 1 or 2 faces, left to right} and nothing that gives the answer away."""
     mode, images, state = start_round(mode, state)
-    return {"mode": mode, "images": images_out(images)}, state
+    return {"mode": mode, "images": [file_out(path) for path in images]}, state
 
 
 @user_errors
@@ -242,6 +248,7 @@ def build() -> gr.Blocks:
         gr.on([new_btn.click, mode.change, demo.load], status_line(ui_new_round, 5, status=4, separate=False), [mode, state], page,
               api_visibility="private")
         demo.load(ui_open, None, [score, players], api_visibility="private")
-        guess.input(status_line(ui_answer, 7, status=0, separate=False), [guess, state],
-                    [result, score, players, state, guess, left, right], api_visibility="private")
+        answered = guess.input(status_line(ui_answer, 7, status=0, separate=False), [guess, state],
+                               [result, score, players, state, guess, left, right], api_visibility="private")
+        revealing(answered, "#quiz-result")  # on a phone the verdict lands under the faces and the choices
     return demo

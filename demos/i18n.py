@@ -10,9 +10,12 @@ API client sending `Accept-Language: ko` gets Korean too. A tab may write either
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
+
+from pipelines.common.korean import with_particles
+from pipelines.common.validation import say
 
 LANGUAGES = ("en", "ko")
 _translations: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
@@ -73,4 +76,26 @@ class Messages:
         return key in self.tables["en"]
 
     def __call__(self, key: str, lang: str = "en", **params: Any) -> str:
-        return self.tables.get(lang, self.tables["en"])[key].format(**params)
+        text = self.tables.get(lang, self.tables["en"])[key].format(**params)
+        return with_particles(text) if lang == "ko" else text  # "{mood}은(는)" fitted to the mood filled in
+
+
+# The text of the libraries' tqdm bars that Gradio follows (track_tqdm), in Korean: diffusers' loading bar,
+# and the unit Gradio gives every bar ("6/25 steps"). A bar not listed shows as work in progress.
+TQDM_KO = {"Loading pipeline components...": "파이프라인 구성 요소를 불러오는 중…",
+           "Loading checkpoint shards": "체크포인트를 불러오는 중", "Fetching": "파일을 받는 중"}
+UNITS_KO = {"steps": "단계", "it": "회"}
+
+
+def progress_in(progress: gr.Progress, lang: str) -> Callable[[float, Any], None]:
+    """The progress callback a pipeline takes, shown on a handler's `progress` in `lang`: the pipeline's
+    Notices in that language and, in Korean, the bars of the libraries it calls in Korean words too."""
+    if lang == "ko":
+        english = progress.tqdm
+
+        def tqdm(iterable, desc=None, total=None, unit="steps", _tqdm=None):
+            shown = next((ko for en, ko in TQDM_KO.items() if str(desc).startswith(en)), "처리 중") if desc else desc
+            return english(iterable, shown, total, UNITS_KO.get(unit, "단계"), _tqdm=_tqdm)
+
+        progress.tqdm = tqdm  # this call's own Progress: Gradio makes one per event
+    return lambda fraction, desc="": progress(fraction, desc=say(desc, lang))

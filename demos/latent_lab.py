@@ -13,10 +13,13 @@ from gradio.data_classes import FileData
 
 from demos.api import file_in, image_out, images_out, publish
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, bilingual, language
+from demos.i18n import Messages, add_strings, bilingual, language, progress_in
+from demos.latent_clicks import pick_sample
+from demos.page_js import clamped, revealing
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
 from pipelines.latent_lab import pipeline as latent
+from pipelines.latent_lab.nearest import SUMMARY as COPY_SUMMARY, VERDICTS as COPY_VERDICTS
 from pipelines.latent_lab.pipeline import (ArithmeticRequest, CompareRequest, CopyCheckRequest, EditRequest, InterpolateRequest,
                                            SamplesRequest, get_pipeline)
 
@@ -86,6 +89,10 @@ t = add_strings(*bilingual({
                     "경로"),
     "latent.mode_info": ("Spherical keeps every frame as typical as the two ends.",
                          "구면 보간은 모든 프레임을 양 끝만큼 자연스럽게 유지합니다."),
+    "latent.mode_linear": ("linear",
+                           "직선"),
+    "latent.mode_spherical": ("spherical",
+                              "구면"),
     "latent.run_interp": ("Interpolate",
                           "보간하기"),
     "latent.strip": ("From → to",
@@ -136,14 +143,16 @@ MESSAGES = Messages(*bilingual({
                 "시드 {seed}"),
     "searching": ("Searching the training images (the first search loads them)",
                   "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)"),
-    "nearest": ("Nearest training image: distance **{distance:.3f}** (unseen real images are typically **{typical:.3f}** "
-                "from their nearest). This sample is {verdict} a copy.",
-                "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (처음 보는 실제 이미지는 보통 가장 가까운 학습 이미지와 "
-                "**{typical:.3f}** 떨어져 있습니다). 이 샘플은 복사본{verdict}."),
-    "far": ("far from",
-            "과 거리가 멉니다"),
-    "close": ("suspiciously close to",
-              "에 의심스러울 만큼 가깝습니다"),
+    "nearest": (COPY_SUMMARY,  # the numbers, then the verdict they give (the pipeline's sentences)
+                "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (픽셀 차이의 제곱평균제곱근, 0 = 똑같음). 처음 보는 실제 "
+                "이미지는 보통 자기와 가장 가까운 학습 이미지에서 **{typical:.3f}** 떨어져 있고, 그중 {closer} %가 이 샘플보다 "
+                "더 가깝습니다. {verdict}"),
+    "verdict.copy": (COPY_VERDICTS["copy"],
+                     "이만큼 가까운 실제 이미지는 거의 없습니다. 이 샘플은 그 학습 이미지를 **거의 베낀 것**일 수 있습니다."),
+    "verdict.close": (COPY_VERDICTS["close"],
+                      "대부분의 실제 이미지보다 학습 이미지에 가깝지만, 실제 이미지들의 범위 안에 있습니다. **베낀 것이 아닙니다**."),
+    "verdict.far": (COPY_VERDICTS["far"],
+                    "보통의 실제 이미지만큼, 또는 그보다 더 학습 이미지와 떨어져 있습니다. **베낀 것이 아닙니다**."),
     "tile": ("{generator} · {caption} · {ms:.0f} ms",
              "{generator} · {caption} · {ms:.0f} ms"),
     "digiface": ("Faces",
@@ -153,7 +162,6 @@ MESSAGES = Messages(*bilingual({
 }))
 
 GENERATOR_CHOICES = [(t("latent.gen_digiface"), "digiface"), (t("latent.gen_fashion"), "fashion-mnist")]
-CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]
 WITH_TRAINING_SET = ("fashion-mnist",)  # generators whose training images are here ("Is it copying?")
 DIRECTION_NAMES = [t("latent.pc") + f" {i + 1}" for i in range(latent.N_DIRECTIONS)]  # plain: the hint says what they are
 
@@ -171,20 +179,23 @@ def latent_samples(generator, seed, count, truncation, request: gr.Request = Non
 
 
 @user_errors
-def latent_arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation=latent.DEFAULT_TRUNCATION):
+def latent_arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation=latent.DEFAULT_TRUNCATION,
+                      request: gr.Request = None):  # the request: its errors in the page's language
     result = get_pipeline().arithmetic(ArithmeticRequest(a_seeds=a_seeds, b_seeds=b_seeds, c_seeds=c_seeds, generator=generator,
                                                          truncation=truncation))
     return (result.image, *result.group_means)
 
 
 @user_errors
-def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", truncation=latent.DEFAULT_TRUNCATION):
+def latent_interpolate(generator, seed_a, seed_b, steps, mode="spherical", truncation=latent.DEFAULT_TRUNCATION,
+                       request: gr.Request = None):
     return _captioned(get_pipeline().interpolate(InterpolateRequest(generator=generator, seed_a=seed_a, seed_b=seed_b, steps=steps,
                                                                     mode=mode, truncation=truncation)))
 
 
 @user_errors
-def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount):
+def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with, trait_without, trait_amount,
+                request: gr.Request = None):
     return get_pipeline().edit(EditRequest(generator=generator, seed=seed, truncation=truncation, amounts=[pc1, pc2, pc3, pc4, pc5],
                                            trait_with=trait_with, trait_without=trait_without, trait_amount=trait_amount))
 
@@ -192,8 +203,8 @@ def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with
 def copy_check(image, generator, lang: str = "en"):
     """The nearest training images of `image` and a verdict sentence."""
     result = get_pipeline().copy_check(CopyCheckRequest(image=image, generator=generator))
-    summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance,
-                       verdict=MESSAGES("close" if result.suspicious else "far", lang))
+    summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance, closer=result.closer_percent,
+                       verdict=MESSAGES(f"verdict.{result.verdict}", lang))
     return result, summary
 
 
@@ -214,7 +225,7 @@ def latent_nearest(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_w
 def latent_compare(generators, seed, count, truncation, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
     results = get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation),
-                                     progress=lambda f, d: progress(f, desc=d))
+                                     progress=progress_in(progress, lang))
     tiles = []
     for key, result in results.items():
         tiles += [(im, MESSAGES("tile", lang, generator=MESSAGES(key, lang), caption=MESSAGES("caption", lang, seed=s), ms=1000 * result.seconds))
@@ -223,7 +234,7 @@ def latent_compare(generators, seed, count, truncation, request: gr.Request = No
 
 
 # -- typed endpoints for programs ------------------------------------------------------------------
-def api_latent_samples(generator: str = "digiface", seed: int = 0, count: int = 8, truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+def api_latent_samples(generator: latent.GeneratorChoice = "digiface", seed: int = 0, count: int = 8, truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
     """Samples with seeds seed, seed+1, …
 
     Args:
@@ -238,7 +249,7 @@ def api_latent_samples(generator: str = "digiface", seed: int = 0, count: int = 
     return {"images": images_out(result.images), "seeds": result.seeds, "seconds": round(result.seconds, 4)}
 
 
-def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[int], generator: str = "digiface",
+def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[int], generator: latent.GeneratorChoice = "digiface",
                           truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
     """mean(A) − mean(B) + mean(C) on the latent codes of three groups of seeds (about three each).
 
@@ -258,8 +269,8 @@ def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[
             "mean_c": image_out(c, "mean_c")}
 
 
-def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, generator: str = "digiface",
-                           mode: str = "spherical", truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
+def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, generator: latent.GeneratorChoice = "digiface",
+                           mode: latent.InterpolationMode = "spherical", truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
     """Frames from one sample to another.
 
     Args:
@@ -277,7 +288,7 @@ def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 8, gen
     return {"images": images_out(result.images), "fractions": [float(x) for x in result.labels]}
 
 
-def api_latent_edit(seed: int = 0, generator: str = "digiface", truncation: float = latent.DEFAULT_TRUNCATION,
+def api_latent_edit(seed: int = 0, generator: latent.GeneratorChoice = "digiface", truncation: float = latent.DEFAULT_TRUNCATION,
                     pc1: float = 0.0, pc2: float = 0.0, pc3: float = 0.0, pc4: float = 0.0, pc5: float = 0.0,
                     trait_with: Optional[Union[list[int], str]] = None, trait_without: Optional[Union[list[int], str]] = None,
                     trait_amount: float = 0.0, request: gr.Request = None) -> dict:
@@ -299,7 +310,7 @@ def api_latent_edit(seed: int = 0, generator: str = "digiface", truncation: floa
     return {"image": image_out(get_pipeline().edit(edit))}
 
 
-def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", request: gr.Request = None) -> dict:
+def api_latent_nearest(image: FileData, generator: latent.GeneratorChoice = "fashion-mnist", request: gr.Request = None) -> dict:
     """"Is it copying?": the five training images nearest to an image (generators trained here only).
 
     Args:
@@ -307,15 +318,17 @@ def api_latent_nearest(image: FileData, generator: str = "fashion-mnist", reques
         generator: "fashion-mnist" (the face generator's training images are not published).
     Returns:
         {"images": the nearest training images, "labels": class and index of each, "distances": RMS pixel distance of each,
-         "typical_distance": how far unseen real images are from their nearest, "summary": a sentence}
+         "typical_distance": how far unseen real images are from their nearest (median), "closer_share": the share of them
+         nearer theirs than the image is, "verdict": "copy", "close" or "far" (from that share), "summary": a sentence}
     """
     picture = open_upload(file_in(image, "image"))  # its declared size is checked before decoding
     result, summary = copy_check(picture, generator, language(request))
     return {"images": images_out(result.images), "labels": result.labels, "distances": [round(float(d), 4) for d in result.distances],
-            "typical_distance": round(float(result.typical_distance), 4), "summary": summary}
+            "typical_distance": round(float(result.typical_distance), 4), "closer_share": result.closer_share,
+            "verdict": result.verdict, "summary": summary}
 
 
-def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, count: int = 4,
+def api_latent_compare(generators: Optional[list[latent.GeneratorChoice]] = None, seed: int = 0, count: int = 4,
                        truncation: float = latent.DEFAULT_TRUNCATION, request: gr.Request = None) -> dict:
     """The same seeds through several generators, with the time each took.
 
@@ -332,28 +345,6 @@ def api_latent_compare(generators: Optional[list[str]] = None, seed: int = 0, co
                         for key, r in results.items()]}
 
 
-GROUPS = ("A", "B", "C", "with", "without")  # click targets that collect several seeds
-
-
-def add_seed(text, seed: int) -> str:
-    """`seed` appended to a comma-separated group once (a second click does not add it again)."""
-    seeds = [p.strip() for p in str(text or "").split(",") if p.strip()]
-    return ", ".join(seeds if str(seed) in seeds else seeds + [str(seed)])
-
-
-def pick_sample(shown_seeds, gallery, target, a, b, c, seed_a, seed_b, edit_seed, with_, without, evt: gr.SelectData):
-    """A click on a sample: put its seed where the radio says, and caption each sample with its groups."""
-    seed = shown_seeds[evt.index]
-    values = dict(A=a, B=b, C=c, **{"from": seed_a, "to": seed_b, "edit": edit_seed, "with": with_, "without": without})
-    values[target] = add_seed(values[target], seed) if target in GROUPS else seed
-    captions = []
-    for s in shown_seeds:
-        groups = [g for g in ("A", "B", "C") if str(s) in [p.strip() for p in str(values[g] or "").split(",")]]
-        captions.append(f"{s}" + (f" · {'+'.join(groups)}" if groups else ""))
-    images = [item[0] if isinstance(item, (list, tuple)) else item for item in (gallery or [])]
-    return [values[k] for k in CLICK_TARGETS] + [list(zip(images, captions)) if len(images) == len(captions) else gr.skip()]
-
-
 def build() -> gr.Blocks:
     with gr.Blocks() as demo:
         gr.Markdown(t("latent.intro"))
@@ -362,7 +353,8 @@ def build() -> gr.Blocks:
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"),
                                     scale=2, min_width=260, elem_id="latent-generator")
             # No `minimum` on seeds: the pipeline's own sentence, in the status line, says what is allowed.
-            seed = gr.Number(0, precision=0, label=t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
+            # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
+            seed = gr.Number(0, precision=None, label=t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
             dice = gr.Button(t("latent.random"), scale=0, size="sm")
             count = gr.Slider(1, latent.MAX_SAMPLES, value=8, step=1, label=t("latent.count"))
             truncation = gr.Slider(0, 1, value=latent.DEFAULT_TRUNCATION, step=0.05, label=t("latent.truncation"), info=t("latent.truncation_info"))
@@ -395,19 +387,19 @@ def build() -> gr.Blocks:
                                          elem_id="latent-arith-result", elem_classes="latent-big")
             with gr.Tab(t("latent.interpolate")):
                 with gr.Row():
-                    seed_a = gr.Number(0, precision=0, label=t("latent.seed_a"))
-                    seed_b = gr.Number(1, precision=0, label=t("latent.seed_b"))
+                    seed_a = gr.Number(0, precision=None, label=t("latent.seed_a"))
+                    seed_b = gr.Number(1, precision=None, label=t("latent.seed_b"))
                     steps = gr.Slider(2, latent.MAX_STEPS, value=8, step=1, label=t("latent.steps"))
-                    mode = gr.Radio(list(latent.INTERPOLATION_MODES), value="spherical", label=t("latent.mode"), info=t("latent.mode_info"))
+                    mode = gr.Radio([(t(f"latent.mode_{m}"), m) for m in latent.INTERPOLATION_MODES], value="spherical", label=t("latent.mode"), info=t("latent.mode_info"))
                 interp_btn = gr.Button(t("latent.run_interp"), variant="primary")
                 interp_status = gr.Markdown(elem_id="latent-interp-status")
                 strip = gr.Gallery(label=t("latent.strip"), columns=8, height=200, allow_preview=False, format="png", object_fit="contain",
-                                   interactive=False)
+                                   interactive=False, elem_id="latent-strip")
             with gr.Tab(t("latent.sliders")):
                 gr.Markdown(t("latent.sliders_hint"))
                 with gr.Row():
                     with gr.Column():
-                        edit_seed = gr.Number(0, precision=0, label=t("latent.edit_seed"), elem_id="latent-edit-seed")
+                        edit_seed = gr.Number(0, precision=None, label=t("latent.edit_seed"), elem_id="latent-edit-seed")
                         pcs = [gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=f"{DIRECTION_NAMES[i]}",
                                          info=t("latent.pc_info") if i == 0 else None) for i in range(latent.N_DIRECTIONS)]
                         with gr.Row():
@@ -420,16 +412,16 @@ def build() -> gr.Blocks:
                         edit_status = gr.Markdown(elem_id="latent-edit-status")
                         # Only where the training images are here (the generator trained in this project).
                         nearest_btn = gr.Button(t("latent.copying"), visible=False, elem_id="latent-nearest")
-                        nearest_text = gr.Markdown()
-                        nearest = gr.Gallery(label=t("latent.nearest"), columns=5, height=140, allow_preview=False, format="png",
-                                             interactive=False)
+                        nearest_text = gr.Markdown(elem_id="latent-nearest-text")
+                        nearest = gr.Gallery(label=t("latent.nearest"), columns=5, allow_preview=False, format="png",
+                                             interactive=False, elem_id="latent-nearest-found", elem_classes="full-captions")
             with gr.Tab(t("latent.compare")):
                 gr.Markdown(t("latent.compare_hint"))
                 which = gr.CheckboxGroup(GENERATOR_CHOICES, value=[key for _, key in GENERATOR_CHOICES], label=t("latent.compare_which"))
                 compare_btn = gr.Button(t("latent.run_compare"), variant="primary")
-                compare_status = gr.Markdown()
-                compared = gr.Gallery(label=t("latent.compared"), columns=4, height=300, allow_preview=False, format="png", object_fit="contain",
-                                      interactive=False)
+                compare_status = gr.Markdown(elem_id="latent-compare-status")
+                compared = gr.Gallery(label=t("latent.compared"), columns=8, allow_preview=False, format="png", object_fit="contain",
+                                      interactive=False, elem_id="latent-compared", elem_classes="full-captions")  # 8 a row: the count's default
 
         # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
         for fn, name in ((api_latent_samples, "latent_samples"), (api_latent_arithmetic, "latent_arithmetic"),
@@ -438,26 +430,30 @@ def build() -> gr.Blocks:
             publish(fn, name)
         dice.click(random_seed, outputs=seed, api_visibility="private")
         sample_inputs = [generator, seed, count, truncation]
-        # Samples appear when the page opens; errors go to the status line under each action's button.
-        gr.on([sample_btn.click, generator.change, demo.load], status_line(latent_samples, 3), sample_inputs,
-              [gallery, shown_seeds, status], api_visibility="private")
+        # Samples appear when the page opens; errors go to the status line under each action's button. What a button
+        # makes (or its message) is then scrolled into view.
+        page_samples, sampled = status_line(latent_samples, 3), [gallery, shown_seeds, status]
+        gr.on([generator.change, demo.load], page_samples, sample_inputs, sampled, api_visibility="private")
+        revealing(sample_btn.click(page_samples, sample_inputs, sampled, api_visibility="private"), "#latent-samples", "#latent-status")
         targets = [a_box, b_box, c_box, seed_a, seed_b, edit_seed, trait_with, trait_without]
         gallery.select(pick_sample, [shown_seeds, gallery, target, *targets], [*targets, gallery], api_visibility="private")
         for box, clear in zip(boxes, clears):
             clear.click(lambda: "", None, box, api_visibility="private")
-        arith_btn.click(status_line(latent_arithmetic, 5), [generator, a_box, b_box, c_box, truncation],
-                        [arith_out, mean_a, mean_b, mean_c, arith_status], api_visibility="private")
-        interp_btn.click(status_line(latent_interpolate, 2), [generator, seed_a, seed_b, steps, mode, truncation],
-                         [strip, interp_status], api_visibility="private")
+        revealing(arith_btn.click(status_line(latent_arithmetic, 5), [generator, a_box, b_box, c_box, truncation],
+                                  [arith_out, mean_a, mean_b, mean_c, arith_status], api_visibility="private"),
+                  "#latent-arith-result", "#latent-arith-status")
+        revealing(interp_btn.click(status_line(latent_interpolate, 2), [generator, seed_a, seed_b, steps, mode, truncation],
+                                   [strip, interp_status], api_visibility="private"), "#latent-strip", "#latent-interp-status")
         edit_inputs = [generator, edit_seed, truncation, *pcs, trait_with, trait_without, trait_amount]
         gr.on(
             [edit_seed.change, *[s.input for s in (*pcs, trait_amount)], generator.change],
             status_line(latent_edit, 2), edit_inputs, [edited, edit_status], api_visibility="private",
-            trigger_mode="always_last", show_progress="hidden",
+            trigger_mode="always_last", show_progress="hidden", js=clamped(edit_inputs),  # a number typed past ±5: ±5
         )
         gr.on([generator.change, demo.load], lambda g: gr.Button(visible=g in WITH_TRAINING_SET), generator, nearest_btn,
               api_visibility="private")
-        nearest_btn.click(status_line(latent_nearest, 3), edit_inputs, [nearest, nearest_text, edit_status], api_visibility="private")
-        compare_btn.click(status_line(latent_compare, 2), [which, seed, count, truncation], [compared, compare_status],
-                          api_visibility="private")
+        revealing(nearest_btn.click(status_line(latent_nearest, 3), edit_inputs, [nearest, nearest_text, edit_status],
+                                    api_visibility="private"), "#latent-nearest-text", "#latent-edit-status")
+        revealing(compare_btn.click(status_line(latent_compare, 2), [which, seed, count, truncation], [compared, compare_status],
+                                    api_visibility="private"), "#latent-compared", "#latent-compare-status")
     return demo

@@ -14,14 +14,17 @@ from gradio.components.api_component import Api
 import pandas as pd
 
 from demos.api import image_out, publish
-from demos.errors import field_validator, status_line, user_errors
+from demos.errors import field_validator, render_error, status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
+from demos.limits import watched
+from demos.learn_denoise import class_choices, denoiser_controls, first_denoise, run_denoise, show_frame
+from demos.page_js import clamped
+from demos.tables import html_table
 from pipelines.common.outputs import output_folder
 from pipelines.learn import pipeline as learn
 from pipelines.learn.live import MAX_LIVE_LATENT, MAX_LIVE_STEPS, MIN_LIVE_STEPS, LiveRequest, LiveUpdate
 from pipelines.learn.pipeline import (CompareRequest, DecodeRequest, DenoiseRequest, MapRequest, SamplesRequest,
                                       get_pipeline)
-from pipelines.learn.data import CLASS_NAMES
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
 
 t = add_strings(*bilingual({
@@ -161,6 +164,9 @@ FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE"
 DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
 TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
 FAMILY_NAMES_KO = {"pixel": "픽셀별", "autoencoder": "오토인코더", "vae": "VAE", "gan": "GAN (기본)", "dcgan": "DCGAN", "diffusion": "확산"}
+# The family pickers' labels, in the page's language (the static table: Gradio translates them in the browser).
+add_strings(*bilingual({f"learn.family.{key}": (name, FAMILY_NAMES_KO[key]) for key, name in FAMILY_NAMES.items()}))
+FAMILY_CHOICES = [(t(f"learn.family.{key}"), key) for key in FAMILIES]
 TABLE_COLUMNS_KO = ["모델", "학습 CPU 초", "샘플/초", "확신 (%)", "프레셰 ↓", "클래스 엔트로피", "재현율", "가장 가까운 학습 이미지", "테스트 이미지의 거리"]
 
 # What the tab writes while running, in the request's language.
@@ -257,12 +263,12 @@ def _row(row: learn.FamilyRow) -> dict:
 
 def _measures(m: learn.Measures) -> dict:
     return {"confident": round(m.confident, 3),
-            "frechet": round(m.frechet, 2), "class_entropy": round(m.coverage, 3), "recall": round(m.recall, 3),
+            "frechet": round(m.frechet, 2), "class_entropy": round(m.class_entropy, 3), "recall": round(m.recall, 3),
             "nearest_train": round(m.nearest_train, 3), "test_nearest_train": round(m.test_nearest_train, 3)}
 
 
 # -- the public API: typed functions returning named fields --------------------------------------
-def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, request: gr.Request = None) -> dict:
+def learn_samples(family: learn.FamilyChoice, dataset: learn.DatasetChoice, count: int = 16, seed: int = 0, request: gr.Request = None) -> dict:
     """Draw `count` samples from one family's shipped model.
 
     family: pixel, autoencoder, vae, gan, dcgan or diffusion. dataset: mnist or fashion-mnist.
@@ -272,20 +278,20 @@ def learn_samples(family: str, dataset: str, count: int = 16, seed: int = 0, req
     return {"images": _files(result.images), "seconds": round(result.seconds, 4), "family": family, "dataset": dataset, "seed": seed}
 
 
-def learn_compare(dataset: str, seed: int = 0, request: gr.Request = None) -> dict:
+def learn_compare(dataset: learn.DatasetChoice, seed: int = 0, request: gr.Request = None) -> dict:
     """Every family on one dataset: 8 samples each and the measured table (250 samples per family).
 
     Returns {"rows": [{"family", "images": [8 PNG files], "measures": {...}}], "table": [the measures],
     "real": the same measures for 250 held-out real images (the best reachable),
     "verdicts": [sentences: where the measurements agree with the opinion slide, in the request's language]}.
     """
-    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=watched())
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
     return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
             "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
 
 
-def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8,
+def learn_decode(family: learn.MapFamilyChoice, dataset: learn.DatasetChoice, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8,
                  request: gr.Request = None) -> dict:
     """Decode the 2-D latent point (x, y) of the autoencoder or the VAE; with (x2, y2), a strip of
     `frames` images along the line between the two points.
@@ -297,7 +303,7 @@ def learn_decode(family: str, dataset: str, x: float, y: float, x2: Optional[flo
     return {"image": files[0], "images": files[:-1], "map": files[-1], "points": result.points}
 
 
-def learn_denoise(model: str, label: int = -1, seed: int = 0, steps: int = 20, prompt: str = "",
+def learn_denoise(model: learn.DenoiserChoice, label: int = -1, seed: int = 0, steps: int = 20, prompt: str = "",
                   request: gr.Request = None) -> dict:
     """Watch a diffusion model denoise: one frame per step, from pure noise to a picture.
 
@@ -321,36 +327,38 @@ def show_samples(family, dataset, count, seed, request: gr.Request = None):
 
 
 def _cells(m: learn.Measures) -> dict:
-    return {"sure (%)": round(100 * m.confident, 1), "Fréchet ↓": round(m.frechet, 1), "class entropy": round(m.coverage, 2),
+    return {"sure (%)": round(100 * m.confident, 1), "Fréchet ↓": round(m.frechet, 1), "class entropy": round(m.class_entropy, 2),
             "recall": round(m.recall, 2), "nearest train": round(m.nearest_train, 3), "test's nearest": round(m.test_nearest_train, 3)}
 
 
 @user_errors
 def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=lambda f, d: progress(f, desc=_notice(d, lang)))
-    tiles = [(im, MESSAGES(f"family.{r.family}", lang)) for r in result.rows for im in r.images]
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=watched(lambda f, d: progress(f, desc=_notice(d, lang))))
+    # one row per family, named once at its start: a caption on every tile would cover every sample
+    tiles = [(im, None if i else MESSAGES(f"family.{r.family}", lang)) for r in result.rows for i, im in enumerate(r.images)]
     rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]
     rows.append({"family": MESSAGES("real", lang), **_cells(result.real)})
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    table.columns = [MESSAGES(f"column.{i}", lang) for i in range(len(TABLE_COLUMNS))]
+    # HTML, not a gr.Dataframe: on a phone its 9 columns become one card per family instead of running off screen
+    table = html_table([MESSAGES(f"column.{i}", lang) for i in range(len(TABLE_COLUMNS))],
+                       ([row.get(column) for column in TABLE_COLUMNS] for row in rows))
     notes = "\n".join(f"- {v}" for v in _verdicts(result, lang, names=True))
     # The gallery and the table stay hidden until there is something in them (no large empty boxes).
-    return (gr.Gallery(tiles, visible=True), gr.Dataframe(table, visible=True),
+    return (gr.Gallery(tiles, visible=True), gr.HTML(table, visible=True),
             f"{MESSAGES('verdict.title', lang, within=learn.WITHIN)}\n{notes}")
 
 
 @user_errors
-def show_maps(dataset):
+def show_maps(dataset, request: gr.Request = None):  # the request: its errors in the page's language
     """The maps, their clicked points forgotten, and the flag that they are drawn."""
     maps = [get_pipeline().latent_map(MapRequest(family=family, dataset=dataset)).image for family in LATENT_FAMILIES]
     return maps + [None] * len(LATENT_FAMILIES) + [True]
 
 
-def first_maps(drawn, dataset):
+def first_maps(drawn, dataset, request: gr.Request = None):
     """Opening the Latent map tab draws the maps the first time; coming back keeps the line the user clicked."""
-    return [gr.skip()] * (2 * len(LATENT_FAMILIES) + 1) if drawn else show_maps(dataset)
+    return [gr.skip()] * (2 * len(LATENT_FAMILIES) + 1) if drawn else show_maps(dataset, request)
 
 
 def click_map(family: str):
@@ -373,7 +381,8 @@ def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en"):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
     state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
     status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
-    return gr.Image(update.grid, visible=True), gr.LinePlot(curve, visible=True), status, session_id  # shown from the first update
+    notice = gr.skip() if update.status == "training" else ""  # a "press Stop or wait" note lasts while the training does
+    return gr.Image(update.grid, visible=True), gr.LinePlot(curve, visible=True), status, session_id, notice  # shown from the first
 
 
 def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
@@ -403,7 +412,7 @@ def api_learn_train(family, dataset, lr, latent_dim, steps, seed, request: gr.Re
     sid, lang = _session_id(request), language(request)
     training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
     for update in get_pipeline().train(sid, training):
-        _, _, status, _ = _live_outputs(update, sid, lang)
+        status = _live_outputs(update, sid, lang)[2]
         yield {"grid": image_out(update.grid, f"train_{update.step}") if update.grid is not None else None,
                "losses": [list(p) for p in update.losses or []], "status": status, "step": update.step,
                "target": update.target}
@@ -420,38 +429,17 @@ def stop_live(request: gr.Request):
 
 def reset_live(request: gr.Request):
     get_pipeline().drop_training(_session_id(request))
-    return None, None, ""
+    return None, None, "", ""
 
 
-@user_errors
-def run_denoise(model, label, prompt, seed, steps, request: gr.Request = None):
-    frames = get_pipeline().denoise(DenoiseRequest(model=model, label=label, seed=seed, steps=steps, prompt=prompt))
-    return frames, gr.Slider(1, len(frames), value=len(frames), step=1), *show_frame(frames, len(frames))
-
-
-def first_denoise(frames, model, label, prompt, seed, steps, request: gr.Request = None):
-    """Opening Watch denoising shows a first run; coming back keeps the user's own run and the frame they chose."""
-    return [gr.skip()] * 5 if frames else run_denoise(model, label, prompt, seed, steps, request)
-
-
-def class_choices(model: str) -> list[tuple[str, int]]:
-    """A class-conditional denoiser's classes (its dataset's names), "any" first."""
-    dataset = model.removesuffix("-diffusion")
-    return [("any · 아무거나", learn.ANY_LABEL)] + list(zip(CLASS_NAMES.get(dataset, ()), range(10)))
-
-
-def denoiser_controls(model):
-    """A model that draws a prompt shows the prompt box; one that draws a class shows its classes."""
-    takes_prompt = model in learn.PROMPT_DENOISERS
-    return (gr.Dropdown(class_choices(model), value=learn.ANY_LABEL, visible=not takes_prompt),
-            gr.Textbox(visible=takes_prompt))
-
-
-def show_frame(frames, index):
-    if not frames:
-        return None, None, ""
-    frame = frames[min(max(int(index), 1), len(frames)) - 1]
-    return frame.noisy, frame.guess, f"t = {frame.timestep}"
+def busy_note(request: gr.Request):
+    """Train or Continue pressed while this session's training runs: the page drops the press (its event is still
+    running), so this quick check, outside the queue, says why at once (or clears an old note)."""
+    try:
+        get_pipeline().check_training_free(_session_id(request))
+    except ValueError as exc:
+        return f"⚠️ {render_error(exc, language(request))}"
+    return ""
 
 
 def build() -> gr.Blocks:
@@ -459,19 +447,21 @@ def build() -> gr.Blocks:
         gr.Markdown(t("learn.intro"))
         with gr.Row():
             dataset = gr.Dropdown(DATASET_CHOICES, value="mnist", label=t("learn.dataset"), info=t("learn.dataset_info"), elem_id="learn-dataset")
-            seed = gr.Number(0, precision=0, label=t("learn.seed"), info=t("learn.seed_info"), elem_id="learn-seed")
+            # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
+            seed = gr.Number(0, precision=None, label=t("learn.seed"), info=t("learn.seed_info"), elem_id="learn-seed")
         with gr.Tabs():
             with gr.Tab(t("learn.compare")):
                 gr.Markdown(t("learn.compare_hint"))
                 compare_btn = gr.Button(t("learn.run_compare"), variant="primary")
                 compare_status = gr.Markdown(elem_id="learn-compare-status")  # a failed action says why here
-                compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, height=520, allow_preview=False, format="png",
+                # no height: all six rows show at once, none hidden in a scroll box (app.py's CSS sizes the tiles)
+                compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, allow_preview=False, format="png",
                                       object_fit="contain", visible=False, elem_id="learn-compared")
-                table = gr.Dataframe(label=t("learn.table"), interactive=False, wrap=True, visible=False)
+                table = gr.HTML(label=t("learn.table"), show_label=True, container=True, visible=False, js_on_load=None, elem_id="learn-table")
                 verdict = gr.Markdown()
                 with gr.Accordion(t("learn.one_family"), open=False):
                     with gr.Row():
-                        family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
+                        family = gr.Dropdown(FAMILY_CHOICES, value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                         count = gr.Slider(1, learn.MAX_SAMPLES, value=16, step=1, label=t("learn.count"))
                     sample_btn = gr.Button(t("learn.sample"))
                     sample_status = gr.Markdown(elem_id="learn-sample-status")
@@ -485,7 +475,7 @@ def build() -> gr.Blocks:
                     for key in LATENT_FAMILIES:
                         with gr.Column():
                             maps.append(gr.Image(label=t(f"learn.map_{'ae' if key == 'autoencoder' else key}"), type="pil", format="png",
-                                                 interactive=False, height=460, elem_id=f"learn-map-{key}"))
+                                                 interactive=False, height=500, elem_id=f"learn-map-{key}"))
                             decoded.append(gr.Image(label=t("learn.decoded"), format="png", height=120, elem_classes="latent-big", elem_id=f"learn-decoded-{key}"))
                             lasts.append(gr.State(None))  # the previous click on this map, for the line
                 maps_drawn = gr.State(False)
@@ -493,16 +483,16 @@ def build() -> gr.Blocks:
             with gr.Tab(t("learn.train")):
                 gr.Markdown(t("learn.train_hint"))
                 with gr.Row():
-                    train_family = gr.Dropdown([(FAMILY_NAMES[k], k) for k in FAMILIES], value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
+                    train_family = gr.Dropdown(FAMILY_CHOICES, value="dcgan", label=t("learn.family"), info=t("learn.family_info"))
                     lr = gr.Number(FAMILIES["dcgan"].Config.lr, label=t("learn.lr"), info=t("learn.lr_info"), elem_id="learn-lr")
                     latent_dim = gr.Slider(1, MAX_LIVE_LATENT, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
-                    steps = gr.Slider(MIN_LIVE_STEPS, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"))
+                    steps = gr.Slider(MIN_LIVE_STEPS, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"), elem_id="learn-steps")
                 with gr.Row():
                     start = gr.Button(t("learn.start"), variant="primary")
                     more = gr.Button(t("learn.continue"))
                     stop = gr.Button(t("learn.stop"), variant="stop")
                     reset = gr.Button(t("learn.reset"))
-                status = gr.Markdown(elem_id="learn-status")
+                status, notice = gr.Markdown(elem_id="learn-status"), gr.Markdown(elem_id="learn-notice")  # notice: a press refused
                 with gr.Row():
                     grid = gr.Image(label=t("learn.grid"), format="png", height=300, elem_id="learn-grid", visible=False)
                     curve = gr.LinePlot(x="step", y="loss", label=t("learn.loss"), height=300, visible=False)
@@ -545,27 +535,31 @@ def build() -> gr.Blocks:
         # Live training: its own queue (two at a time in the whole app), so it never starves other tabs.
         train_family.input(family_defaults, train_family, [lr, latent_dim], api_visibility="private")
         train_inputs = [train_family, dataset, lr, latent_dim, steps, seed]
-        train_outputs = [grid, curve, status, session]
+        train_outputs = [grid, curve, status, session, notice]
         queue = dict(concurrency_id="learn_train", concurrency_limit=2)
         # Bad settings are explained under their control as Train is pressed, not after waiting for a free slot.
         checked = field_validator(LiveRequest, ["family", "dataset", "learning rate", "latent size", "steps", "seed"])
-        training = start.click(status_line(train_live, 4, status=2, separate=False), train_inputs, train_outputs,
+        training = start.click(status_line(train_live, 5, status=2, separate=False), train_inputs, train_outputs,
                                api_visibility="private", validator=checked, **queue)
         # Programs: the same training through a hidden button with typed pass-through inputs and one named result.
-        api_inputs = [Api(None, {"type": "string"}, label="family"), Api(None, {"type": "string"}, label="dataset"),
+        api_inputs = [Api(None, {"type": "string", "enum": list(FAMILIES)}, label="family"),
+                      Api(None, {"type": "string", "enum": list(learn.DATASETS)}, label="dataset"),
                       Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
                       Api(None, {"type": "integer"}, label="steps"), Api(0, {"type": "integer"}, label="seed")]
         api_train = gr.Button(visible=False)
         api_train.click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
                         api_name="learn_train", **queue)
-        continuing = more.click(status_line(continue_live, 4, status=2, separate=False), train_inputs, train_outputs,
+        continuing = more.click(status_line(continue_live, 5, status=2, separate=False), train_inputs, train_outputs,
                                 api_visibility="private", validator=checked, **queue)
         # Stop asks the training to end after its current slice: it sends one last "stopped" update and ends cleanly
         # (cancelling the event instead would leave "Error" pills on the grid, the curve and the status line).
         stop.click(stop_live, None, None, api_visibility="private", queue=False)
-        reset.click(reset_live, None, [grid, curve, status], cancels=[training, continuing], api_visibility="private", queue=False)
+        reset.click(reset_live, None, [grid, curve, status, notice], cancels=[training, continuing], api_visibility="private", queue=False)
+        for button in (start, more):  # a press while the training runs is dropped by the page: say why, without queueing
+            button.click(busy_note, None, notice, queue=False, trigger_mode="multiple", show_progress="hidden", api_visibility="private")
         denoise_inputs, denoise_outputs = [model, label, prompt, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status]
         denoise_btn.click(status_line(run_denoise, 6), denoise_inputs, denoise_outputs, api_visibility="private")
         denoise_tab.select(status_line(first_denoise, 6), [frames] + denoise_inputs, denoise_outputs, api_visibility="private")
-        frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden")
+        frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden",
+                    js=clamped([frames, frame]))  # a number typed past the end: the end, not Gradio's English toast
     return demo

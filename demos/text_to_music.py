@@ -9,12 +9,13 @@ from gradio.data_classes import FileData
 
 from demos.api import file_in, file_out, image_out, publish
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, bilingual, language
+from demos.i18n import Messages, add_strings, bilingual, language, progress_in
+from demos.limits import watched
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
 from pipelines.text_to_music.generate import MAX_SECONDS
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import MAX_TEMPO, MusicCompareRequest, MusicRequest, get_pipeline
+from pipelines.text_to_music.pipeline import MAX_TEMPO, MoodChoice, MusicCompareRequest, MusicRequest, get_pipeline
 
 t = add_strings(*bilingual({
     "music.intro": ("## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
@@ -42,7 +43,7 @@ t = add_strings(*bilingual({
     "music.temperature_info": ("Higher = more surprising, lower = safer.",
                                "높을수록 의외의, 낮을수록 무난한 음악."),
     "music.top_k": ("Top-k",
-                    "Top-k"),
+                    "상위 k개"),
     "music.top_k_info": ("Sample only among the k likeliest next events (0 = all).",
                          "가장 그럴듯한 k개 중에서만 고릅니다 (0 = 전부)."),
     "music.seed": ("Seed",
@@ -71,6 +72,8 @@ t = add_strings(*bilingual({
                     "듣기"),
     "music.midi": ("MIDI file",
                    "MIDI 파일"),
+    "music.midi_download": ("⬇ MIDI file",
+                            "⬇ MIDI 파일"),
     "music.roll": ("Piano roll",
                    "피아노 롤"),
 }))
@@ -83,6 +86,8 @@ MESSAGES = Messages(*bilingual({
                "{mood} (직접 고름)"),
     "program": ("GM program {program}",
                 "GM 프로그램 {program}"),
+    "timing": ("{stage} {seconds:.2f} s",
+               "{stage} {seconds:.2f}초"),
     "compared": ("Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model.",
                  "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."),
 }))
@@ -130,7 +135,7 @@ def instrument_name(program: int, lang: str) -> str:
 
 
 def describe(result, lang: str = "en") -> str:
-    timing = " · ".join(f"{STAGES_KO.get(stage, stage) if lang == 'ko' else stage} {seconds:.2f} s"
+    timing = " · ".join(MESSAGES("timing", lang, stage=STAGES_KO.get(stage, stage) if lang == "ko" else stage, seconds=seconds)
                         for stage, seconds in result.timings.items())
     return MESSAGES("summary", lang, mood=mood_name(result.mood, lang), tempo=result.tempo, seed=result.seed,
                     instrument=instrument_name(result.program, lang), notes=len(result.piece.notes), timing=timing)
@@ -154,7 +159,7 @@ def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrume
     lang = language(request)
     music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
                          instrument=as_program(instrument), primer=primer, primer_notes=primer_notes)
-    result = get_pipeline().compose(music, progress=lambda f, d: progress(f, desc=d))
+    result = get_pipeline().compose(music, progress=watched(progress_in(progress, lang)))
     return mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result, lang)
 
 
@@ -162,9 +167,10 @@ def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrume
 def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
     compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed),
-                                      progress=lambda f, d: progress(f, desc=d))
+                                      progress=watched(progress_in(progress, lang)))
     summary = MESSAGES("compared", lang, mood=mood_name(compared.mood, lang), seed=compared.results[0].seed)
-    return (scores(compared.probabilities), summary, *[value for r in compared.results for value in (str(r.audio_path), r.piano_roll)])
+    return (scores(compared.probabilities), summary,
+            *[value for r in compared.results for value in (str(r.audio_path), r.piano_roll, str(r.midi_path))])
 
 
 def api_tag_mood(text: str, request: gr.Request = None) -> dict:
@@ -187,7 +193,7 @@ def _music_result(result, lang: str) -> dict:
             "summary": describe(result, lang)}
 
 
-def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, temperature: float = 0.9, top_k: int = 0,
+def api_text_to_music(text: str = "", mood: MoodChoice = "auto", seconds: float = 20, temperature: float = 0.9, top_k: int = 0,
                       seed: int = -1, tempo: int = 0, instrument: int = -1, primer: Optional[FileData] = None,
                       primer_notes: str = "", request: gr.Request = None) -> dict:
     """Compose music for a text: tag its mood (or take the one given), continue with that mood's model.
@@ -209,7 +215,7 @@ def api_text_to_music(text: str = "", mood: str = "auto", seconds: float = 20, t
     """
     music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
                          instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes)
-    return _music_result(get_pipeline().compose(music), language(request))
+    return _music_result(get_pipeline().compose(music, progress=watched()), language(request))  # stops if the client goes away
 
 
 def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
@@ -224,7 +230,7 @@ def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: g
          calm, tense, triumphant, each {"mood", "audio", "midi", "piano_roll", "seed", "tempo", "instrument", "notes", "summary"}}
     """
     lang = language(request)
-    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed))
+    compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed), progress=watched())
     return {"mood": compared.mood, "scores": compared.probabilities, "results": [_music_result(r, lang) for r in compared.results]}
 
 
@@ -243,7 +249,8 @@ def build() -> gr.Blocks:
                         temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
                         top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
                     with gr.Row():
-                        seed = gr.Number(-1, precision=0, label=t("music.seed"), info=t("music.seed_info"))
+                        # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
+                        seed = gr.Number(-1, precision=None, label=t("music.seed"), info=t("music.seed_info"))
                         dice = gr.Button(t("music.random"), scale=0)
                         tempo = gr.Slider(0, MAX_TEMPO, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
                         # any General MIDI program (0–127) may be typed or sent; the list holds favourites
@@ -268,9 +275,11 @@ def build() -> gr.Blocks:
             compared = []
             for m in MOODS:
                 with gr.Column(min_width=160):
-                    compared += [gr.Audio(label=f"{m} · {KOREAN[m]} ({SIGNATURES[m].default_tempo} BPM)", type="filepath",
-                                          interactive=False),
-                                 gr.Image(show_label=False, format="png", interactive=False, height=120)]
+                    # the mood's name above its player: as the player's label it was cut short by the player's buttons
+                    gr.Markdown(f"**{m} · {KOREAN[m]}** · {SIGNATURES[m].default_tempo} BPM", elem_classes="music-mood-head")
+                    compared += [gr.Audio(show_label=False, type="filepath", interactive=False),
+                                 gr.Image(show_label=False, format="png", interactive=False, height=120),
+                                 gr.DownloadButton(t("music.midi_download"), size="sm", elem_classes="music-mood-midi")]
         # example_labels: one button per example (the table headers would not be translated)
         gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
 

@@ -29,3 +29,17 @@ def png_with_text(path: Path, key: str, text: str) -> Path:
     info.add_text(key, text)
     Image.new("RGB", (4, 4)).save(path, pnginfo=info)
     return Path(path)
+
+
+def png_with_oversized_chunk(path: Path, declared: int = 100_000_000) -> Path:
+    """An 8 × 8 PNG whose last chunk, an iTXt, declares `declared` bytes and carries a few (PIL fails with an assert)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    png = buffer.getvalue()
+    end = png.rfind(b"IEND") - 4
+    Path(path).write_bytes(png[:end] + struct.pack(">I", declared) + b"iTXt" + b"parameters\x00\x00\x00\x00\x00" + b"x" * 1000)
+    return Path(path)

@@ -45,3 +45,46 @@ def test_view_api_names_every_parameter_and_result(client):
 def test_only_what_is_needed_is_required(client, name, required):
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"][name]
     assert {p["parameter_name"] for p in info["parameters"] if not p["parameter_has_default"]} == required
+
+
+def schema_choices(schema: dict) -> set | None:
+    """The choices a parameter's JSON schema lists (through nullable and list wrappers), or None."""
+    for key in ("oneOf", "anyOf"):
+        for option in schema.get(key, []):
+            if (found := schema_choices(option)) is not None:
+                return found
+    if "items" in schema:
+        return schema_choices(schema["items"])
+    return set(schema["enum"]) if "enum" in schema else None
+
+
+def test_every_enumerated_parameter_lists_its_choices(client):
+    """A program reading the schema sees each choice parameter's values (#23), the same ones the pipelines check."""
+    from pipelines.common.emoji_diffusion.styles import STYLES
+    from pipelines.face_quiz.pipeline import CHOICES
+    from pipelines.latent_lab.pipeline import GENERATORS, INTERPOLATION_MODES
+    from pipelines.learn.data import DATASETS
+    from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
+    from pipelines.learn.pipeline import DENOISERS
+    from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
+    from pipelines.text_to_music.moods import MOODS
+
+    expected = {
+        ("/text_to_image", "style"): {"auto", *STYLES}, ("/text_to_image", "scheduler"): set(SCHEDULER_CHOICES),
+        ("/compare_images", "schedulers"): set(SCHEDULER_CHOICES), ("/text_to_music", "mood"): {"auto", *MOODS},
+        **{(f"/latent_{n}", "generator"): set(GENERATORS) for n in ("samples", "arithmetic", "interpolate", "edit", "nearest")},
+        ("/latent_compare", "generators"): set(GENERATORS), ("/latent_interpolate", "mode"): set(INTERPOLATION_MODES),
+        ("/quiz_new_round", "mode"): set(CHOICES), ("/quiz_answer", "choice"): {*CHOICES["pair"], *CHOICES["single"]},
+        ("/learn_samples", "family"): set(FAMILIES), ("/learn_train", "family"): set(FAMILIES),
+        ("/learn_decode", "family"): set(LATENT_FAMILIES), ("/learn_denoise", "model"): set(DENOISERS),
+        **{(f"/learn_{n}", "dataset"): set(DATASETS) for n in ("samples", "compare", "decode", "train")},
+    }
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    listed = {(name, p["parameter_name"]): schema_choices(p["type"]) for name, info in endpoints.items()
+              for p in info["parameters"]}
+    assert {key: listed.get(key) for key in expected} == expected
+    # No other parameter is a plain string that secretly takes only a few values: those named here are free text.
+    free_text = {"prompt", "negative_prompt", "model", "text", "primer_notes", "steps", "trait_with", "trait_without", "models"}
+    plain_strings = {(name, p["parameter_name"]) for name, info in endpoints.items() for p in info["parameters"]
+                     if p["type"].get("type") == "string" and "enum" not in p["type"]}
+    assert {key for key in plain_strings if key[1] not in free_text} == set()

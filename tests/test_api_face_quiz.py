@@ -25,7 +25,7 @@ def png_chunks(data: bytes) -> list[str]:
 
 def test_a_new_round_reveals_nothing(client):
     answer_words = re.compile(r"real|generated|fake|left|right|seed|answer", re.I)
-    names = []
+    names, sizes = [], set()
     for mode in ("pair", "single") * 4:
         response = client.predict(mode, api_name="/quiz_new_round")
         paths = response["images"]
@@ -35,9 +35,11 @@ def test_a_new_round_reveals_nothing(client):
             data = Path(path).read_bytes()
             assert png_chunks(data) == ["IHDR"] + ["IDAT"] * (png_chunks(data).count("IDAT")) + ["IEND"]
             assert not answer_words.search(Path(path).name)
+            sizes.add(len(data))
             names.append(Path(path).parent.name)
         client.predict("left" if mode == "pair" else "real", api_name="/quiz_answer")
     assert len(set(names)) == len(names)  # every image is new bytes: a repeated photo cannot be recognised by name
+    assert len(sizes) == 1  # a photo's file is no larger than a generated face's (compressed, size told them apart)
 
 
 def test_answering_twice_or_without_a_round_scores_nothing(app_url):
@@ -102,3 +104,39 @@ def test_a_korean_player_gets_the_result_in_korean(app_url):
     player.predict(api_name="/quiz_new_round")  # mode is optional: a pair
     outcome = player.predict("left", api_name="/quiz_answer")
     assert ("정답" in outcome["message"] or "틀렸어요" in outcome["message"]) and "팁" in outcome["message"]
+
+
+def test_an_unwritable_data_folder_is_said_at_start_and_costs_no_round(tmp_path):
+    """The host reads why in the log; a player reads a sentence (in their language), and the guess can be sent again."""
+    from tests.test_kill import start_app
+
+    (tmp_path / "a-file").write_text("in the way")  # as root, permissions stop nothing: a file where a folder goes
+    process, url = start_app(tmp_path / "a-file" / "data", log=tmp_path / "app.log")
+    try:
+        assert "cannot be written" in (tmp_path / "app.log").read_text()
+        player = Client(url, verbose=False)
+        player.predict("pair", api_name="/quiz_new_round")
+        for _ in range(2):  # the same round both times: a failed write does not close it
+            with pytest.raises(Exception, match="cannot save to its data folder") as refused:
+                player.predict("left", api_name="/quiz_answer")
+            assert "unable to open" not in str(refused.value) and "no open round" not in str(refused.value)
+        korean = Client(url, verbose=False, headers={"Accept-Language": "ko"})
+        korean.predict("pair", api_name="/quiz_new_round")
+        with pytest.raises(Exception, match="데이터 폴더"):
+            korean.predict("left", api_name="/quiz_answer")
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_the_page_says_so_where_the_totals_would_be(monkeypatch, tmp_path):
+    from demos.face_quiz import players_text
+    from pipelines.face_quiz.stats import unwritable
+
+    class Unwritable:
+        def totals(self):
+            raise unwritable(tmp_path)
+
+    monkeypatch.setitem(get_pipeline().__dict__, "answers", Unwritable())  # the cached_property's slot
+    assert players_text("en").startswith("⚠️ the app cannot save")
+    assert "데이터 폴더" in players_text("ko") and "(를)" not in players_text("ko")

@@ -118,7 +118,7 @@ def test_latent_lab_in_korean_on_a_phone(open_page):
     assert "시드" in page.locator("#latent-samples").inner_text()  # captions in Korean
     fill_kept(page, page.locator("#latent-seed input"), "-5")
     page.get_by_role("button", name="샘플 생성", exact=True).click()
-    assert "시드은(는) 0부터" in wait_text(page, "#latent-status", "시드")
+    assert "시드는 0부터" in wait_text(page, "#latent-status", "시드")
 
 
 def test_face_quiz_in_english(open_page):
@@ -237,7 +237,7 @@ def test_text_to_image_in_korean_on_a_phone(open_page):
     assert "강도 0.3 (8단계 실행)" in wait_text(page, "#image-info", "시드", timeout=120_000)  # 25 steps asked, 8 run
     page.get_by_label("프롬프트", exact=True).fill("")
     page.get_by_role("button", name="생성", exact=True).click()
-    assert "프롬프트이(가) 비어 있습니다" in wait_text(page, "#image-status", "비어")
+    assert "프롬프트가 비어 있습니다" in wait_text(page, "#image-status", "비어")
 
 
 def test_learn_tab_map_click_and_live_training(open_page):
@@ -276,7 +276,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     # A negative seed: the app's own Korean sentence under the button, no "Error" pills, the table stays empty.
     fill_kept(page, page.locator("#learn-seed input"), "-5")
     page.get_by_role("button", name="모든 모델 비교", exact=True).click()
-    assert "시드은(는) 0부터" in wait_text(page, "#learn-compare-status", "시드")
+    assert "시드는 0부터" in wait_text(page, "#learn-compare-status", "시드")
     assert page.locator(".error").count() == 0
 
     # Train it yourself: a bad learning rate is explained under its own box as Train is pressed (before waiting for a
@@ -285,7 +285,7 @@ def test_learn_tab_in_korean_on_a_phone(open_page):
     page.get_by_role("tab", name="직접 학습", exact=True).click()
     fill_kept(page, "#learn-lr input", "-1")
     page.get_by_role("button", name="학습", exact=True).click()
-    assert "학습률은(는) 0.000001부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=30_000)
+    assert "학습률은 0.000001부터" in wait_text(page, "#learn-lr div.validation-error", "학습률", timeout=30_000)
     assert page.locator("#learn-grid img").count() == 0  # nothing started
     fill_kept(page, "#learn-lr input", "0.001")
     page.get_by_role("button", name="학습", exact=True).click()

@@ -104,6 +104,24 @@ def test_answers_score_streaks_and_refuse_replays(quiz):
         quiz.new_round(RoundRequest("triple"))
 
 
+def test_a_data_folder_that_cannot_be_written_is_a_sentence_and_keeps_the_round_open(quiz, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")  # as root, permissions would not stop a write; a file in the way does
+    with pytest.raises(ValueError, match="cannot save to its data folder") as refused:
+        QuizStats(blocked / "data" / "stats.sqlite3")
+    assert "unable to open" not in str(refused.value) and refused.value.ko  # the raw SQLite text never shows
+    open_round, recorded = Round("pair", "left", 0, 1), []
+
+    def failing(mode, correct):
+        raise refused.value
+
+    with pytest.raises(ValueError, match="cannot save"):
+        quiz.answer(AnswerRequest("left", open_round, Score()), record=failing)
+    assert not open_round.answered  # the failed write used up nothing: the same guess goes through once it can
+    outcome = quiz.answer(AnswerRequest("left", open_round, Score()), record=lambda *row: recorded.append(row))
+    assert outcome.correct and recorded == [("pair", True)] and open_round.answered
+
+
 def test_stats_are_exact_under_concurrent_answers(tmp_path):
     stats = QuizStats(tmp_path / "stats.sqlite3")
 

@@ -167,3 +167,13 @@ def test_malformed_requests_get_a_sentence(app_url):
 def test_unicode_digits_are_refused_not_read(client, value, message):
     with pytest.raises(Exception, match=message):
         client.predict(seed=value, api_name="/latent_samples")
+
+
+@pytest.mark.parametrize("depth", [0, 3, 6, 40])
+def test_a_server_path_nested_at_any_depth_is_refused_without_echo(app_url, depth):
+    """A file reference to a server path, wrapped in `depth` lists, never reaches Gradio's own text (which quotes it)."""
+    value = {"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}
+    for _ in range(depth):
+        value = [value]
+    outcome, message = Caller(app_url).via_http("latent_nearest", [value, "fashion-mnist"], korean=False)
+    assert outcome != "ok" and "/etc/hostname" not in message and not PYTHON_TEXT.search(message), message

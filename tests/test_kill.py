@@ -23,10 +23,12 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_app(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_app(data_dir: Path, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free port with its data in `data_dir`; its output goes to `log` (or nowhere)."""
     port = free_port()
     env = {**os.environ, "GS_DATA_DIR": str(data_dir), "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = open(log, "wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

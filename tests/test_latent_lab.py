@@ -118,6 +118,43 @@ def test_nearest_finds_an_exact_training_image():
         index.query(Image.fromarray(train[0]), k=100)
 
 
+def test_copy_verdict_agrees_with_its_numbers():
+    """The issue's case: 0.116 from the nearest while unseen real images are typically 0.124 was called "far from a
+    copy". Now the verdict follows where the sample falls among unseen real images, and the sentence says so."""
+    from pipelines.latent_lab.nearest import NEAR_COPY
+
+    rng = np.random.default_rng(1)
+    train = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8)
+
+    def noisy(i, sigma):  # training image i with noise: its distance to i grows with sigma
+        return np.clip(train[i % 40] + rng.normal(0, sigma, (28, 28)), 0, 255).astype(np.uint8)
+
+    held_out = np.stack([noisy(i, sigma) for i, sigma in enumerate(np.linspace(4, 80, 101))])
+    index = NearestTrainingImages(train, np.zeros(40, dtype=np.uint8), held_out)
+    verdicts = set()
+    for sigma in [0, 1, 2, 4, 10, 20, 30, 40, 41, 42, 50, 70, 100]:
+        result = index.query(Image.fromarray(noisy(7, sigma)))
+        nearest, typical = result.distances[0], result.typical_distance
+        verdicts.add(result.verdict)
+        assert (result.verdict == "far") == (nearest >= typical), (sigma, result)
+        assert (result.verdict == "copy") == (result.closer_share < NEAR_COPY), (sigma, result)
+        assert (result.closer_percent < 50) == (result.verdict != "far") and "%" in result.summary
+        assert ("not a copy" in result.summary) == (result.verdict != "copy")
+        assert f"{nearest:.3f}" in result.summary and f"{typical:.3f}" in result.summary
+    assert verdicts == {"copy", "close", "far"}
+    exact = index.query(Image.fromarray(train[7]))
+    assert exact.verdict == "copy" and exact.closer_percent == 0 and "near copy" in exact.summary
+
+
+def test_copy_verdict_in_korean_agrees_too():
+    from demos.latent_lab import MESSAGES
+
+    for verdict in ("copy", "close", "far"):
+        text = MESSAGES("nearest", "ko", distance=0.116, typical=0.124, closer=42, verdict=MESSAGES(f"verdict.{verdict}", "ko"))
+        assert "0.116" in text and "0.124" in text and "42 %" in text
+        assert ("베낀 것이 아닙니다" in text) == (verdict != "copy")
+
+
 def test_nearest_refuses_generators_without_training_data():
     with pytest.raises(ValueError, match="not available"):
         get_nearest("")

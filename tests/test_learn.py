@@ -115,7 +115,7 @@ def test_frechet_distance_is_zero_for_the_same_set_and_grows_with_a_shift():
 def test_real_images_measure_as_real(mnist):
     judge = learn.get_judge("mnist")
     m = judge.measure(mnist.test_x[500:750])
-    assert m.confident > 0.8 and m.coverage > 0.95 and m.recall > 0.5 and m.frechet < 100
+    assert m.confident > 0.8 and m.class_entropy > 0.95 and m.recall > 0.5 and m.frechet < 100
 
 
 def test_latent_map_round_trips_pixels_and_refuses_the_margin():
@@ -131,7 +131,8 @@ def test_verdicts_compare_the_slide_with_measurements():
     def row(family, seconds, recall, fd):
         return learn.FamilyRow(family, [], seconds, 1, 1.0, learn.Measures(1, fd, 1, recall, 0.5, 0.5))
 
-    sentences = learn.verdicts([row("autoencoder", 40, 0.2, 90), row("gan", 30, 0.1, 50), row("diffusion", 400, 0.6, 20)])
+    sentences = learn.verdict_sentences(learn.verdict_parts(
+        [row("autoencoder", 40, 0.2, 90), row("gan", 30, 0.1, 50), row("diffusion", 400, 0.6, 20)]))
     assert sentences[2] == "diffusion: training slow: agrees; diversity good: agrees; quality good: agrees"
     assert "quality poor: agrees" in sentences[0] and "quality good: measured poor" in sentences[1]
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from pipelines.common.validation import say
 from pipelines.text_to_image.backends import EMBEDDED, DiffusersBackend, get_backend, model_choices
-from pipelines.text_to_image.clip_vocab import clip_tokenizer
+from tests.clip_vocab import clip_tokenizer
 from pipelines.text_to_image.metadata import read_settings, save_png
 from pipelines.text_to_image.pipeline import get_pipeline
 from pipelines.text_to_image.request import MAX_COMPARE, CompareRequest, ImageRequest
-from pipelines.text_to_image.tiny_sd import tiny_sd_pipeline
+from tests.tiny_sd import tiny_sd_pipeline
 from tests.sd_single_file import save_single_file
 
 
@@ -202,6 +204,13 @@ def test_a_png_bomb_is_not_decoded_for_its_settings(tmp_path):
         read_settings(image_bomb(tmp_path / "bomb.png"))
 
 
+def test_a_png_whose_text_chunk_declares_100_mb_gets_a_sentence(tmp_path):
+    from tests.hostile import png_with_oversized_chunk
+
+    with pytest.raises(ValueError, match="carries no generation settings"):
+        read_settings(png_with_oversized_chunk(tmp_path / "itxt.png"))
+
+
 BAD_INPUTS = [
     (dict(prompt=""), "prompt is empty"),
     (dict(prompt="   "), "prompt is empty"),
@@ -259,9 +268,12 @@ def test_models_only_from_the_models_folder_and_nothing_revealed(spec):
 
 def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
     result = compare("red heart", [EMBEDDED, "stabilityai/sd-turbo"], seed=3, steps=[5, 10])
+    # The emoji model runs only the last 0.3 of the steps, from its sketch: its labels say how many ran.
     assert [c.label.split(" · ")[:2] for c in result.cells] == [
-        [EMBEDDED, "5 steps"], [EMBEDDED, "10 steps"], ["stabilityai/sd-turbo", "5 steps"], ["stabilityai/sd-turbo", "10 steps"]]
+        [EMBEDDED, "2 of 5 steps"], [EMBEDDED, "3 of 10 steps"], ["stabilityai/sd-turbo", "5 steps"],
+        ["stabilityai/sd-turbo", "10 steps"]]
     assert all(c.image is not None and c.label.endswith(" s") for c in result.cells[:2])
+    assert re.fullmatch(rf"{EMBEDDED} · 10단계 중 3단계 · \d+\.\d\d초", say(result.cells[1].label, "ko"))
     assert all(c.image is None and "not downloaded" in c.error for c in result.cells[2:])
     assert result.grid.width > 2 * 256 and result.grid_file.is_file()
     with pytest.raises(ValueError, match="at most"):

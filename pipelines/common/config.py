@@ -30,7 +30,8 @@ def _env_int(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    # GS_DATA_DIR: where the app writes what it keeps (SQLite stats, caches). Created on first use.
+    # GS_DATA_DIR: where the app writes what it keeps (SQLite stats, caches). Created on first use. Default: a
+    # Space's persistent storage (/data) where one is mounted, else ./data (see default_data_dir).
     data_dir: Path
     # GS_DEVICE: where the generators run: "cpu" (default: they are small, and on a ZeroGPU Space CUDA
     # exists only inside @spaces.GPU calls), "cuda", or "auto" (CUDA when available).
@@ -81,6 +82,35 @@ class Settings:
     # GS_SAFETY_FILTER: 1 (default) keeps a pipeline's safety checker on, for the page and the API
     # alike; 0 turns it off for the whole app (the host's choice, not a request's).
     safety_filter: bool
+    # GS_MAX_BODY_KB: the largest request body the server reads, uploads aside (a JSON call is a few kB; each
+    # body read costs a few times its size in memory while it is parsed). Larger ones get 413 and a sentence.
+    max_body_kb: int
+    # GS_FILES_MAX_AGE: seconds a served file (an output, an upload) is kept before it is deleted.
+    files_max_age: int
+    # GS_FILES_MAX_MB: the most the app's served files may hold on disk; the oldest go first beyond it.
+    files_max_mb: int
+    # GS_MONITORING: 1 opens Gradio's monitoring routes (/monitoring/summary: request counts per endpoint, and
+    # the dashboard, whose secret URL is printed at launch); 0 (default) closes them.
+    monitoring: bool
+
+
+SPACE_STORAGE = Path("/data")  # where a Hugging Face Space mounts its persistent storage, when it has some
+
+
+def default_data_dir() -> Path:
+    """A Space's persistent storage when one is mounted (what is kept there survives a restart), else ./data."""
+    return SPACE_STORAGE if os.environ.get("SPACE_ID") and SPACE_STORAGE.is_dir() else REPO_ROOT / "data"
+
+
+def data_dir_survival() -> str:
+    """For the host's log at start-up: where the app keeps what it keeps, and whether that outlives a restart."""
+    path = get_settings().data_dir
+    if not os.environ.get("SPACE_ID"):
+        return f"Data folder: {path} (kept across restarts on this machine)."
+    if path.resolve().is_relative_to(SPACE_STORAGE):
+        return f"Data folder: {path}, on this Space's persistent storage: kept across restarts."
+    return (f"Data folder: {path}. This Space has no persistent storage mounted at {SPACE_STORAGE}: the quiz's totals "
+            "and other kept data are lost at every restart (add persistent storage in the Space's settings).")
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +119,7 @@ def get_settings() -> Settings:
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"GS_DEVICE={device!r} must be 'auto', 'cpu' or 'cuda'")
     return Settings(
-        data_dir=Path(_env("GS_DATA_DIR", str(REPO_ROOT / "data"))).expanduser(),
+        data_dir=Path(_env("GS_DATA_DIR", str(default_data_dir()))).expanduser(),
         device=device,
         torch_threads=max(1, _env_int("GS_TORCH_THREADS", 1)),
         concurrency=max(1, _env_int("GS_CONCURRENCY", 4)),
@@ -103,11 +133,15 @@ def get_settings() -> Settings:
         emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),
         image_model=_env("GS_IMAGE_MODEL", ""),
-        models_dir=Path(_env("GS_MODELS_DIR", str(Path(_env("GS_DATA_DIR", str(REPO_ROOT / "data"))) / "models"))).expanduser(),
+        models_dir=Path(_env("GS_MODELS_DIR", str(Path(_env("GS_DATA_DIR", str(default_data_dir()))) / "models"))).expanduser(),
         custom_models=_env("GS_CUSTOM_MODELS", "0" if os.environ.get("SPACE_ID") else "1") not in ("0", "false", "no"),
         translation_model=_env("GS_TRANSLATION_MODEL", "Helsinki-NLP/opus-mt-ko-en"),
         tiny_vae=os.environ.get("GS_TINY_VAE", "madebyollin/taesd" if os.environ.get("SPACE_ID") else "").strip(),
         safety_filter=_env("GS_SAFETY_FILTER", "1") not in ("0", "false", "no"),
+        max_body_kb=max(1, _env_int("GS_MAX_BODY_KB", 1024)),
+        files_max_age=max(1, _env_int("GS_FILES_MAX_AGE", 3600)),
+        files_max_mb=max(1, _env_int("GS_FILES_MAX_MB", 500)),
+        monitoring=_env("GS_MONITORING", "0") not in ("0", "false", "no"),
     )
 
 
@@ -116,3 +150,18 @@ def data_dir() -> Path:
     path = get_settings().data_dir
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir_problem() -> str | None:
+    """Why the data directory cannot be written (a sentence for the host's log at start-up), or None when it can."""
+    import tempfile
+
+    path = get_settings().data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return (f"The data folder {path} cannot be written ({exc.strerror or exc}): the quiz's all-players totals will "
+                "not be recorded. Fix its permissions or set GS_DATA_DIR to a writable folder.")
+    return None

@@ -25,21 +25,26 @@ def open_upload(path, formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "GIF", 
         image = Image.open(path)
     except Image.DecompressionBombError:  # PIL's backstop (over twice the cap) answered first
         raise UserInputError("image.large", f"the image declares more than {max_pixels:,} pixels; at most {max_pixels:,} "
-                             "are accepted", width="?", height="?", limit=max_pixels) from None
+                             "are accepted", "이미지가 {limit:,} 픽셀보다 큽니다. 최대 {limit:,} 픽셀까지 받습니다.",
+                             limit=max_pixels) from None
     except Exception:  # not an image, truncated, a folder, …: say so without the library's text
-        raise UserInputError("image.unreadable", "the file is not an image this app can read (PNG, JPEG, WebP, GIF or BMP)") from None
+        raise UserInputError("image.unreadable", "the file is not an image this app can read (PNG, JPEG, WebP, GIF or BMP)",
+                             "이 앱이 읽을 수 있는 이미지 파일(PNG, JPEG, WebP, GIF, BMP)이 아닙니다.") from None
     if image.format not in formats:
         raise UserInputError("image.format", f"the file is a {image.format} image; send {', '.join(formats)}",
+                             "{format} 이미지입니다. {formats} 형식으로 보내 주세요.",
                              format=str(image.format), formats=", ".join(formats))
     width, height = image.size
     if width * height > max_pixels:
         raise UserInputError("image.large", f"the image declares {width} × {height} pixels; at most {max_pixels:,} "
-                             "pixels are accepted", width=width, height=height, limit=max_pixels)
+                             "pixels are accepted", "이미지가 너무 큽니다({width} × {height} 픽셀). 최대 {limit:,} 픽셀까지 받습니다.",
+                             width=width, height=height, limit=max_pixels)
     if load:
         try:
             image.load()
         except Exception:
-            raise UserInputError("image.unreadable", "the image file is damaged or truncated") from None
+            raise UserInputError("image.unreadable", "the image file is damaged or truncated",
+                                 "이미지 파일이 손상되었거나 잘려 있습니다.") from None
     return image
 
 
@@ -47,11 +52,9 @@ def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
     """(N, C, H, W) in [-1, 1] (C = 1 or 3) → a list of PIL images."""
     if images.ndim != 4 or images.shape[1] not in (1, 3):
         raise ValueError(f"expected images of shape (N, 1|3, H, W), got {tuple(images.shape)}")
-    arrays = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    arrays = arrays.permute(0, 2, 3, 1).numpy()
-    if arrays.shape[-1] == 1:
-        return [Image.fromarray(a[..., 0], mode="L") for a in arrays]
-    return [Image.fromarray(a, mode="RGB") for a in arrays]
+    from diffusers.image_processor import VaeImageProcessor  # diffusers' own [-1, 1] → PIL (grey → mode "L")
+
+    return VaeImageProcessor().postprocess(images.detach().float().cpu(), output_type="pil")
 
 
 def pil_to_array(image: Image.Image | np.ndarray, size: int, grayscale: bool) -> np.ndarray:

@@ -15,9 +15,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, TypeVar
 
+from huggingface_hub.constants import is_offline_mode
+
+from pipelines.common.korean import korean_names
 from pipelines.common.validation import UserInputError, check_text, quote
 
 T = TypeVar("T")
+korean_names({"model": "모델"})
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
@@ -26,13 +30,14 @@ class ModelUnavailableError(UserInputError):
     """The requested weights are not on this machine (and cannot be fetched). The common cases carry a
     key (for the Korean sentence); the rest fall back to the English one."""
 
-    def __init__(self, message: str, key: str = "model.unavailable", **params) -> None:
-        super().__init__(key, message, **params)
+    def __init__(self, message: str, ko: str = "", key: str = "model.unavailable", **params) -> None:
+        super().__init__(key, message, ko, **params)
 
 
 def is_offline() -> bool:
-    """HF_HUB_OFFLINE is set, or the hub cannot be reached (checked at most once a minute)."""
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes") or not hub_reachable()
+    """huggingface_hub's offline mode (HF_HUB_OFFLINE, read as it reads it), or the hub cannot be reached (checked
+    at most once a minute)."""
+    return is_offline_mode() or not hub_reachable()
 
 
 _reachability: dict[str, tuple[float, bool]] = {}
@@ -64,13 +69,16 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
     Raises ModelUnavailableError naming the spec and how to provide it.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"{what} must be a hub id or a local path, got {quote(spec)}")
+        raise UserInputError("model.spec", f"{what} must be a hub id or a local path, got {quote(spec)}",
+                             "{what}은(는) 허브 id나 로컬 경로여야 합니다. 받은 값: {value}", what=what, value=quote(spec))
     spec = spec.strip()
     path = Path(spec).expanduser()
     if path.exists() and (path.is_absolute() or not _HUB_ID.match(spec)):  # "owner/name" is a hub id, never ./owner/name
         return path
     if not _HUB_ID.match(spec) or spec.startswith((".", "/", "~")):
-        raise ModelUnavailableError(f"{what} {quote(spec)} was not found: no such file or folder")
+        raise ModelUnavailableError(f"{what} {quote(spec)} was not found: no such file or folder",
+                                    "{what} {value}을(를) 찾을 수 없습니다. 그런 파일이나 폴더가 없습니다.",
+                                    what=what, value=quote(spec))
     from huggingface_hub import snapshot_download  # a gradio dependency, imported only here
 
     try:
@@ -80,14 +88,19 @@ def resolve_model_source(spec: str, what: str = "model") -> Path:
             raise ModelUnavailableError(
                 f"{what} {quote(spec)} is not downloaded and this machine is offline. "
                 f"Download it where there is internet (huggingface-cli download {quote(spec)}) "
-                "or give a local folder or .safetensors file instead.", key="model.offline", value=quote(spec)
+                "or give a local folder or .safetensors file instead.",
+                "{what} {value}은(는) 아직 내려받지 않았고, 이 컴퓨터는 인터넷에 연결되어 있지 않습니다. 인터넷이 되는 곳에서 "
+                "내려받거나(huggingface-cli download {value}) 로컬 폴더나 .safetensors 파일을 지정하세요.",
+                key="model.offline", what=what, value=quote(spec)
             ) from None
     try:
         return Path(snapshot_download(spec, etag_timeout=10))
     except Exception:  # no network, no such repo, gated repo...
         raise ModelUnavailableError(
             f"{what} {quote(spec)} could not be downloaded (no such model, no access, or no network). "
-            "Check the id and the network, or give a local folder or .safetensors file."
+            "Check the id and the network, or give a local folder or .safetensors file.",
+            "{what} {value}을(를) 내려받지 못했습니다(없는 모델이거나, 접근 권한이 없거나, 네트워크가 끊겼습니다). "
+            "id와 네트워크를 확인하거나 로컬 폴더나 .safetensors 파일을 지정하세요.", what=what, value=quote(spec)
         ) from None
 
 
@@ -114,8 +127,10 @@ def check_model_request(spec: Any, offered: Sequence[str], allow_custom: bool, m
         if _HUB_ID.match(spec) and ".." not in spec:
             return spec
     where = "a hub id (owner/name) or a model in the models folder" if allow_custom else "nothing else on this server"
+    where_ko = " 중에서 고르거나, 허브 id(owner/name)나 모델 폴더의 모델을 지정하세요." if allow_custom else " 중에서 고르세요."
     raise UserInputError("model.refused", f"model {quote(spec)} is not available here: choose one of "
-                         f"{', '.join(offered)}, or {where}", value=quote(spec), choices=", ".join(offered))
+                         f"{', '.join(offered)}, or {where}", "모델 {value}은(는) 여기서 쓸 수 없습니다. {choices}" + where_ko,
+                         value=quote(spec), choices=", ".join(offered))
 
 
 def is_present(spec: str) -> bool:

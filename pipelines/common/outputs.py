@@ -1,8 +1,10 @@
 """Per-request output folders for files handed to the browser (MIDI, audio, PNG).
 
-Gradio copies every returned file into its own cache as the request ends, so these folders are
-only a staging area: they are removed after OUTPUT_MAX_AGE, or sooner, oldest first, once a kind's
-folders hold more than OUTPUT_MAX_BYTES (a busy host's disk stays bounded, not only its age).
+The app points them into the folder its web server serves files from (`serve_from`: Gradio's cache),
+so each output is written once and served in place, never staged here and copied there. The server
+ages and bounds what it serves; these folders are also removed once older than GS_FILES_MAX_AGE,
+or sooner, oldest first, once a kind's folders hold more than GS_FILES_MAX_MB, which covers files
+written by a request that failed before handing them over (the server never learns of those).
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
-OUTPUT_MAX_AGE = 15 * 60  # seconds: long after Gradio has copied the files
-OUTPUT_MAX_BYTES = 200 * 1024 * 1024  # per kind
+from pipelines.common.config import get_settings
+
 OUTPUT_MIN_AGE = 60  # seconds: a folder this young may belong to a request still running
+_root = Path(tempfile.gettempdir())  # without a server (tests, scripts): the temp dir
+
+
+def serve_from(folder: str | Path) -> None:
+    """Write every later output under `folder`, the folder the app's server serves files from."""
+    global _root
+    _root = Path(folder)
 
 
 def _folder_size(folder: Path) -> int:
@@ -24,8 +33,13 @@ def _folder_size(folder: Path) -> int:
         return 0
 
 
-def prune(root: Path, max_age: float = OUTPUT_MAX_AGE, max_bytes: int = OUTPUT_MAX_BYTES) -> None:
-    """Remove `root`'s folders older than `max_age`, then the oldest while the rest exceed `max_bytes`."""
+def prune(root: Path, max_age: float | None = None, max_bytes: int | None = None) -> None:
+    """Remove `root`'s folders older than `max_age`, then the oldest while the rest exceed `max_bytes`
+    (default: the served files' bounds, GS_FILES_MAX_AGE and GS_FILES_MAX_MB, so a page's files live as
+    long as the server would keep them)."""
+    settings = get_settings()
+    max_age = settings.files_max_age if max_age is None else max_age
+    max_bytes = settings.files_max_mb * 1024 * 1024 if max_bytes is None else max_bytes
     now = time.time()
     folders = []
     for old in root.iterdir():
@@ -45,9 +59,9 @@ def prune(root: Path, max_age: float = OUTPUT_MAX_AGE, max_bytes: int = OUTPUT_M
 
 
 def output_folder(kind: str) -> Path:
-    """A fresh folder for one request's files under the temp dir's `generative-studio-<kind>`,
-    after pruning that kind's old folders."""
-    root = Path(tempfile.gettempdir()) / f"generative-studio-{kind}"
+    """A fresh folder for one request's files under `generative-studio-<kind>` (in the served folder, see
+    `serve_from`), after pruning that kind's old folders."""
+    root = _root / f"generative-studio-{kind}"
     root.mkdir(parents=True, exist_ok=True)
     prune(root)
     return Path(tempfile.mkdtemp(dir=root))

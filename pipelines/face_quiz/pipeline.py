@@ -16,14 +16,17 @@ import random
 import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import numpy as np
 from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.images import upscale
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import cached_loader, resolve_model_source
+from pipelines.common.outputs import output_folder
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.validation import UserInputError, check_choice, set_checked
 from pipelines.face_quiz.data import held_out_faces
@@ -32,6 +35,7 @@ from pipelines.face_quiz.stats import QuizStats, Totals
 
 MODES = ("pair", "single")
 CHOICES = {"pair": ("left", "right"), "single": ("real", "generated")}
+korean_names({"mode": "방식", "choice": "선택"})
 DISPLAY_SIZE = 256
 HUMAN_BASELINES = {"untrained": 48.2, "trained": 59.0}  # Nightingale & Farid, PNAS 2022, % correct
 # Tips that fit what is on screen: tiny 25 × 25 grey archive photos, where teeth, glasses or
@@ -71,6 +75,7 @@ class Score:
 class NewRound:
     round: Round  # for the player's server-side state only: it holds the answer
     images: list[Image.Image]  # the 1 or 2 faces to show, left to right
+    files: list[Path] = field(default_factory=list)  # the same faces as files to serve, all of one size (save_faces)
 
 
 @dataclass
@@ -108,7 +113,8 @@ class AnswerRequest:
 class FaceQuiz:
     def __init__(self, fakes: FakeFaces, pool: FakePool, reals: np.ndarray) -> None:
         if not pool.seeds:
-            raise ValueError("no generated face passed the near-copy check: the quiz has nothing to show")
+            raise UserInputError("quiz.no_fakes", "no generated face passed the near-copy check: the quiz has nothing to show",
+                                 "베낀 얼굴 검사를 통과한 생성 얼굴이 없어 퀴즈에 보여 줄 것이 없습니다.")
         self.fakes, self.pool, self.reals = fakes, pool, reals
         self.rng = random.SystemRandom()  # unpredictable: a client cannot replay the draw
         self._lock = threading.Lock()  # one answer per round, even when a client sends two at once
@@ -136,17 +142,30 @@ class FaceQuiz:
             return NewRound(Round("single", "real", real_index, None), [self._display(real, mirror)])
         return NewRound(Round("single", "generated", None, fake_seed), [self._display(fake, mirror)])
 
-    def answer(self, request: AnswerRequest) -> Outcome:
-        """Judge a guess. Raises ValueError without scoring if there is no open round."""
+    def answer(self, request: AnswerRequest, record: Callable[[str, bool], None] = lambda mode, correct: None) -> Outcome:
+        """Judge a guess, `record` it, and only then close the round: a failed record (a ValueError) leaves the round
+        open for another try. Raises ValueError without scoring if there is no open round."""
         current, score = request.round, request.score
         with self._lock:
             if current is None or current.answered:
-                raise UserInputError("quiz.no_round", "there is no open round: start a new round first (each round takes one guess)")
+                raise UserInputError("quiz.no_round", "there is no open round: start a new round first (each round takes one guess)",
+                                     "진행 중인 라운드가 없습니다. 먼저 새 라운드를 시작하세요(라운드마다 한 번 추측합니다).")
+            correct = request.choice == current.answer
+            record(current.mode, correct)
             current.answered = True
-        correct = request.choice == current.answer
         streak = score.streak + 1 if correct else 0
         new_score = replace(score, played=score.played + 1, correct=score.correct + correct, streak=streak, best_streak=max(score.best_streak, streak))
         return Outcome(correct, current.answer, self.rng.choice(TIPS), new_score)
+
+
+def save_faces(images: list[Image.Image], folder: Path) -> list[Path]:
+    """The faces as uncompressed PNGs. Compressed, a photo's file is larger than a generated face's (more fine
+    detail), so the byte sizes alone told the real face 67 % of the time; stored, every face's file is the same size."""
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(folder / f"face_{i}.png")
+        image.save(paths[-1], format="PNG", compress_level=0)
+    return paths
 
 
 @cached_loader
@@ -168,12 +187,12 @@ class FaceQuizPipeline:
         return QuizStats()
 
     def new_round(self, request: RoundRequest) -> NewRound:
-        return load_quiz().new_round(request)
+        dealt = load_quiz().new_round(request)
+        return replace(dealt, files=save_faces(dealt.images, output_folder("quiz")))
 
     def answer(self, request: AnswerRequest) -> Outcome:
-        outcome = load_quiz().answer(request)
-        self.answers.record(request.round.mode, outcome.correct)  # committed before the player sees the result
-        return outcome
+        # Committed before the player sees the result; a failed write leaves the round open.
+        return load_quiz().answer(request, record=lambda mode, correct: self.answers.record(mode, correct))
 
     def stats(self) -> Totals:
         """Every player's answers so far."""

@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from pipelines.common.config import data_dir
+from pipelines.common.config import get_settings
+from pipelines.common.validation import UserInputError, quote
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -41,24 +42,42 @@ class Totals:
         return 100.0 * self.correct / self.answers if self.answers else None
 
 
+def unwritable(path: Path) -> UserInputError:
+    """The sentence for a data folder the app cannot write to (a read-only disk, a folder of another user)."""
+    return UserInputError("storage.unwritable", f"the app cannot save to its data folder ({quote(str(path))}), so answers "
+                          "are not recorded right now; the host can fix the folder's permissions or set GS_DATA_DIR",
+                          "앱이 데이터 폴더({path})에 저장할 수 없어 지금은 답이 기록되지 않습니다. 관리자가 폴더 권한을 "
+                          "고치거나 GS_DATA_DIR을 설정해야 합니다.", path=quote(str(path)))
+
+
 class QuizStats:
+    """Raises `unwritable(...)` (a ValueError with a sentence) wherever SQLite or the folder refuses."""
+
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else data_dir() / "face_quiz.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
+        self.path = Path(path) if path else get_settings().data_dir / "face_quiz.sqlite3"
+        with self._storage():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as conn, conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(SCHEMA)
+
+    @contextmanager
+    def _storage(self):
+        try:
+            yield
+        except (OSError, sqlite3.OperationalError):  # e.g. "unable to open database file": not for a player's eyes
+            raise unwritable(self.path.parent) from None
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
 
     def record(self, mode: str, correct: bool) -> None:
-        with closing(self._connect()) as conn, conn:
+        with self._storage(), closing(self._connect()) as conn, conn:
             conn.execute("INSERT INTO answers (mode, correct, answered_at) VALUES (?, ?, ?)", (mode, int(correct), time.time()))
 
     def totals(self, mode: Optional[str] = None) -> Totals:
         query = "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM answers" + (" WHERE mode = ?" if mode else "")
-        with closing(self._connect()) as conn:
+        with self._storage(), closing(self._connect()) as conn:
             answers, correct = conn.execute(query, (mode,) if mode else ()).fetchone()
         return Totals(answers, correct)
 

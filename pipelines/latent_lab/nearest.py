@@ -1,13 +1,16 @@
 """"Is it copying?": the training images nearest to a generated one.
 
 Distances are root-mean-square pixel differences on a 0–1 scale. For context each
-answer carries the typical distance from an unseen real image (the test split) to
-its nearest training image: a sample much closer than that (under SUSPICIOUS of it) is
-suspiciously near a copy.
+answer is set against unseen real images (the test split): their median distance to
+their own nearest training image, and the share of them nearer than the sample is. The
+verdict follows that share, so it never contradicts the numbers beside it: a sample
+nearer a training image than almost every real image (under NEAR_COPY of them) may be
+a copy; one nearer than most is close but within their range; the rest are not copies.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,7 +24,17 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.datasets import CLASS_NAMES, load_fashion_mnist
 
 MAX_K = 16
-SUSPICIOUS = 0.5  # a nearest distance under this fraction of the typical one is suspiciously close to a copy
+HELD_OUT = 500  # unseen real images measured for comparison (the median moves < 0.002 beyond this)
+NEAR_COPY = 0.02  # fewer than this share of unseen real images are as near a training image: maybe a copy
+# The answer in words (English; demos/latent_lab.py has the Korean): the numbers, then the verdict they give.
+SUMMARY = ("Nearest training image: distance **{distance:.3f}** (root-mean-square pixel difference; 0 = identical). "
+           "Unseen real images are typically **{typical:.3f}** from theirs, and **{closer} %** of them are nearer "
+           "than this sample. {verdict}")
+VERDICTS = {
+    "copy": "Almost no real image comes this close: this sample may be a **near copy** of that training image.",
+    "close": "It is nearer a training image than most real images are, but within their range: **not a copy**.",
+    "far": "It is at least as far from the training images as a typical real image: **not a copy**.",
+}
 
 
 @dataclass
@@ -30,7 +43,19 @@ class NearestResult:
     distances: list[float]  # RMS pixel distance of each, 0–1 scale
     labels: list[str]  # each one's class and index in the training set
     typical_distance: float  # median nearest distance of unseen real images, for comparison
-    suspicious: bool  # the nearest is much closer than unseen real images are to theirs: maybe a copy
+    closer_share: float  # the share (0–1) of unseen real images nearer their nearest training image than this one is
+    verdict: str  # a key of VERDICTS: "copy" (closer_share < NEAR_COPY), "close" (< one half) or "far"
+
+    @property
+    def summary(self) -> str:
+        """The answer as a sentence, in English."""
+        return SUMMARY.format(distance=self.distances[0], typical=self.typical_distance, closer=self.closer_percent,
+                              verdict=VERDICTS[self.verdict])
+
+    @property
+    def closer_percent(self) -> int:
+        """closer_share in whole percent, rounded down (49.8 % reads "49 %", as its verdict "nearer than most" says)."""
+        return math.floor(100 * self.closer_share)
 
 
 class NearestTrainingImages:
@@ -47,9 +72,19 @@ class NearestTrainingImages:
         return pairwise_rms(queries, self.train, self.train_sq).topk(k, dim=1, largest=False)
 
     @cached_property
+    def held_out_distances(self) -> np.ndarray:
+        """Each unseen real image's distance to its nearest training image, ascending."""
+        queries = torch.from_numpy(self.held_out[:HELD_OUT].reshape(-1, self.size * self.size).astype(np.float32) / 255.0)
+        return np.sort(self._search(queries, 1)[0][:, 0].numpy())
+
+    @property
     def typical_distance(self) -> float:
-        queries = torch.from_numpy(self.held_out[:500].reshape(-1, self.size * self.size).astype(np.float32) / 255.0)
-        return float(self._search(queries, 1)[0].median())
+        """The (lower) median: a sample nearer than this has closer_share under one half, one at or beyond it not."""
+        return float(self.held_out_distances[(len(self.held_out_distances) - 1) // 2])
+
+    def closer_share(self, distance: float) -> float:
+        """The share of unseen real images strictly nearer their nearest training image than `distance`."""
+        return float(np.searchsorted(self.held_out_distances, distance, side="left") / len(self.held_out_distances))
 
     def query(self, image: Any, k: Any = 5) -> NearestResult:
         if not isinstance(image, (Image.Image, np.ndarray)):
@@ -59,13 +94,15 @@ class NearestTrainingImages:
         query = torch.from_numpy(pil_to_array(image, self.size, grayscale=True).reshape(1, -1))
         found, idx = self._search(query, k)
         idx = idx[0].tolist()
-        distances, typical = [round(float(d), 4) for d in found[0]], round(self.typical_distance, 4)
+        distances = [round(float(d), 4) for d in found[0]]
+        closer = self.closer_share(float(found[0, 0]))
         return NearestResult(
             images=[Image.fromarray(self.train_u8[i], mode="L") for i in idx],
             distances=distances,
             labels=[f"{CLASS_NAMES[self.labels[i]]} #{i}" for i in idx],
-            typical_distance=typical,
-            suspicious=distances[0] <= SUSPICIOUS * typical,
+            typical_distance=round(self.typical_distance, 4),
+            closer_share=round(closer, 4),
+            verdict="copy" if closer < NEAR_COPY else "close" if closer < 0.5 else "far",
         )
 
 

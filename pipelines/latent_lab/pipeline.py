@@ -14,18 +14,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Optional, Sequence
+from typing import Any, Literal, Optional, Sequence
 
 import torch
 from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.images import tensor_to_pil
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
-from pipelines.common.validation import UserInputError, check_choice, check_number, quote, set_checked
+from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, quote, set_checked
 from pipelines.common.dcgan.model import WEIGHTS_FILE, Generator, load_generator
 from pipelines.latent_lab.nearest import NearestResult, get_nearest
 
@@ -44,6 +45,15 @@ def _settings_paths() -> dict[str, str]:
 
 
 GENERATORS = tuple(_settings_paths())  # the keys clients pass as `generator`
+GeneratorChoice = Literal[GENERATORS]  # the API schema lists them
+InterpolationMode = Literal[INTERPOLATION_MODES]
+GENERATORS_KO = {"digiface": "얼굴 생성기", "fashion-mnist": "Fashion-MNIST 생성기"}
+korean_names({"generator": "생성기", "generators": "생성기 목록", "truncation": "다양성(절단 ψ)", "count": "샘플 수",
+              "group A": "그룹 A", "group B": "그룹 B", "group C": "그룹 C", "seed_a": "시작 시드", "seed_b": "끝 시드",
+              "steps": "단계 수", "mode": "방식", "amounts": "방향 값", "trait amount": "특성 강도",
+              "trait 'with' samples": "특성이 있는 샘플", "trait 'without' samples": "특성이 없는 샘플",
+              **{f"direction {i + 1}": f"방향 {i + 1}" for i in range(N_DIRECTIONS)},
+              **{f"generator {key!r}": name for key, name in GENERATORS_KO.items()}})
 
 
 def check_generator(key: Any) -> str:
@@ -117,7 +127,8 @@ class EditRequest:
         set_checked(self, generator=check_generator(self.generator), seed=check_seed(self.seed), truncation=check_truncation(self.truncation))
         if not isinstance(self.amounts, (list, tuple)) or len(self.amounts) > N_DIRECTIONS:
             raise UserInputError("list.long", f"amounts must be a list of at most {N_DIRECTIONS} numbers, got {quote(self.amounts)}",
-                                 name="amounts", limit=N_DIRECTIONS)
+                                 "{name}은(는) 숫자 {limit}개 이하의 목록이어야 합니다. 받은 값: {value}",
+                                 name="amounts", limit=N_DIRECTIONS, value=quote(self.amounts))
         set_checked(self, amounts=tuple(check_amount(a, f"direction {i + 1}") for i, a in enumerate(self.amounts)),
                     trait_amount=check_amount(self.trait_amount, "trait amount"))
         if self.trait_amount:  # the trait's samples are read (and checked) only when the trait is used
@@ -147,7 +158,9 @@ class CompareRequest:
     def __post_init__(self) -> None:
         keys = GENERATORS if self.generators is None else [self.generators] if isinstance(self.generators, str) else self.generators
         if not isinstance(keys, (list, tuple)) or not keys:
-            raise UserInputError("list.empty", f"generators must be a non-empty list, got {quote(keys)}", name="generators")
+            raise UserInputError("list.empty", f"generators must be a non-empty list, got {quote(keys)}",
+                                 "{name}은(는) 비어 있지 않은 목록이어야 합니다. 받은 값: {value}", name="generators",
+                                 value=quote(keys))
         generators = tuple(dict.fromkeys(check_generator(k) for k in keys[:100]))  # each generator once
         samples = SamplesRequest(seed=self.seed, count=self.count, truncation=self.truncation)
         set_checked(self, generators=generators, seed=samples.seed, count=samples.count, truncation=samples.truncation,
@@ -240,7 +253,8 @@ class LatentLab:
         diff = self.latents(with_seeds).mean(0) - self.latents(without_seeds).mean(0)
         norm = diff.norm()
         if norm < 1e-6:
-            raise ValueError("the 'with' and 'without' samples are the same: pick different ones")
+            raise UserInputError("trait.same", "the 'with' and 'without' samples are the same: pick different ones",
+                                 "특성이 있는 샘플과 없는 샘플이 같습니다. 서로 다른 샘플을 고르세요.")
         return diff / norm
 
     @cached_property
@@ -293,7 +307,9 @@ def load_lab(key: str) -> LatentLab:
     # A local checkpoint folder, or a hub repo holding one (offline: only if already cached).
     folder = resolve_model_source(_settings_paths()[key], what=f"generator {key!r}")
     if not (folder / WEIGHTS_FILE).is_file():
-        raise ModelUnavailableError(f"generator {key!r}: {str(folder)!r} holds no {WEIGHTS_FILE}")
+        raise ModelUnavailableError(f"generator {key!r}: {str(folder)!r} holds no {WEIGHTS_FILE}",
+                                    "{name}: {folder}에 {file}이(가) 없습니다.", name=GENERATORS_KO[key],
+                                    folder=repr(str(folder)), file=WEIGHTS_FILE)
     generator, info = load_generator(folder)
     return LatentLab(generator, info)
 
@@ -315,21 +331,22 @@ class LatentLabPipeline:
         return load_lab(request.generator).edit(request)
 
     def copy_check(self, request: CopyCheckRequest) -> NearestResult:
-        """"Is it copying?": the training images nearest to the request's image, and whether the nearest is
-        suspiciously close. Only generators trained here have their training images at hand."""
+        """"Is it copying?": the training images nearest to the request's image, set against unseen real images
+        (NearestResult.verdict). Only generators trained here have their training images at hand."""
         training_data = load_lab(request.generator).info.get("training_data")
         if not training_data:
             raise UserInputError("nearest.unavailable", "This generator was not trained here, so its training images are "
-                                 "not available: try the Fashion-MNIST generator.")
+                                 "not available: try the Fashion-MNIST generator.",
+                                 "이 생성기는 여기서 학습하지 않아 학습 이미지가 없습니다. Fashion-MNIST 생성기로 해 보세요.")
         return get_nearest(training_data).query(request.image)
 
     def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None) -> dict[str, LatentImages]:
         """The same seeds through several generators: {key: samples}, each with its time."""
         results = {}
         for i, key in enumerate(request.generators):
-            report(progress, i / len(request.generators), f"{key}")
+            report(progress, i / len(request.generators), Notice("progress.generator", key, GENERATORS_KO[key]))
             results[key] = load_lab(key).samples(request.per_generator)
-        report(progress, 1.0, "done")
+        report(progress, 1.0, Notice("progress.done", "done", "완료"))
         return results
 
 

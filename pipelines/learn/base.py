@@ -18,9 +18,11 @@ from torch import nn
 
 from pipelines.common.checkpoint import load_checkpoint as load_folder
 from pipelines.common.checkpoint import read_info, save_checkpoint
+from pipelines.common.korean import korean_names
 from pipelines.common.validation import check_number
 
 CONFIG_KEY = "config"  # where config.json keeps the family's config (the shipped files' layout)
+korean_names({"steps": "단계 수", "batch size": "배치 크기", "learning rate": "학습률", "latent size": "코드 크기"})
 MAX_STEPS = 100_000  # training steps any config accepts (the live feature caps far lower)
 
 
@@ -90,4 +92,3 @@ def load_family(folder: str | Path, families: dict[str, type[Family]]) -> tuple[
     return model, info
 
 
-load_checkpoint = load_family  # the name pipelines/learn/pipeline.py imports

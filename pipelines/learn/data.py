@@ -20,9 +20,11 @@ import numpy as np
 import torch
 
 from pipelines.common.datasets import load_fashion_mnist
-from pipelines.common.validation import UserInputError, quote
+from pipelines.common.korean import korean_names
+from pipelines.common.validation import CHOICE_KO, UserInputError, quote
 
 DATASETS = ("mnist", "fashion-mnist")
+korean_names({"dataset": "이미지"})
 CLASS_NAMES = {
     "mnist": tuple(str(d) for d in range(10)),
     "fashion-mnist": ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
@@ -33,7 +35,7 @@ MNIST_TEST_PER_CLASS = 100
 
 def check_dataset(name: Any) -> str:
     if not isinstance(name, str) or name not in DATASETS:
-        raise UserInputError("choice", f"unknown dataset {str(name)[:80]!r}; choose one of: {', '.join(DATASETS)}",
+        raise UserInputError("choice", f"unknown dataset {str(name)[:80]!r}; choose one of: {', '.join(DATASETS)}", CHOICE_KO,
                              name="dataset", choices=", ".join(DATASETS), value=quote(name))
     return name
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.common.config import get_settings
-from pipelines.common.validation import UserInputError, quote
+from pipelines.common.korean import korean_names
+from pipelines.common.validation import CHOICE_KO, UserInputError, quote
 from pipelines.learn.autoencoder import Autoencoder
 from pipelines.learn.base import Family
 from pipelines.learn.classifier import Classifier
@@ -20,11 +21,12 @@ FAMILIES: dict[str, type[Family]] = {cls.key: cls for cls in (PixelModel, Autoen
 # Everything the training script can train: the families and the measuring classifier.
 TRAINABLE: dict[str, type[Family]] = {**FAMILIES, Classifier.key: Classifier}
 LATENT_FAMILIES = ("autoencoder", "vae")  # the ones with a 2-D map to click
+korean_names({"family": "모델 종류"})
 
 
 def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:
     if not isinstance(key, str) or key not in allowed:
-        raise UserInputError("choice", f"unknown family {str(key)[:80]!r}; choose one of: {', '.join(allowed)}",
+        raise UserInputError("choice", f"unknown family {str(key)[:80]!r}; choose one of: {', '.join(allowed)}", CHOICE_KO,
                              name="family", choices=", ".join(allowed), value=quote(key))
     return key
 

@@ -70,6 +70,11 @@ class LiveUpdate:
     status: str  # "training", "finished", "stopped" or "time limit"
 
 
+def busy_error() -> UserInputError:
+    return UserInputError("learn.busy", "a training is already running in this session: press Stop first, or wait for it to end",
+                          "이 세션에서 이미 학습이 진행 중입니다. 먼저 정지를 누르거나 끝날 때까지 기다리세요.")
+
+
 class LiveSession:
     def __init__(self) -> None:
         self.trainer: Optional[Trainer] = None
@@ -94,10 +99,10 @@ class LiveSession:
         """Train (from scratch, or continuing the session's model), yielding an update per slice."""
         with self._lock:
             if self.busy:
-                raise UserInputError("learn.busy", "a training is already running in this session: press Stop first, "
-                                     "or wait for it to end")
+                raise busy_error()
             if resume and self.trainer is None:
-                raise UserInputError("learn.nothing", "there is no model to continue yet: press Train first")
+                raise UserInputError("learn.nothing", "there is no model to continue yet: press Train first",
+                                     "아직 이어서 학습할 모델이 없습니다. 먼저 학습을 누르세요.")
             self._busy_until, self._stop = time.monotonic() + LEASE, False
         try:
             configure_torch()
@@ -148,6 +153,14 @@ def get_session(session_id: Any) -> LiveSession:
                 _sessions.pop(idle.pop(0)[1])
             _sessions[key] = LiveSession()
         return _sessions[key]
+
+
+def check_free(session_id: Any) -> None:
+    """Raise the sentence a second Train gets while the session's training runs (without making a session)."""
+    with _sessions_lock:
+        session = _sessions.get(str(session_id))
+    if session is not None and session.busy:
+        raise busy_error()
 
 
 def drop_session(session_id: Any) -> None:

@@ -32,7 +32,7 @@ REFERENCE = 750  # real test images the sample sets are compared with (fixed: th
 class Measures:
     confident: float  # share of samples classified with probability ≥ CONFIDENT
     frechet: float  # Fréchet distance to the test images in classifier-feature space (lower: closer)
-    coverage: float  # entropy of the predicted classes / log(10), 0–1
+    class_entropy: float  # entropy of the predicted classes / log(10), 0–1
     recall: float  # share of real test images covered by the samples' k-NN balls
     nearest_train: float  # median RMS distance (0–2 scale of [-1, 1] pixels) of a sample to its nearest training image
     test_nearest_train: float  # the same for real test images: the "not copying" reference
@@ -93,7 +93,7 @@ class Judge:
         return Measures(
             confident=float((probs.max(1).values >= CONFIDENT).float().mean()),
             frechet=frechet_distance(feats.double().numpy(), self.reference.double().numpy()),
-            coverage=float(-(p * p.log()).sum() / math.log(10)),
+            class_entropy=float(-(p * p.log()).sum() / math.log(10)),
             recall=_covered(real, feats),
             nearest_train=self.nearest_train(samples),
             test_nearest_train=self.test_nearest_train,

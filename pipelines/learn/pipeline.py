@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Literal, Optional
 
 import torch
 from PIL import Image
@@ -24,8 +24,9 @@ from pipelines.common.loading import cached_loader
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import Notice, UserInputError, check_number, check_text, quote, set_checked
-from pipelines.learn.base import Family, load_checkpoint
+from pipelines.common.korean import korean_names
+from pipelines.common.validation import CHOICE_KO, Notice, UserInputError, check_number, check_text, quote, set_checked
+from pipelines.learn.base import Family, load_family
 from pipelines.learn.denoisers import ANY_LABEL, DenoiseFrame, FamilyDenoiser, PromptDenoiser
 from pipelines.learn.data import DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
@@ -40,6 +41,8 @@ MEASURED = 250  # samples per family behind the measured table
 MAX_STRIP = 16  # frames of a decoded line
 MAX_DENOISE_STEPS = 50  # DDIM steps the denoising viewer accepts
 MAX_PROMPT_CHARS = 200  # a prompt for the Text → Image model in the viewer
+korean_names({"count": "샘플 수", "frames": "프레임 수", "label": "클래스", "steps": "단계 수", "prompt": "프롬프트",
+              "model": "모델"})
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -92,7 +95,8 @@ class DecodeRequest:
         set_checked(self, family=check_family(self.family, LATENT_FAMILIES), dataset=check_dataset(self.dataset),
                     x=_coordinate(self.x, "x"), y=_coordinate(self.y, "y"))
         if (self.x2 is None) != (self.y2 is None):
-            raise UserInputError("learn.line", "a line needs both x2 and y2 (or neither, for one point)")
+            raise UserInputError("learn.line", "a line needs both x2 and y2 (or neither, for one point)",
+                                 "선을 그리려면 x2와 y2가 둘 다 있어야 합니다(점 하나만 원하면 둘 다 비우세요).")
         if self.x2 is not None:
             set_checked(self, x2=_coordinate(self.x2, "x2"), y2=_coordinate(self.y2, "y2"))
         set_checked(self, frames=check_number(self.frames, "frames", 2, MAX_STRIP, whole=True))
@@ -113,7 +117,7 @@ class DenoiseRequest:
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or self.model not in DENOISERS:
             raise UserInputError("choice", f"unknown model {str(self.model)[:80]!r}; choose one of: {', '.join(DENOISERS)}",
-                                 name="model", choices=", ".join(DENOISERS), value=quote(self.model))
+                                 CHOICE_KO, name="model", choices=", ".join(DENOISERS), value=quote(self.model))
         takes_prompt = self.model in PROMPT_DENOISERS
         set_checked(self, label=check_number(self.label, "label", ANY_LABEL, 9, whole=True), seed=check_seed(self.seed),
                     steps=check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True),
@@ -162,6 +166,11 @@ DENOISERS: dict[str, Callable[[], Any]] = {
     "emoji-diffusion": lambda: get_emoji_denoiser(get_settings().emoji_model),  # Text → Image's own
 }
 PROMPT_DENOISERS = ("emoji-diffusion",)  # the ones that draw a prompt, not a class
+# The API schema lists the choices.
+DenoiserChoice = Literal[tuple(DENOISERS)]
+DatasetChoice = Literal[DATASETS]
+FamilyChoice = Literal[tuple(FAMILIES)]
+MapFamilyChoice = Literal[LATENT_FAMILIES]
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -174,7 +183,7 @@ def get_emoji_denoiser(folder: str) -> PromptDenoiser:
 @cached_loader
 def get_model(family: str, dataset: str) -> Family:
     configure_torch()
-    model, _ = load_checkpoint(checkpoint_dir(family, dataset), TRAINABLE)
+    model, _ = load_family(checkpoint_dir(family, dataset), TRAINABLE)
     return model
 
 
@@ -247,6 +256,10 @@ class LearnPipeline:
     def stop_training(self, session_id: str) -> None:
         live.get_session(session_id).stop()
 
+    def check_training_free(self, session_id: str) -> None:
+        """Raise (UserInputError "learn.busy") while the session's training runs."""
+        live.check_free(session_id)
+
     def drop_training(self, session_id: str) -> None:
         """Forget the session's model (Reset, a closed page, an expired state)."""
         live.drop_session(session_id)
@@ -273,11 +286,6 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
     report(progress, 1.0, Notice("learn.done", "done"))
     parts = verdict_parts(rows)
     return Comparison(dataset, seed, rows, judge.real_measures, verdict_sentences(parts), parts)
-
-
-def verdicts(rows: list[FamilyRow]) -> list[str]:
-    """One sentence per family of the opinion slide: which of its three labels the measurements bear out."""
-    return verdict_sentences(verdict_parts(rows))
 
 
 def verdict_sentences(parts: list[tuple[str, list[tuple[str, str, str]]]]) -> list[str]:

@@ -21,17 +21,19 @@ from PIL import Image
 
 from pipelines.common.config import get_settings
 from pipelines.common.gpu import gpu, on_zero_gpu
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, is_offline, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
-from pipelines.common.validation import quote
+from pipelines.common.validation import Notice, quote
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, make_scheduler
 
 if TYPE_CHECKING:  # request.py imports this module
     from pipelines.text_to_image.request import ImageRequest
 
 EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
+korean_names({"the image model": "이미지 모델"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class ModelLimits:
     # The share of the schedule run from the model's own first guess (the emoji model's layout prior), as
     # img2img's strength; None = the model always starts from pure noise (strength 1, the only one it takes).
     default_strength: Optional[float] = None
+
+
+def denoising(step: int, steps: int) -> Notice:
+    """The progress line of a denoising step."""
+    return Notice("progress.denoise", f"denoising step {step}/{steps}", "잡음 제거 {step}/{steps}단계", step=step, steps=steps)
 
 
 @dataclass
@@ -73,6 +80,10 @@ class Backend:
     def generate(self, request: ImageRequest, progress: Optional[ProgressFn] = None) -> Generation:
         """One image per seed of `request`, which `request.for_model(self)` has completed."""
         raise NotImplementedError
+
+    def steps_run(self, request: ImageRequest) -> int:
+        """How many of a completed request's steps the model runs: all, unless it starts part way (its strength)."""
+        return request.steps
 
     def keep_default_scheduler(self, scheduler) -> None:
         """The model's own scheduler, kept apart: requests swap pipe.scheduler, and "default" must mean this one."""
@@ -114,12 +125,16 @@ class EmojiBackend(WordPromptBackend):
                                   styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple,
                                   default_strength=self.pipe.default_strength if self.pipe.prior is not None else None)
 
+    def steps_run(self, request):
+        # From the layout prior's sketch only the last strength × steps run (None: no prior, all of them).
+        return request.steps if request.strength is None else self.pipe.steps_run(request.steps, request.strength)
+
     def generate(self, request, progress=None):
         seeds = request.seeds
 
         def on_step(pipe, i, t, kwargs):
             steps = kwargs["steps"]  # fewer than request.steps where denoising starts from the layout prior's guess
-            report(progress, (i + 1) / steps, f"denoising step {i + 1}/{steps}")
+            report(progress, (i + 1) / steps, denoising(i + 1, steps))
 
         with self.lock:
             self.pipe.scheduler = self.scheduler_for(request.scheduler)
@@ -140,7 +155,10 @@ class DiffusersBackend(Backend):
         self.pipe = load_diffusers_pipeline(spec, single_file_config)
         if getattr(self.pipe, "unet", None) is None or getattr(self.pipe, "tokenizer", None) is None:
             raise ModelUnavailableError(f"{quote(spec)} is a {type(self.pipe).__name__}: only UNet pipelines with a CLIP "
-                                        "tokenizer (Stable Diffusion 1.x, 2.x, XL and their Turbo versions) are supported")
+                                        "tokenizer (Stable Diffusion 1.x, 2.x, XL and their Turbo versions) are supported",
+                                        "{value}은(는) {kind}입니다. CLIP 토크나이저가 있는 UNet 파이프라인(Stable Diffusion "
+                                        "1.x, 2.x, XL과 그 Turbo 판)만 쓸 수 있습니다.", value=quote(spec),
+                                        kind=type(self.pipe).__name__)
         self.lock = threading.Lock()
         self.pipe.set_progress_bar_config(disable=False)  # gr.Progress(track_tqdm=True) follows tqdm
         if getattr(self.pipe, "safety_checker", None) is not None and not get_settings().safety_filter:
@@ -189,7 +207,7 @@ def _run_diffusers(name: str, request: ImageRequest, progress: Optional[Progress
     seeds = request.seeds
 
     def on_step(pipeline, step, timestep, kwargs):
-        report(progress, (step + 1) / request.steps, f"denoising step {step + 1}/{request.steps}")
+        report(progress, (step + 1) / request.steps, denoising(step + 1, request.steps))
         return kwargs
 
     out = pipe(
@@ -238,22 +256,31 @@ def load_diffusers_pipeline(spec: str, single_file_config: Optional[str] = None)
 
         if not remote and source.is_file():
             if source.suffix != ".safetensors":  # .ckpt files are pickles: loading one can run code
-                raise ModelUnavailableError(f"{quote(spec)} is not a .safetensors checkpoint (only those load as single files)")
+                raise ModelUnavailableError(f"{quote(spec)} is not a .safetensors checkpoint (only those load as single files)",
+                                            "{value}은(는) .safetensors 체크포인트가 아닙니다(단일 파일로는 이 형식만 "
+                                            "불러옵니다).", value=quote(spec))
             kwargs = {"config": single_file_config} if single_file_config else {}
             return StableDiffusionPipeline.from_single_file(
                 str(source), dtype=dtype, local_files_only=is_offline() or bool(single_file_config), **kwargs)
         if not remote and not (source / "model_index.json").exists():
-            raise ModelUnavailableError(f"{quote(spec)} is a folder without model_index.json: not a diffusers pipeline")
+            raise ModelUnavailableError(f"{quote(spec)} is a folder without model_index.json: not a diffusers pipeline",
+                                        "{value}은(는) model_index.json이 없는 폴더라 diffusers 파이프라인이 아닙니다.",
+                                        value=quote(spec))
         return AutoPipelineForText2Image.from_pretrained(str(source), dtype=dtype, local_files_only=not remote)
     except ModelUnavailableError:
         raise
     except Exception as exc:  # corrupt file, wrong layout, unsupported architecture, no network…
         # The raw error (paths, library internals) goes to the log only; the user gets a sentence.
         logging.getLogger("generative_studio").warning("loading %r failed: %s: %s", spec, type(exc).__name__, exc)
+        single = not remote and source.is_file()
         hint = (" A single-file checkpoint also needs its architecture's config from the hub: load it once with "
-                "internet, or convert it to a diffusers folder." if not remote and source.is_file() else "")
+                "internet, or convert it to a diffusers folder." if single else "")
+        hint_ko = (" 단일 파일 체크포인트는 그 구조의 설정도 허브에서 받아야 합니다. 인터넷에 연결된 상태에서 한 번 불러오거나 "
+                   "diffusers 폴더로 바꾸세요." if single else "")
         raise ModelUnavailableError(f"could not load the image model {quote(spec)}: its files are damaged, incomplete "
-                                    f"or not a Stable Diffusion checkpoint.{hint}", key="model.broken", value=quote(spec)) from None
+                                    f"or not a Stable Diffusion checkpoint.{hint}", "이미지 모델 {value}을(를) 불러올 수 "
+                                    "없습니다. 파일이 손상되었거나 불완전하거나 Stable Diffusion 체크포인트가 아닙니다." + hint_ko,
+                                    key="model.broken", value=quote(spec)) from None
 
 
 @cached_loader(maxsize=2)  # SD pipelines are gigabytes: keep at most two in memory
@@ -263,13 +290,17 @@ def get_backend(model: str) -> Backend:
     return DiffusersBackend(model)
 
 
+def model_notes() -> list[tuple[str, str]]:
+    """(id, note) for the host's SD models: note "" when the weights are here, "offline" when they are not and
+    cannot be fetched, "download" when they will be on first use (the page says so in its language)."""
+    missing = "offline" if is_offline() else "download"
+    return [(spec, "" if is_present(spec) else missing) for spec in get_settings().image_models]
+
+
 def model_choices() -> list[tuple[str, str]]:
     """(label, id) for the picker, saying plainly which SD models are not on this machine."""
-    missing = " — not downloaded (offline)" if is_offline() else " — downloads on first use"
-    choices = [(EmojiBackend.label, EMBEDDED)]
-    for spec in get_settings().image_models:
-        choices.append((spec if is_present(spec) else spec + missing, spec))
-    return choices
+    notes = {"": "", "offline": " — not downloaded (offline)", "download": " — downloads on first use"}
+    return [(EmojiBackend.label, EMBEDDED)] + [(spec + notes[note], spec) for spec, note in model_notes()]
 
 
 def default_model() -> str:
@@ -288,5 +319,5 @@ def default_model() -> str:
     return EMBEDDED
 
 
-__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices",
+__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices", "model_notes",
            "default_model", "load_diffusers_pipeline", "ModelUnavailableError"]

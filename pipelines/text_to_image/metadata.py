@@ -132,12 +132,16 @@ def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
         except UserInputError as exc:
             if exc.key == "image.large":  # say so: "not a PNG" would be wrong
                 raise
-            raise UserInputError("png.unreadable", "this file is not a PNG this app can read") from None
+            raise UserInputError("png.unreadable", "this file is not a PNG this app can read",
+                                 "이 앱이 읽을 수 있는 PNG 파일이 아닙니다.") from None
         try:
             image.load()  # text chunks may follow the pixels
         except Exception:
             pass  # a truncated file: use the chunks read so far
-    text = dict(getattr(image, "text", None) or {}) if image.format == "PNG" else {}
+    try:  # PIL's `text` loads the file again; a crafted chunk (an iTXt declaring 100 MB) fails there, as an assert
+        text = dict(image.text or {}) if image.format == "PNG" else {}
+    except Exception:
+        text = {}
     text = {**image.info, **text}
     if isinstance(text.get(JSON_KEY), str):
         try:
@@ -149,4 +153,5 @@ def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
     if isinstance(text.get(A1111_KEY), str):
         return _clean(_parse_a1111(text[A1111_KEY]))
     raise UserInputError("png.no_settings", "this image carries no generation settings "
-                         "(only PNGs saved by this app or AUTOMATIC1111 do)")
+                         "(only PNGs saved by this app or AUTOMATIC1111 do)",
+                         "이 그림에는 생성 설정이 없습니다(이 앱이나 AUTOMATIC1111이 저장한 PNG에만 있습니다).")

@@ -24,18 +24,19 @@ from PIL import Image
 from pipelines.common.images import image_grid
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
-from pipelines.common.validation import Notice
+from pipelines.common.validation import Notice, as_notice
 from pipelines.text_to_image.backends import EMBEDDED, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.request import CompareRequest, ImageRequest, check_model
 from pipelines.text_to_image.translate import TranslationError, has_hangul, translate_to_english
 
 DISPLAY_SIZE = 256  # pixels per cell of a comparison grid
+DONE = Notice("progress.done", "done", "완료")
 
 
 @dataclass
 class ImageResult:
-    images: list[Image.Image]  # as the model made them (the embedded models' are 64 and 32 px)
+    images: list[Image.Image]  # as the model made them (the embedded model's are 64 px unless asked otherwise)
     files: list[Path]  # one PNG per image, settings in its text chunks
     seeds: list[int]  # image i was drawn with seeds[i] (= seed + i)
     settings: dict[str, Any]  # everything used, ready to send back as JSON: the request, seeds, seconds
@@ -68,7 +69,8 @@ class TextToImagePipeline:
 
     def generate(self, request: ImageRequest, progress: Optional[ProgressFn] = None) -> ImageResult:
         """Images for a request built with `ImageRequest.from_user`."""
-        report(progress, 0.0, f"loading {request.model}")
+        report(progress, 0.0, Notice("progress.loading", f"loading {request.model}", "{model} 불러오는 중",
+                                     model=request.model))
         backend = get_backend(request.model)
         request, originals, notices = prepare_prompts(backend, request.for_model(backend))
         start = time.perf_counter()
@@ -77,12 +79,13 @@ class TextToImagePipeline:
         seeds = request.seeds
         if any(generation.hidden):
             notices.append(Notice("safety.hidden", f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the "
-                                  "safety filter.", hidden=sum(generation.hidden), total=len(seeds)))
+                                  "safety filter.", "그림 {total}장 중 {hidden}장을 안전 필터가 가렸습니다.",
+                                  hidden=sum(generation.hidden), total=len(seeds)))
         folder = output_folder("images")
         # Exactly what the model made (the page enlarges small ones); each PNG carries its own image's seed.
         files = [save_png(image, replace(request, seed=seed).settings(), folder / f"image_{seed}.png")
                  for image, seed in zip(generation.images, seeds)]
-        report(progress, 1.0, "done")
+        report(progress, 1.0, DONE)
         settings = request.settings() | originals | {"seeds": seeds, "seconds": round(seconds, 3)}
         return ImageResult(generation.images, files, seeds, settings, seconds, request, notices)
 
@@ -95,21 +98,26 @@ class TextToImagePipeline:
         cells = []
         todo = request.cells()
         for i, (label, cell) in enumerate(todo):
-            report(progress, i / len(todo), f"{cell.model} ({i + 1}/{len(todo)})")
+            report(progress, i / len(todo), Notice("progress.cell", f"{cell.model} ({i + 1}/{len(todo)})",
+                                                   "{model} ({i}/{n})", model=cell.model, i=i + 1, n=len(todo)))
             try:
                 result = self.generate(cell)
-                cells.append(CompareCell(f"{label} · {result.seconds:.2f} s", result.images[0], result.seconds,
-                                         result.files[0]))
+                run = get_backend(result.request.model).steps_run(result.request)
+                if run < result.request.steps:  # the emoji model from its sketch: say how many steps ran
+                    label = request.label(cell.model, cell.steps, cell.scheduler, run=run)
+                timed = Notice("compare.timed", f"{label} · {result.seconds:.2f} s", "{label} · {seconds:.2f}초",
+                               label=label, seconds=result.seconds)
+                cells.append(CompareCell(timed, result.images[0], result.seconds, result.files[0]))
             except (ValueError, FileNotFoundError) as exc:  # not downloaded, out of range, …: say so in the cell
                 if len(todo) == 1:
                     raise
-                cells.append(CompareCell(label, None, 0.0, error=str(exc)))
+                cells.append(CompareCell(label, None, 0.0, error=as_notice(exc)))
         tiles = [c.image or Image.new("RGB", (DISPLAY_SIZE, DISPLAY_SIZE), "#dddddd") for c in cells]
         grid = image_grid(tiles, cols=min(4, len(tiles)), labels=[c.label if c.image else f"{c.label}: unavailable"
                                                                   for c in cells], cell=DISPLAY_SIZE)
         grid_file = output_folder("images") / f"compare_{request.seed}.png"
         grid.save(grid_file)
-        report(progress, 1.0, "done")
+        report(progress, 1.0, DONE)
         return CompareResult(cells, grid, grid_file, request.seed)
 
 
@@ -135,11 +143,13 @@ def prepare_prompts(backend: Backend, request: ImageRequest) -> tuple[ImageReque
             text = backend.truncate(text)
             notices.append(Notice("prompt.cut", f"The {what} was longer than the model reads "
                                   f"({backend.limits.max_prompt_tokens} tokens) and was cut to: {text!r}",
+                                  "{what}이(가) 모델이 읽는 길이({limit} 토큰)보다 길어서 잘랐습니다: {text}",
                                   what=what, limit=backend.limits.max_prompt_tokens, text=repr(text)))
         prompts[key] = text
     if prompts["negative_prompt"] and request.guidance <= 1:
         notices.append(Notice("negative.unused", "The negative prompt has no effect at guidance ≤ 1 "
-                              "(it steers through guidance)."))
+                              "(it steers through guidance).", "가이던스가 1 이하이면 네거티브 프롬프트는 효과가 없습니다"
+                              "(가이던스를 통해 작동합니다)."))
     return replace(request, **prompts), originals, notices
 
 
@@ -148,10 +158,14 @@ def _translate(backend: Backend, text: str, what: str) -> tuple[Optional[str], N
     try:
         translated = translate_to_english(text)
     except TranslationError as exc:
-        return None, Notice("translate.failed", f"The {what} was used as typed: {exc}.", what=what)
+        return None, Notice("translate.failed", f"The {what} was used as typed: {exc}.",
+                            "{what}을(를) 번역하지 못해 입력한 그대로 썼습니다.", what=what)
     if translated is None:
         return None, Notice("translate.none", f"{backend.name} reads English only and no Korean→English translation "
                             f"model is on this machine, so the {what} was used as typed. Write it in English, or pick "
-                            f"'{EMBEDDED}', which understands Korean.", model=backend.name, what=what)
+                            f"'{EMBEDDED}', which understands Korean.", "{model}은(는) 영어만 읽는데 이 컴퓨터에 한→영 "
+                            "번역 모델이 없어 {what}을(를) 입력한 그대로 썼습니다. 영어로 쓰거나, 한국어를 이해하는 "
+                            "'{embedded}'을(를) 고르세요.", model=backend.name, what=what, embedded=EMBEDDED)
     return translated, Notice("translate.done", f"The {what} was translated for {backend.name}: {translated!r}",
-                              what=what, model=backend.name, text=repr(translated))
+                              "{model}에 맞게 {what}을(를) 번역했습니다: {text}", what=what, model=backend.name,
+                              text=repr(translated))

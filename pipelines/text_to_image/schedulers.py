@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pipelines.common.korean import korean_names
 from pipelines.common.validation import check_choice
 
 # Only deterministic samplers: each image then depends on its own seed alone, so the seed shown
@@ -17,6 +18,8 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 MODEL_DEFAULT = "default"  # scheduler choice: the model's own
 SCHEDULER_CHOICES = (MODEL_DEFAULT,) + tuple(SCHEDULERS)
+SchedulerChoice = Literal[SCHEDULER_CHOICES]  # the API schema lists them
+korean_names({"scheduler": "스케줄러"})
 
 
 def check_scheduler(value: Any) -> str:

@@ -11,63 +11,17 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-import numpy as np
 import torch
 
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.validation import UserInputError, quote
+from pipelines.text_to_music.grammar import KIND, Grammar, bar_written
 from pipelines.text_to_music.model import MusicGPT
-from pipelines.text_to_music.tokens import BAR, BOS, EOS, MAX_POSITION, TIME_SIGNATURES, TOKEN_ID, VOCAB, Note, Piece, decode, encode
+from pipelines.text_to_music.tokens import BAR, BOS, EOS, TIME_SIGNATURES, TOKEN_ID, Note, Piece, decode, encode
 
 MAX_SECONDS = 60
 MAX_PRIMER_TOKENS = 192
-MAX_CHORD = 4  # notes that may start together
-_KIND = np.array([t.split("_")[0] for t in VOCAB])
-_POSITION = np.array([int(t[4:]) if t.startswith("POS_") else -1 for t in VOCAB])
-
-
-class Grammar:
-    """Which tokens may come next: TS after BOS; after BAR a POS in the bar (or BAR); a PITCH
-    after POS; a DUR after PITCH; after DUR another PITCH (a chord of at most MAX_CHORD notes),
-    a later POS, BAR, or EOS."""
-
-    def __init__(self, min_bars: int) -> None:
-        self.min_bars, self.last, self.bars, self.position, self.bar_length, self.chord = min_bars, BOS, 0, -1, 16, 0
-
-    def max_tokens_per_bar(self) -> int:
-        return 1 + self.bar_length * (1 + 2 * MAX_CHORD)
-
-    def advance(self, token: int) -> None:
-        kind = _KIND[token]
-        if kind == "TS":
-            num, den = map(int, VOCAB[token][3:].split("/"))
-            self.bar_length = min(num * 16 // den, MAX_POSITION)
-        elif token == BAR:
-            self.bars, self.position = self.bars + 1, -1
-        elif kind == "POS":
-            self.position, self.chord = int(_POSITION[token]), 0
-        elif kind == "PITCH":
-            self.chord += 1
-        self.last = token
-
-    def allowed(self) -> torch.Tensor:
-        kind = _KIND[self.last]
-        if self.last == BOS:
-            ok = _KIND == "TS"
-        elif kind == "TS":  # a piece opens its first bar, as every training piece does
-            ok = _KIND == "BAR"
-        elif kind == "POS":
-            ok = _KIND == "PITCH"
-        elif kind == "PITCH":
-            ok = _KIND == "DUR"
-        else:  # after BAR or DUR
-            ok = (_KIND == "POS") & (_POSITION > self.position) & (_POSITION < self.bar_length)
-            if kind == "DUR" and self.chord < MAX_CHORD:
-                ok |= _KIND == "PITCH"
-            ok[BAR] = True
-            ok[EOS] = kind == "DUR" and self.bars >= self.min_bars  # never end on an empty bar
-        return torch.from_numpy(ok)
 
 
 @torch.inference_mode()
@@ -112,7 +66,7 @@ def sample(
         tokens.append(token)
         grammar.advance(token)
         if token == BAR:
-            report(progress, grammar.bars / max(min_bars, 1), f"bar {grammar.bars} of {min_bars}")
+            report(progress, grammar.bars / max(min_bars, 1), bar_written(grammar.bars, min_bars))
     return tokens + [EOS]
 
 
@@ -124,14 +78,18 @@ def parse_typed_notes(text: str, time_signature: str = "4/4") -> Piece:
     """'C4 E4 G4' → a piece of quarter notes, one after another."""
     names = text.replace(",", " ").split()
     if not names:
-        raise ValueError("type a few notes such as 'C4 E4 G4', or leave the primer empty")
+        raise UserInputError("music.no_notes", "type a few notes such as 'C4 E4 G4', or leave the primer empty",
+                             "'C4 E4 G4'처럼 음을 몇 개 적거나, 프라이머를 비워 두세요.")
     if len(names) > 32:
-        raise ValueError(f"{len(names)} typed notes; at most 32 are used as a primer")
+        raise UserInputError("music.notes_long", f"{len(names)} typed notes; at most 32 are used as a primer",
+                             "입력한 음이 {count}개입니다. 프라이머로는 최대 {limit}개까지 씁니다.", count=len(names), limit=32)
     notes = []
     for i, name in enumerate(names):
         match = NOTE_NAME.match(name)
         if not match:
-            raise UserInputError("music.note", f"{quote(name)} is not a note: write a letter, an optional # or b, and an octave, e.g. C4, F#3, Bb4", value=quote(name))
+            raise UserInputError("music.note", f"{quote(name)} is not a note: write a letter, an optional # or b, and an octave, e.g. C4, F#3, Bb4",
+                                 "{value}은(는) 음이 아닙니다. 음이름, 필요하면 # 또는 b, 옥타브를 차례로 쓰세요. 예: C4, F#3, Bb4",
+                                 value=quote(name))
         letter, accidental, octave = match.groups()
         pitch = 12 * (int(octave) + 1) + SEMITONE[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]
         notes.append(Note(4 * i, 4, pitch))
@@ -146,7 +104,7 @@ def primer_tokens(piece: Piece) -> list[int]:
     if len(ids) > MAX_PRIMER_TOKENS:
         bars = [i for i, t in enumerate(ids[:MAX_PRIMER_TOKENS]) if t == BAR]
         ids = ids[: bars[-1]] if len(bars) > 1 else ids[:MAX_PRIMER_TOKENS]
-        while ids and _KIND[ids[-1]] in ("POS", "PITCH"):  # never end mid-note
+        while ids and KIND[ids[-1]] in ("POS", "PITCH"):  # never end mid-note
             ids.pop()
     return ids
 
@@ -173,7 +131,7 @@ def generate_piece(
         prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
     else:  # the model's own choice of meter, drawn with the same seed
         logits = model(torch.tensor([[BOS]]))[0]  # model.py's tuple or transformers' output: the logits come first
-        allowed = torch.from_numpy(_KIND == "TS")
+        allowed = torch.from_numpy(KIND == "TS")
         probs = torch.softmax(logits[0, -1].float().masked_fill(~allowed, float("-inf")), -1)
         prompt = [BOS, int(torch.multinomial(probs, 1, generator=gen))]
     grammar = Grammar(0)

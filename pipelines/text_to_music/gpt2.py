@@ -25,7 +25,7 @@ from transformers import (AutoModelForCausalLM, GenerationConfig, GPT2Config, GP
 from pipelines.common.checkpoint import RECORD_FILE
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
-from pipelines.text_to_music.generate import Grammar
+from pipelines.text_to_music.grammar import Grammar, bar_written
 from pipelines.text_to_music.model import GPTConfig, MusicGPT, load_model
 from pipelines.text_to_music.tokens import BAR, BOS, EOS, PAD, VOCAB
 
@@ -104,7 +104,7 @@ class GrammarStoppingCriteria(StoppingCriteria):
         if not self.ended:
             self.grammar.advance(token)
             if token == BAR:
-                report(self.progress, self.grammar.bars / max(self.min_bars, 1), f"bar {self.grammar.bars} of {self.min_bars}")
+                report(self.progress, self.grammar.bars / max(self.min_bars, 1), bar_written(self.grammar.bars, self.min_bars))
         return torch.tensor([self.ended])
 
 

@@ -12,20 +12,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from PIL import Image
 
 from pipelines.common.config import get_settings
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import UserInputError, check_choice, check_number, set_checked
+from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, set_checked
 from pipelines.text_to_music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
 from pipelines.text_to_music.model import WEIGHTS_FILE, MusicGPT, load_model
-from pipelines.text_to_music.moods import MOODS, SIGNATURES
+from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
 from pipelines.text_to_music.render import piano_roll, render_audio
 from pipelines.text_to_music.tokens import VOCAB, Piece, from_midi, to_midi
 
@@ -33,7 +34,13 @@ if TYPE_CHECKING:
     from pipelines.text_to_music.mood.tagger import MoodResult
 
 MAX_PRIMER_BYTES = 1_000_000
+DONE = Notice("progress.done", "done", "완료")
+korean_names({"mood": "분위기", "tempo": "템포", "instrument": "악기", "seconds": "길이(초)", "temperature": "온도",
+              "top_k": "상위 k개", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
 MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)
+
+
+MoodChoice = Literal[("auto",) + MOODS]  # "auto" reads the mood from the text; the API schema lists them
 
 
 def check_mood(mood: Any) -> str:
@@ -108,10 +115,12 @@ def load_primer(primer: Any, notes: Any, meter: str) -> Optional[Piece]:
     if primer:
         path = Path(primer) if isinstance(primer, (str, Path)) else None
         if path is None or not path.is_file():  # the caller (demos) passes only uploaded files
-            raise UserInputError("music.primer_missing", "the primer must be an uploaded MIDI file")
+            raise UserInputError("music.primer_missing", "the primer must be an uploaded MIDI file",
+                                 "프라이머는 업로드한 MIDI 파일이어야 합니다.")
         if path.stat().st_size > MAX_PRIMER_BYTES:  # checked before mido reads a byte of it
             raise UserInputError("music.primer_large", f"the primer file is {path.stat().st_size // 1024} kB; at most "
-                                 f"{MAX_PRIMER_BYTES // 1000} kB", size=path.stat().st_size // 1024, limit=MAX_PRIMER_BYTES // 1000)
+                                 f"{MAX_PRIMER_BYTES // 1000} kB", "프라이머 파일이 {size:,} kB입니다. 최대 {limit:,} kB까지 "
+                                 "받습니다.", size=path.stat().st_size // 1024, limit=MAX_PRIMER_BYTES // 1000)
         return from_midi(path)
     if isinstance(notes, str) and notes.strip():
         return parse_typed_notes(notes, meter)
@@ -123,7 +132,9 @@ def get_music_model(mood: str) -> MusicGPT:
     configure_torch()
     folder = resolve_model_source(str(Path(get_settings().music_models) / mood), what=f"the {mood!r} music model")
     if not (folder / WEIGHTS_FILE).is_file():
-        raise ModelUnavailableError(f"no {mood!r} music model in {str(folder)!r}: train it with `python -m pipelines.text_to_music.train --mood {mood}`")
+        raise ModelUnavailableError(f"no {mood!r} music model in {str(folder)!r}: train it with `python -m pipelines.text_to_music.train --mood {mood}`",
+                                    "{folder}에 '{mood}' 음악 모델이 없습니다. `python -m pipelines.text_to_music.train "
+                                    "--mood {key}`(으)로 학습하세요.", folder=repr(str(folder)), mood=KOREAN[mood], key=mood)
     return load_model(folder)[0]
 
 
@@ -151,9 +162,10 @@ class TextToMusicPipeline:
         tagged = self.tag(request.text)  # the text decides nothing here but is read, and its mood shown
         results = []
         for i, mood in enumerate(MOODS):
-            report(progress, i / len(MOODS), f"{mood} ({i + 1} of {len(MOODS)})")
+            report(progress, i / len(MOODS), Notice("progress.mood_of", f"{mood} ({i + 1} of {len(MOODS)})",
+                                                    "{mood} ({i}/{n})", mood=KOREAN[mood], i=i + 1, n=len(MOODS)))
             results.append(self._compose(request.per_mood, mood))
-        report(progress, 1.0, "done")
+        report(progress, 1.0, DONE)
         return MusicComparison(tagged.mood, tagged.probabilities, results)
 
     def _compose(self, request: MusicRequest, mood: str, probabilities: Optional[dict[str, float]] = None,
@@ -163,7 +175,7 @@ class TextToMusicPipeline:
         tempo = request.tempo or signature.default_tempo
         program = signature.program if request.instrument < 0 else request.instrument
         primer = load_primer(request.primer, request.primer_notes, signature.meters[0])
-        report(progress, 0.05, f"mood: {mood}")
+        report(progress, 0.05, Notice("progress.mood", f"mood: {mood}", "분위기: {mood}", mood=KOREAN[mood]))
 
         start = time.perf_counter()
         sampled = generate_piece(get_music_model(mood), seconds=request.seconds, tempo=tempo, temperature=request.temperature,
@@ -177,7 +189,7 @@ class TextToMusicPipeline:
         audio_path = render_audio(midi_path, folder / f"{name}.ogg", length)
         roll = piano_roll(sampled.piece)
         timings["render"] = time.perf_counter() - start
-        report(progress, 1.0, "done")
+        report(progress, 1.0, DONE)
         return MusicResult(mood, probabilities, midi_path, audio_path, roll, sampled.piece, tempo, program, request.seed, timings)
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from pipelines.text_to_music.tokens import Piece
 
@@ -57,18 +57,31 @@ def render_audio(midi_path: str | Path, wav_path: str | Path, seconds: float) ->
     return Path(wav_path)
 
 
-render_wav = render_audio  # the name the benchmark and older callers use
+NAMED = ((0, 2, 4, 5, 7, 9, 11), (0, 4, 7))  # pitch classes to name where they fit: white keys, else C E G
+LABEL_FONT = 12  # pixels; the roll is shown at about 0.8× on a phone
 
 
-def piano_roll(piece: Piece, width: int = 900, height: int = 260, colour: tuple = (79, 70, 229)) -> Image.Image:
-    """Notes as bars on a pitch × time grid: each C named on the left (C4 = middle C), each bar numbered
-    along the top; the pitch range fits the piece."""
+def named_pitches(low: int, high: int, row_height: float, text_height: int = LABEL_FONT) -> list[int]:
+    """The pitches from `low` to `high` named on the left: the most of NAMED whose names do not overlap, else each C."""
+    for classes in NAMED:
+        pitches = [p for p in range(low, high + 1) if p % 12 in classes]
+        if all((b - a) * row_height >= text_height for a, b in zip(pitches, pitches[1:])):
+            return pitches
+    return [p for p in range(low, high + 1) if p % 12 == 0]
+
+
+def piano_roll(piece: Piece, width: int = 900, height: int = 300, colour: tuple = (79, 70, 229)) -> Image.Image:
+    """Notes as bars on a pitch × time grid: white keys (or as many as fit) named on the left (C4 = middle C),
+    each bar numbered along the top; the pitch range fits the piece."""
+    import pretty_midi  # for its note names; only here, as the app needs the package for its SoundFont alone
+
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=LABEL_FONT)
     if not piece.notes:
-        draw.text((10, height // 2), "(no notes)", fill="gray")
+        draw.text((10, height // 2), "(no notes)", fill="gray", font=font)
         return image
-    left, top = 28, 12  # room for note names and bar numbers
+    left, top = 34, 16  # room for note names and bar numbers
     low = min(n.pitch for n in piece.notes) - 2
     high = max(n.pitch for n in piece.notes) + 2
     length = max(piece.length, 1)
@@ -77,18 +90,20 @@ def piano_roll(piece: Piece, width: int = 900, height: int = 260, colour: tuple 
     def y_of(pitch: int) -> float:
         return height - 1 - (pitch - low + 1) * y_scale
 
-    for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard; each C named
+    for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard; a line under each C
         if pitch % 12 in (1, 3, 6, 8, 10):
             draw.rectangle([left, y_of(pitch), width, y_of(pitch) + y_scale], fill=(243, 244, 246))
         if pitch % 12 == 0:
             draw.line([(left, y_of(pitch) + y_scale), (width, y_of(pitch) + y_scale)], fill=(229, 231, 235))
-            draw.text((2, y_of(pitch) + y_scale / 2 - 5), f"C{pitch // 12 - 1}", fill=(75, 85, 99))
+    for pitch in named_pitches(low, high, y_scale):
+        draw.text((2, y_of(pitch) + y_scale / 2), pretty_midi.note_number_to_name(pitch), anchor="lm",
+                  fill=(55, 65, 81) if pitch % 12 == 0 else (107, 114, 128), font=font)
     bars = list(piece.bars or range(0, length, piece.bar_length))
     for number, bar in enumerate(bars, 1):
         x = left + bar * x_scale
         draw.line([(x, top), (x, height)], fill=(209, 213, 219))
-        if number == 1 or x_scale * piece.bar_length > 24 or number % 4 == 1:  # numbers only where they fit
-            draw.text((x + 2, 0), str(number), fill=(107, 114, 128))
+        if number == 1 or x_scale * piece.bar_length > 28 or number % 4 == 1:  # numbers only where they fit
+            draw.text((x + 2, 1), str(number), fill=(107, 114, 128), font=font)
     for note in piece.notes:
         x0, y0 = left + 1 + note.start * x_scale, y_of(note.pitch)
         draw.rectangle([x0, y0, max(x0 + 1, x0 + note.duration * x_scale - 1), y0 + max(y_scale - 1, 1)], fill=colour)

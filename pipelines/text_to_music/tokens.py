@@ -157,9 +157,11 @@ def from_midi(path: str | Path, max_notes: int = 5000, max_bars: int = 16) -> Pi
     try:
         midi = mido.MidiFile(path)
     except Exception:  # mido raises many kinds for a damaged file
-        raise UserInputError("music.midi_unreadable", "the primer is not a readable MIDI file") from None
+        raise UserInputError("music.midi_unreadable", "the primer is not a readable MIDI file",
+                             "프라이머가 읽을 수 있는 MIDI 파일이 아닙니다.") from None
     if midi.ticks_per_beat <= 0:  # SMPTE timing or a damaged header
-        raise UserInputError("music.midi_timing", "the primer uses a MIDI timing this app cannot read (SMPTE)")
+        raise UserInputError("music.midi_timing", "the primer uses a MIDI timing this app cannot read (SMPTE)",
+                             "프라이머가 이 앱이 읽을 수 없는 MIDI 시간 형식(SMPTE)을 씁니다.")
     step_ticks = midi.ticks_per_beat / STEPS_PER_QUARTER
     time_signature, notes = "4/4", []
     for track in midi.tracks:
@@ -175,9 +177,10 @@ def from_midi(path: str | Path, max_notes: int = 5000, max_bars: int = 16) -> Pi
                 start = open_notes.pop((message.channel, message.note))
                 notes.append(Note(round(start / step_ticks), max(1, round((tick - start) / step_ticks)), message.note))
                 if len(notes) > max_notes:
-                    raise UserInputError("music.midi_long", f"the primer has more than {max_notes} notes: upload a short one", limit=max_notes)
+                    raise UserInputError("music.midi_long", f"the primer has more than {max_notes} notes: upload a short one",
+                                         "프라이머의 음이 {limit:,}개를 넘습니다. 짧은 파일을 올려 주세요.", limit=max_notes)
     if not notes:
-        raise UserInputError("music.midi_empty", "the primer has no notes to continue")
+        raise UserInputError("music.midi_empty", "the primer has no notes to continue", "프라이머에 이어 갈 음이 없습니다.")
     first = min(n.start for n in notes)
     notes = [Note(n.start - first, min(n.duration, 32), n.pitch) for n in notes if n.start - first < max_bars * 16]
     return Piece(time_signature, [], sorted(notes, key=lambda n: (n.start, -n.pitch)))

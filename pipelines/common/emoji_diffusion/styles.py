@@ -24,18 +24,6 @@ STYLE_NAMES = {
     "emojione": ("EmojiOne", "이모지원"),
 }
 
-# Licence of each style's art (README credits; the weights inherit CC-BY-SA from OpenMoji and EmojiOne).
-STYLE_LICENCES = {
-    "noto": "Apache-2.0 (emoji-datasource-google 16.0.0)",
-    "twemoji": "CC-BY-4.0 (emoji-datasource-twitter 16.0.0)",
-    "openmoji": "CC-BY-SA-4.0 (openmoji 17.0.0)",
-    "fluent": "MIT (fluentui-emoji 1.3.0, icons/modern)",
-    "fluent_flat": "MIT (fluentui-emoji 1.3.0, icons/flat)",
-    "fluent_3d": "MIT (@lobehub/fluent-emoji-3d 1.1.0)",
-    "emojione": "CC-BY-SA-4.0 (Debian ruby-gemojione 3.3.0, EmojiOne 2)",
-}
-
-
 def _pattern() -> re.Pattern:
     # Longest names first so "fluent flat" wins over "fluent"; "style"/"스타일"/"풍" optional after the name.
     names = sorted({n.lower() for pair in STYLE_NAMES.values() for n in pair} | set(STYLES), key=len, reverse=True)

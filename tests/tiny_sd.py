@@ -16,7 +16,7 @@ def tiny_sd_pipeline(seed: int = 0, sample_size: int = 32, safety_checker: bool 
     from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from pipelines.text_to_image.clip_vocab import clip_tokenizer
+    from tests.clip_vocab import clip_tokenizer
 
     torch.manual_seed(seed)
     unet = UNet2DConditionModel(
