@@ -17,6 +17,7 @@ FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PORTAUDIO := /usr/include/portaudio.h
 CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 
 .PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image train-learn emoji-corpus clean
 
@@ -28,7 +29,7 @@ test: test-setup system-data $(CHROMIUM) $(EMOJI_FONT)
 
 setup: $(VENV)/.installed
 test-setup: $(VENV)/.test-installed
-system-data: $(FASHION_MNIST)
+system-data: $(FASHION_MNIST) $(NANUM)
 
 # torch first, pinned: pip takes the CPU wheel on disk; anything looser pulls CUDA packages. requirements.txt's own
 # torch line is the Space's (a version ZeroGPU accepts), so it is left out here.
@@ -52,6 +53,10 @@ $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt requirements-t
 # Debian packages: try with the current lists, refresh them only if that fails.
 $(FASHION_MNIST):
 	$(APT_INSTALL) dataset-fashion-mnist || ($(SUDO) apt-get update -q && $(APT_INSTALL) dataset-fashion-mnist)
+
+# Hangul in the pictures the app draws (comparison grids, captions), as on a Space (packages.txt).
+$(NANUM):
+	$(APT_INSTALL) fonts-nanum || ($(SUDO) apt-get update -q && $(APT_INSTALL) fonts-nanum)
 
 $(PORTAUDIO):
 	$(APT_INSTALL) portaudio19-dev || ($(SUDO) apt-get update -q && $(APT_INSTALL) portaudio19-dev)

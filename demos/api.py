@@ -9,6 +9,7 @@ as files uploaded through Gradio (`handle_file`), never as a path on the server.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +40,7 @@ def publish(fn: Callable, api_name: str) -> None:
 
 
 def file_out(path: str | Path | None) -> dict | None:
-    """A file for the client to download (Gradio copies it to its cache and serves it)."""
+    """A file for the client to download (written where Gradio serves from, it is served in place: one copy)."""
     return None if path is None else FileData(path=str(path)).model_dump()
 
 
@@ -121,7 +122,8 @@ def guard_inputs(validate: Callable) -> Callable:
 
     def validate_inputs(block_fn, inputs: list) -> None:
         for block in block_fn.inputs[len(inputs):]:
-            inputs.append(None if getattr(block, "stateful", False) else getattr(block, "value", None))
+            # A copy: the walk below edits lists and dicts in place, and this is the component's own default.
+            inputs.append(None if getattr(block, "stateful", False) else copy.deepcopy(getattr(block, "value", None)))
         inputs[:] = [_refuse_foreign_files(v) if isinstance(v, (dict, list)) else v for v in inputs]
         validate(block_fn, inputs)
 

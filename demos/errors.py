@@ -27,11 +27,6 @@ ERRORS = Messages(
 )
 
 
-def render_error(exc: Exception, lang: str) -> str:
-    """The sentence for a pipeline error in `lang`: its Korean sits beside its English where it is raised."""
-    return say(exc, lang)
-
-
 def warn(message: str, lang: str) -> None:
     """A toast that warns, titled in the user's language (Gradio's own title is English)."""
     gr.Warning(message, title=ERRORS("warning", lang))
@@ -57,7 +52,7 @@ def _as_user_error(name: str, args, kwargs):
         raise
     except (ValueError, FileNotFoundError) as exc:
         lang = request_language(args, kwargs)
-        raise gr.Error(render_error(exc, lang), title=ERRORS("title", lang), print_exception=False) from None
+        raise gr.Error(say(exc, lang), title=ERRORS("title", lang), print_exception=False) from None
     except Exception:  # a bug: log it whole, show a sentence
         log.exception("unexpected error in %s", name)
         lang = request_language(args, kwargs)
@@ -76,7 +71,7 @@ def field_validator(check, names: list[str]):
         except ValueError as exc:
             name = getattr(exc, "params", {}).get("name")
             at = names.index(name) if name in names else 0
-            message = render_error(exc, language(request))
+            message = say(exc, language(request))
             return [gr.validate(i != at, message if i == at else "") for i in range(len(values))]
         except Exception:  # a bug: the event itself runs and reports it (Gradio would show this one's raw text)
             log.exception("unexpected error in the validator of %s", getattr(check, "__name__", check))
@@ -127,7 +122,7 @@ def status_line(fn, outputs: int, status: int = -1, separate: bool = True):
         except gr.Error as exc:  # user_errors has already written the sentence in the user's language
             message = exc.message
         except (ValueError, FileNotFoundError) as exc:
-            message = render_error(exc, request_language(args, kwargs))
+            message = say(exc, request_language(args, kwargs))
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
             message = ERRORS("unexpected", request_language(args, kwargs))

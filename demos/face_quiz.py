@@ -14,7 +14,7 @@ from gradio.components.api_component import Api
 from demos.api import file_out
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language
-from demos.page_js import revealing
+from demos.page_js import reveal, revealing
 from pipelines.common.validation import say
 from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, AnswerRequest, RoundRequest, Score, get_pipeline
 
@@ -251,4 +251,6 @@ def build() -> gr.Blocks:
         answered = guess.input(status_line(ui_answer, 7, status=0, separate=False), [guess, state],
                                [result, score, players, state, guess, left, right], api_visibility="private")
         revealing(answered, "#quiz-result")  # on a phone the verdict lands under the faces and the choices
+        # A new round's faces come into view (not on the page's first load, which also deals one).
+        new_btn.click(None, js=reveal("#quiz-faces"), api_visibility="private", show_progress="hidden")
     return demo

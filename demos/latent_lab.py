@@ -12,14 +12,15 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from demos.api import file_in, image_out, images_out, publish
+from demos.controls import seed_box
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language, progress_in
 from demos.latent_clicks import pick_sample
 from demos.page_js import clamped, revealing
 from pipelines.common.images import open_upload
 from pipelines.common.seeding import random_seed
+from pipelines.common.validation import say
 from pipelines.latent_lab import pipeline as latent
-from pipelines.latent_lab.nearest import SUMMARY as COPY_SUMMARY, VERDICTS as COPY_VERDICTS
 from pipelines.latent_lab.pipeline import (ArithmeticRequest, CompareRequest, CopyCheckRequest, EditRequest, InterpolateRequest,
                                            SamplesRequest, get_pipeline)
 
@@ -143,16 +144,6 @@ MESSAGES = Messages(*bilingual({
                 "시드 {seed}"),
     "searching": ("Searching the training images (the first search loads them)",
                   "학습 이미지를 찾는 중 (첫 검색 때 불러옵니다)"),
-    "nearest": (COPY_SUMMARY,  # the numbers, then the verdict they give (the pipeline's sentences)
-                "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (픽셀 차이의 제곱평균제곱근, 0 = 똑같음). 처음 보는 실제 "
-                "이미지는 보통 자기와 가장 가까운 학습 이미지에서 **{typical:.3f}** 떨어져 있고, 그중 {closer} %가 이 샘플보다 "
-                "더 가깝습니다. {verdict}"),
-    "verdict.copy": (COPY_VERDICTS["copy"],
-                     "이만큼 가까운 실제 이미지는 거의 없습니다. 이 샘플은 그 학습 이미지를 **거의 베낀 것**일 수 있습니다."),
-    "verdict.close": (COPY_VERDICTS["close"],
-                      "대부분의 실제 이미지보다 학습 이미지에 가깝지만, 실제 이미지들의 범위 안에 있습니다. **베낀 것이 아닙니다**."),
-    "verdict.far": (COPY_VERDICTS["far"],
-                    "보통의 실제 이미지만큼, 또는 그보다 더 학습 이미지와 떨어져 있습니다. **베낀 것이 아닙니다**."),
     "tile": ("{generator} · {caption} · {ms:.0f} ms",
              "{generator} · {caption} · {ms:.0f} ms"),
     "digiface": ("Faces",
@@ -203,9 +194,7 @@ def latent_edit(generator, seed, truncation, pc1, pc2, pc3, pc4, pc5, trait_with
 def copy_check(image, generator, lang: str = "en"):
     """The nearest training images of `image` and a verdict sentence."""
     result = get_pipeline().copy_check(CopyCheckRequest(image=image, generator=generator))
-    summary = MESSAGES("nearest", lang, distance=result.distances[0], typical=result.typical_distance, closer=result.closer_percent,
-                       verdict=MESSAGES(f"verdict.{result.verdict}", lang))
-    return result, summary
+    return result, say(result.summary, lang)
 
 
 @user_errors
@@ -352,9 +341,7 @@ def build() -> gr.Blocks:
         with gr.Row():
             generator = gr.Dropdown(GENERATOR_CHOICES, value="digiface", label=t("latent.generator"), info=t("latent.generator_info"),
                                     scale=2, min_width=260, elem_id="latent-generator")
-            # No `minimum` on seeds: the pipeline's own sentence, in the status line, says what is allowed.
-            # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
-            seed = gr.Number(0, precision=None, label=t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
+            seed = seed_box(0, t("latent.seed"), info=t("latent.seed_info"), elem_id="latent-seed")
             dice = gr.Button(t("latent.random"), scale=0, size="sm")
             count = gr.Slider(1, latent.MAX_SAMPLES, value=8, step=1, label=t("latent.count"))
             truncation = gr.Slider(0, 1, value=latent.DEFAULT_TRUNCATION, step=0.05, label=t("latent.truncation"), info=t("latent.truncation_info"))
@@ -387,8 +374,8 @@ def build() -> gr.Blocks:
                                          elem_id="latent-arith-result", elem_classes="latent-big")
             with gr.Tab(t("latent.interpolate")):
                 with gr.Row():
-                    seed_a = gr.Number(0, precision=None, label=t("latent.seed_a"))
-                    seed_b = gr.Number(1, precision=None, label=t("latent.seed_b"))
+                    seed_a = seed_box(0, t("latent.seed_a"))
+                    seed_b = seed_box(1, t("latent.seed_b"))
                     steps = gr.Slider(2, latent.MAX_STEPS, value=8, step=1, label=t("latent.steps"))
                     mode = gr.Radio([(t(f"latent.mode_{m}"), m) for m in latent.INTERPOLATION_MODES], value="spherical", label=t("latent.mode"), info=t("latent.mode_info"))
                 interp_btn = gr.Button(t("latent.run_interp"), variant="primary")
@@ -399,7 +386,7 @@ def build() -> gr.Blocks:
                 gr.Markdown(t("latent.sliders_hint"))
                 with gr.Row():
                     with gr.Column():
-                        edit_seed = gr.Number(0, precision=None, label=t("latent.edit_seed"), elem_id="latent-edit-seed")
+                        edit_seed = seed_box(0, t("latent.edit_seed"), elem_id="latent-edit-seed")
                         pcs = [gr.Slider(-latent.MAX_EDIT, latent.MAX_EDIT, value=0, step=0.1, label=f"{DIRECTION_NAMES[i]}",
                                          info=t("latent.pc_info") if i == 0 else None) for i in range(latent.N_DIRECTIONS)]
                         with gr.Row():

@@ -14,18 +14,20 @@ from gradio.components.api_component import Api
 import pandas as pd
 
 from demos.api import image_out, publish
-from demos.errors import field_validator, render_error, status_line, user_errors
-from demos.i18n import Messages, add_strings, bilingual, language
+from demos.controls import seed_box
+from demos.errors import field_validator, status_line, user_errors
+from demos.i18n import Messages, add_strings, bilingual, language, progress_in
 from demos.limits import watched
 from demos.learn_denoise import class_choices, denoiser_controls, first_denoise, run_denoise, show_frame
-from demos.page_js import clamped
+from demos.page_js import clamped, revealing
 from demos.tables import html_table
 from pipelines.common.outputs import output_folder
+from pipelines.common.validation import say
 from pipelines.learn import pipeline as learn
 from pipelines.learn.live import MAX_LIVE_LATENT, MAX_LIVE_STEPS, MIN_LIVE_STEPS, LiveRequest, LiveUpdate
 from pipelines.learn.pipeline import (CompareRequest, DecodeRequest, DenoiseRequest, MapRequest, SamplesRequest,
                                       get_pipeline)
-from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
+from pipelines.learn.families import FAMILIES, FAMILY_NAMES, LATENT_FAMILIES
 
 t = add_strings(*bilingual({
     "learn.intro": ("## How generative models learn\nFive kinds of generator, each trained here on the same real images "
@@ -160,18 +162,15 @@ t = add_strings(*bilingual({
                     "모델이 추측한 완성 그림"),
 }))
 
-FAMILY_NAMES = {"pixel": "Per-pixel", "autoencoder": "Autoencoder", "vae": "VAE", "gan": "GAN (vanilla)", "dcgan": "DCGAN", "diffusion": "Diffusion"}
 DATASET_CHOICES = [("Digits · 숫자 (MNIST)", "mnist"), ("Clothes · 옷 (Fashion-MNIST)", "fashion-mnist")]
 TABLE_COLUMNS = ["family", "training CPU s", "samples/s", "sure (%)", "Fréchet ↓", "class entropy", "recall", "nearest train", "test's nearest"]
-FAMILY_NAMES_KO = {"pixel": "픽셀별", "autoencoder": "오토인코더", "vae": "VAE", "gan": "GAN (기본)", "dcgan": "DCGAN", "diffusion": "확산"}
 # The family pickers' labels, in the page's language (the static table: Gradio translates them in the browser).
-add_strings(*bilingual({f"learn.family.{key}": (name, FAMILY_NAMES_KO[key]) for key, name in FAMILY_NAMES.items()}))
+add_strings(*bilingual({f"learn.family.{key}": (str(name), say(name, "ko")) for key, name in FAMILY_NAMES.items()}))
 FAMILY_CHOICES = [(t(f"learn.family.{key}"), key) for key in FAMILIES]
 TABLE_COLUMNS_KO = ["모델", "학습 CPU 초", "샘플/초", "확신 (%)", "프레셰 ↓", "클래스 엔트로피", "재현율", "가장 가까운 학습 이미지", "테스트 이미지의 거리"]
 
 # What the tab writes while running, in the request's language.
 MESSAGES = Messages(*bilingual({
-    **{f"family.{key}": (name, FAMILY_NAMES_KO[key]) for key, name in FAMILY_NAMES.items()},
     **{f"column.{i}": names for i, names in enumerate(zip(TABLE_COLUMNS, TABLE_COLUMNS_KO))},
     "caption": ("{family} #{index}",
                 "{family} #{index}"),
@@ -179,28 +178,6 @@ MESSAGES = Messages(*bilingual({
              "실제 테스트 이미지"),
     "verdict.title": ("**Opinion slide vs measured** (within ×{within} of the best = fast/good):",
                       "**의견 슬라이드 대 측정값** (최고값의 ×{within} 이내 = 빠름/좋음):"),
-    "verdict.sentence": ("{family}: {parts}",
-                         "{family}: {parts}"),
-    "verdict.joiner": ("; ",
-                       "; "),
-    "verdict.agrees": ("{what} {said}: agrees",
-                       "{what} {said}: 일치"),
-    "verdict.differs": ("{what} {said}: measured {got}",
-                        "{what} {said}: 측정 결과 {got}"),
-    "aspect.training": ("training",
-                        "학습 속도"),
-    "aspect.diversity": ("diversity",
-                         "다양성"),
-    "aspect.quality": ("quality",
-                       "품질"),
-    "label.fast": ("fast",
-                   "빠름"),
-    "label.slow": ("slow",
-                   "느림"),
-    "label.good": ("good",
-                   "좋음"),
-    "label.poor": ("poor",
-                   "나쁨"),
     "status": ("**{state}** · step {step} / {target} · {elapsed:.0f} s · {cpu:.0f} CPU s",
                "**{state}** · {step} / {target} 단계 · {elapsed:.0f}초 · CPU {cpu:.0f}초"),
     "state.training": ("training",
@@ -213,36 +190,7 @@ MESSAGES = Messages(*bilingual({
                          "시간 제한"),
     "frame": ("t = {timestep}",
               "t = {timestep}"),
-    "learn.measuring": ("{family}: sampling and measuring",
-                        "{family}: 샘플링하고 측정하는 중"),
-    "learn.done": ("done",
-                   "완료"),
 }))
-
-
-def _notice(text, lang: str) -> str:
-    """A pipeline's progress Notice in `lang` (plain text as it came)."""
-    key = getattr(text, "key", None)
-    if key not in MESSAGES:
-        return str(text)
-    params = dict(text.params)
-    if "family" in params:
-        params["family"] = MESSAGES(f"family.{params['family']}", lang)
-    return MESSAGES(key, lang, **params)
-
-
-def _verdicts(result: learn.Comparison, lang: str, names: bool = False) -> list[str]:
-    """The comparison's verdict sentences in `lang` (English API: the pipeline's own sentences, family keys)."""
-    if lang == "en" and not names:
-        return list(result.verdicts)
-    say = lambda key, **kw: MESSAGES(key, lang, **kw)  # noqa: E731
-    sentences = []
-    for family, triples in result.verdict_parts:
-        parts = [say("verdict.agrees" if said == got else "verdict.differs", what=say(f"aspect.{what}"),
-                     said=say(f"label.{said}"), got=say(f"label.{got}")) for what, said, got in triples]
-        sentences.append(say("verdict.sentence", family=say(f"family.{family}"),
-                             parts=say("verdict.joiner").join(parts)))
-    return sentences
 
 
 def _files(images, kind: str = "learn") -> list[dict]:
@@ -288,7 +236,7 @@ def learn_compare(dataset: learn.DatasetChoice, seed: int = 0, request: gr.Reque
     result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=watched())
     rows = [{"family": r.family, "images": _files(r.images), "measures": _row(r)} for r in result.rows]
     return {"dataset": dataset, "seed": seed, "rows": rows, "table": [r["measures"] for r in rows],
-            "real": _measures(result.real), "verdicts": _verdicts(result, language(request))}
+            "real": _measures(result.real), "verdicts": [say(v, language(request)) for v in result.verdicts]}
 
 
 def learn_decode(family: learn.MapFamilyChoice, dataset: learn.DatasetChoice, x: float, y: float, x2: Optional[float] = None, y2: Optional[float] = None, frames: int = 8,
@@ -322,7 +270,7 @@ def learn_denoise(model: learn.DenoiserChoice, label: int = -1, seed: int = 0, s
 def show_samples(family, dataset, count, seed, request: gr.Request = None):
     lang = language(request)
     result = get_pipeline().samples(SamplesRequest(family=family, dataset=dataset, count=count, seed=seed))
-    name = MESSAGES(f"family.{family}", lang)
+    name = say(FAMILY_NAMES[family], lang)
     return [(im, MESSAGES("caption", lang, family=name, index=i)) for i, im in enumerate(result.images)]
 
 
@@ -334,16 +282,16 @@ def _cells(m: learn.Measures) -> dict:
 @user_errors
 def show_compare(dataset, seed, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=watched(lambda f, d: progress(f, desc=_notice(d, lang))))
+    result = get_pipeline().compare(CompareRequest(dataset=dataset, seed=seed), progress=watched(progress_in(progress, lang)))
     # one row per family, named once at its start: a caption on every tile would cover every sample
-    tiles = [(im, None if i else MESSAGES(f"family.{r.family}", lang)) for r in result.rows for i, im in enumerate(r.images)]
-    rows = [{"family": MESSAGES(f"family.{r.family}", lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
+    tiles = [(im, None if i else say(FAMILY_NAMES[r.family], lang)) for r in result.rows for i, im in enumerate(r.images)]
+    rows = [{"family": say(FAMILY_NAMES[r.family], lang), "training CPU s": r.training_cpu_seconds, "samples/s": round(r.samples_per_second),
              **_cells(r.measures)} for r in result.rows]
     rows.append({"family": MESSAGES("real", lang), **_cells(result.real)})
     # HTML, not a gr.Dataframe: on a phone its 9 columns become one card per family instead of running off screen
     table = html_table([MESSAGES(f"column.{i}", lang) for i in range(len(TABLE_COLUMNS))],
                        ([row.get(column) for column in TABLE_COLUMNS] for row in rows))
-    notes = "\n".join(f"- {v}" for v in _verdicts(result, lang, names=True))
+    notes = "\n".join(f"- {say(v, lang)}" for v in result.verdicts)
     # The gallery and the table stay hidden until there is something in them (no large empty boxes).
     return (gr.Gallery(tiles, visible=True), gr.HTML(table, visible=True),
             f"{MESSAGES('verdict.title', lang, within=learn.WITHIN)}\n{notes}")
@@ -377,32 +325,27 @@ def _session_id(request: gr.Request) -> str:
     return request.session_hash or "anonymous"
 
 
-def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en"):
+def _live_outputs(update: LiveUpdate, session_id: str, lang: str = "en", first: bool = False):
     curve = pd.DataFrame(update.losses or [(0, float("nan"))], columns=["step", "loss"])
     state = MESSAGES(f"state.{update.status}", lang) if f"state.{update.status}" in MESSAGES else update.status
     status = MESSAGES("status", lang, state=state, step=update.step, target=update.target, elapsed=update.elapsed, cpu=update.cpu_seconds)
-    notice = gr.skip() if update.status == "training" else ""  # a "press Stop or wait" note lasts while the training does
+    # The note under the buttons is about a press refused while this training runs: it lasts while the training does,
+    # and a training's first and last updates clear it (its own press may have been checked as it started).
+    notice = "" if first or update.status != "training" else gr.skip()
     return gr.Image(update.grid, visible=True), gr.LinePlot(curve, visible=True), status, session_id, notice  # shown from the first
 
 
-def _train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request, resume: bool):
+@user_errors
+def train_live(family: str, dataset: str, lr: float, latent_dim: int, steps: int, seed: int, request: gr.Request,
+               evt: gr.EventData):
+    """Train: a family from scratch; Continue: the session's model `steps` more (its family and dataset stay as
+    trained). One training per session, at most 90 s and 5,000 steps a press, streaming (sample grid, loss curve,
+    status) every few seconds."""
     sid, lang = _session_id(request), language(request)
     training = LiveRequest(family=family, dataset=dataset, lr=lr, latent_dim=latent_dim, steps=steps, seed=seed)
-    for update in get_pipeline().train(sid, training, resume=resume):
-        yield _live_outputs(update, sid, lang)
-
-
-@user_errors
-def train_live(family: str, dataset: str, lr: float, latent_dim: int, steps: int, seed: int, request: gr.Request):
-    """Train a family from scratch (one training per session, at most 90 s and 5,000 steps a call),
-    streaming (sample grid, loss curve, status) every few seconds."""
-    yield from _train(family, dataset, lr, latent_dim, steps, seed, request, resume=False)
-
-
-@user_errors
-def continue_live(family, dataset, lr, latent_dim, steps, seed, request: gr.Request):
-    """Train the session's model `steps` more steps (its family and dataset stay as trained)."""
-    yield from _train(family, dataset, lr, latent_dim, steps, seed, request, resume=True)
+    resume = getattr(evt.target, "elem_id", None) == "learn-continue"
+    for i, update in enumerate(get_pipeline().train(sid, training, resume=resume)):
+        yield _live_outputs(update, sid, lang, first=i == 0)
 
 
 def api_learn_train(family, dataset, lr, latent_dim, steps, seed, request: gr.Request = None):
@@ -438,8 +381,19 @@ def busy_note(request: gr.Request):
     try:
         get_pipeline().check_training_free(_session_id(request))
     except ValueError as exc:
-        return f"⚠️ {render_error(exc, language(request))}"
+        return f"⚠️ {say(exc, language(request))}"
     return ""
+
+
+def publish_training(queue: dict) -> None:
+    """/learn_train for programs: the page's training through a hidden button with typed pass-through inputs and one
+    named result, in the page's training queue (call inside the tab's Blocks)."""
+    api_inputs = [Api(None, {"type": "string", "enum": list(FAMILIES)}, label="family"),
+                  Api(None, {"type": "string", "enum": list(learn.DATASETS)}, label="dataset"),
+                  Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
+                  Api(None, {"type": "integer"}, label="steps"), Api(0, {"type": "integer"}, label="seed")]
+    gr.Button(visible=False).click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
+                                   api_name="learn_train", **queue)
 
 
 def build() -> gr.Blocks:
@@ -447,8 +401,7 @@ def build() -> gr.Blocks:
         gr.Markdown(t("learn.intro"))
         with gr.Row():
             dataset = gr.Dropdown(DATASET_CHOICES, value="mnist", label=t("learn.dataset"), info=t("learn.dataset_info"), elem_id="learn-dataset")
-            # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
-            seed = gr.Number(0, precision=None, label=t("learn.seed"), info=t("learn.seed_info"), elem_id="learn-seed")
+            seed = seed_box(0, t("learn.seed"), info=t("learn.seed_info"), elem_id="learn-seed")
         with gr.Tabs():
             with gr.Tab(t("learn.compare")):
                 gr.Markdown(t("learn.compare_hint"))
@@ -457,7 +410,8 @@ def build() -> gr.Blocks:
                 # no height: all six rows show at once, none hidden in a scroll box (app.py's CSS sizes the tiles)
                 compared = gr.Gallery(label=t("learn.compared"), columns=learn.SHOWN, allow_preview=False, format="png",
                                       object_fit="contain", visible=False, elem_id="learn-compared")
-                table = gr.HTML(label=t("learn.table"), show_label=True, container=True, visible=False, js_on_load=None, elem_id="learn-table")
+                table = gr.HTML(label=t("learn.table"), show_label=True, container=True, visible=False, elem_id="learn-table",
+                                js_on_load=None)  # a table to read: none of Gradio's default script, which reports every click on it
                 verdict = gr.Markdown()
                 with gr.Accordion(t("learn.one_family"), open=False):
                     with gr.Row():
@@ -465,7 +419,8 @@ def build() -> gr.Blocks:
                         count = gr.Slider(1, learn.MAX_SAMPLES, value=16, step=1, label=t("learn.count"))
                     sample_btn = gr.Button(t("learn.sample"))
                     sample_status = gr.Markdown(elem_id="learn-sample-status")
-                    samples = gr.Gallery(label=t("learn.samples"), columns=8, height=260, allow_preview=False, format="png", object_fit="contain")
+                    samples = gr.Gallery(label=t("learn.samples"), columns=8, height=260, allow_preview=False, format="png",
+                                         object_fit="contain", elem_id="learn-samples")
             with gr.Tab(t("learn.maps")) as maps_tab:
                 gr.Markdown(t("learn.maps_hint"))
                 maps_btn = gr.Button(t("learn.draw_maps"), variant="primary")
@@ -488,8 +443,8 @@ def build() -> gr.Blocks:
                     latent_dim = gr.Slider(1, MAX_LIVE_LATENT, value=FAMILIES["dcgan"].Config.latent_dim, step=1, label=t("learn.latent"), info=t("learn.latent_info"))
                     steps = gr.Slider(MIN_LIVE_STEPS, MAX_LIVE_STEPS, value=300, step=10, label=t("learn.steps"), info=t("learn.steps_info"), elem_id="learn-steps")
                 with gr.Row():
-                    start = gr.Button(t("learn.start"), variant="primary")
-                    more = gr.Button(t("learn.continue"))
+                    start = gr.Button(t("learn.start"), variant="primary", elem_id="learn-train")
+                    more = gr.Button(t("learn.continue"), elem_id="learn-continue")  # train_live reads the id
                     stop = gr.Button(t("learn.stop"), variant="stop")
                     reset = gr.Button(t("learn.reset"))
                 status, notice = gr.Markdown(elem_id="learn-status"), gr.Markdown(elem_id="learn-notice")  # notice: a press refused
@@ -506,11 +461,12 @@ def build() -> gr.Blocks:
                     label = gr.Dropdown(class_choices("mnist-diffusion"), value=-1, label=t("learn.label"))
                     prompt = gr.Textbox("red apple", label=t("learn.prompt"), info=t("learn.prompt_info"), visible=False,
                                         elem_id="learn-denoise-prompt")
-                    denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"))
+                    denoise_steps = gr.Slider(1, learn.MAX_DENOISE_STEPS, value=20, step=1, label=t("learn.denoise_steps"),
+                                              elem_id="learn-denoise-steps")
                 denoise_btn = gr.Button(t("learn.run_denoise"), variant="primary")
                 denoise_status = gr.Markdown(elem_id="learn-denoise-status")
                 frame = gr.Slider(1, 20, value=20, step=1, label=t("learn.frame"), elem_id="learn-frame")
-                frame_info = gr.Markdown()
+                frame_info = gr.Markdown(elem_id="learn-frame-info")
                 with gr.Row():
                     noisy = gr.Image(label=t("learn.noisy"), format="png", height=220, elem_classes="latent-big", elem_id="learn-noisy")
                     guess = gr.Image(label=t("learn.guess"), format="png", height=220, elem_classes="latent-big")
@@ -520,14 +476,15 @@ def build() -> gr.Blocks:
         for fn in (learn_samples, learn_compare, learn_decode, learn_denoise):
             publish(fn, fn.__name__)
         # The page's events: private where a gr.api function above already offers the action.
-        compare_btn.click(status_line(show_compare, 4), [dataset, seed], [compared, table, verdict, compare_status],
-                          api_visibility="private")
-        sample_btn.click(status_line(show_samples, 2), [family, dataset, count, seed], [samples, sample_status],
-                         api_visibility="private")
+        # Each button's result, or its message, is brought into view once it is there (a phone stacks them far down).
+        revealing(compare_btn.click(status_line(show_compare, 4), [dataset, seed], [compared, table, verdict, compare_status],
+                                    api_visibility="private"), "#learn-compared", "#learn-compare-status")
+        revealing(sample_btn.click(status_line(show_samples, 2), [family, dataset, count, seed], [samples, sample_status],
+                                   api_visibility="private"), "#learn-samples", "#learn-sample-status")
         # The maps and a first denoising appear when their tab first opens (both are quick), not after a button.
         map_outputs = maps + lasts + [maps_drawn, maps_status]
-        gr.on([maps_btn.click, dataset.change], status_line(show_maps, len(map_outputs)), dataset, map_outputs,
-              api_visibility="private")
+        revealing(gr.on([maps_btn.click, dataset.change], status_line(show_maps, len(map_outputs)), dataset, map_outputs,
+                        api_visibility="private"), "#learn-map-autoencoder", "#learn-maps-status")
         maps_tab.select(status_line(first_maps, len(map_outputs)), [maps_drawn, dataset], map_outputs, api_visibility="private")
         for key, image, out, strip, last in zip(LATENT_FAMILIES, maps, decoded, strips, lasts):
             image.select(status_line(click_map(key), 5), [dataset, last], [image, out, strip, last, maps_status], api_visibility="private")
@@ -539,26 +496,21 @@ def build() -> gr.Blocks:
         queue = dict(concurrency_id="learn_train", concurrency_limit=2)
         # Bad settings are explained under their control as Train is pressed, not after waiting for a free slot.
         checked = field_validator(LiveRequest, ["family", "dataset", "learning rate", "latent size", "steps", "seed"])
-        training = start.click(status_line(train_live, 5, status=2, separate=False), train_inputs, train_outputs,
-                               api_visibility="private", validator=checked, **queue)
-        # Programs: the same training through a hidden button with typed pass-through inputs and one named result.
-        api_inputs = [Api(None, {"type": "string", "enum": list(FAMILIES)}, label="family"),
-                      Api(None, {"type": "string", "enum": list(learn.DATASETS)}, label="dataset"),
-                      Api(None, {"type": "number"}, label="lr"), Api(None, {"type": "integer"}, label="latent_dim"),
-                      Api(None, {"type": "integer"}, label="steps"), Api(0, {"type": "integer"}, label="seed")]
-        api_train = gr.Button(visible=False)
-        api_train.click(user_errors(api_learn_train), api_inputs, Api(None, {"type": "object"}, label="result"),
-                        api_name="learn_train", **queue)
-        continuing = more.click(status_line(continue_live, 5, status=2, separate=False), train_inputs, train_outputs,
-                                api_visibility="private", validator=checked, **queue)
+        # One event for Train and Continue: a press of either while it runs is dropped by the page, and busy_note says
+        # why, once (a second event would queue, and be refused in the status line as well).
+        training = gr.on([start.click, more.click], status_line(train_live, 5, status=2, separate=False), train_inputs,
+                         train_outputs, api_visibility="private", validator=checked, **queue)
+        revealing(training, "#learn-grid", "#learn-status")
+        publish_training(queue)
         # Stop asks the training to end after its current slice: it sends one last "stopped" update and ends cleanly
         # (cancelling the event instead would leave "Error" pills on the grid, the curve and the status line).
         stop.click(stop_live, None, None, api_visibility="private", queue=False)
-        reset.click(reset_live, None, [grid, curve, status, notice], cancels=[training, continuing], api_visibility="private", queue=False)
+        reset.click(reset_live, None, [grid, curve, status, notice], cancels=[training], api_visibility="private", queue=False)
         for button in (start, more):  # a press while the training runs is dropped by the page: say why, without queueing
             button.click(busy_note, None, notice, queue=False, trigger_mode="multiple", show_progress="hidden", api_visibility="private")
         denoise_inputs, denoise_outputs = [model, label, prompt, seed, denoise_steps], [frames, frame, noisy, guess, frame_info, denoise_status]
-        denoise_btn.click(status_line(run_denoise, 6), denoise_inputs, denoise_outputs, api_visibility="private")
+        revealing(denoise_btn.click(status_line(run_denoise, 6), denoise_inputs, denoise_outputs, api_visibility="private"),
+                  "#learn-noisy", "#learn-denoise-status")
         denoise_tab.select(status_line(first_denoise, 6), [frames] + denoise_inputs, denoise_outputs, api_visibility="private")
         frame.input(show_frame, [frames, frame], [noisy, guess, frame_info], api_visibility="private", show_progress="hidden",
                     js=clamped([frames, frame]))  # a number typed past the end: the end, not Gradio's English toast

@@ -5,7 +5,7 @@ and a note under the slider says so in the page's language. Gradio already puts 
 number back within the slider's bounds when its box loses focus, but silently (the Text →
 Image tab), while an event fired as the user types (the Latent Lab's directions) sends the
 raw number, which Gradio refuses with an English toast; `clamped` keeps those events within
-bounds, and `SLIDER_NOTES` (run once as the page loads, app.py) writes the note.
+the bounds the page shows then, and `SLIDER_NOTES` (run once as the page loads, app.py) writes the note.
 
 A result or a message can appear below the fold (a phone stacks the columns; a status line sits
 at the window's bottom edge): `reveal` scrolls it into view once an action has finished.
@@ -70,10 +70,17 @@ SLIDER_NOTES = """() => {
 
 def clamped(inputs: Sequence[gr.components.Component]) -> str:
     """An event's `js=`: its sliders' values brought within their bounds before they are sent (an event fired
-    while the user types gets the raw number, which Gradio would refuse with a toast in English)."""
-    bounds = [[c.minimum, c.maximum] if isinstance(c, gr.Slider) else None for c in inputs]
-    return (f"(...values) => {json.dumps(bounds)}.map((b, i) => b && typeof values[i] === 'number' ? "
-            "Math.min(Math.max(values[i], b[0]), b[1]) : values[i])")
+    while the user types gets the raw number, which Gradio would refuse with a toast in English). A slider with an
+    elem_id is read on the page as the event fires, since an event may have moved its ends since the page was built
+    (Learn's frame slider grows to the frames of each denoising); others keep the bounds they were built with."""
+    bounds = [[c.minimum, c.maximum, c.elem_id] if isinstance(c, gr.Slider) else None for c in inputs]
+    return f"""(...values) => {json.dumps(bounds)}.map((b, i) => {{
+      if (!b || typeof values[i] !== "number") return values[i];
+      const range = b[2] && document.getElementById(b[2])?.querySelector("input[type=range]");
+      const live = [Number(range?.min), Number(range?.max)];
+      const [low, high] = range && live.every(Number.isFinite) ? live : b;
+      return Math.min(Math.max(values[i], low), high);
+    }})"""
 
 
 def reveal(result: str, status: str = "") -> str:

@@ -7,7 +7,8 @@ from typing import Optional, Union
 import gradio as gr
 
 from demos.api import file_out, publish
-from demos.errors import inform, render_error, status_line, user_errors, warn
+from demos.controls import seed_box
+from demos.errors import inform, status_line, user_errors, warn
 from demos.i18n import Messages, add_strings, bilingual, language, progress_in
 from demos.limits import watched
 from demos.page_js import revealing
@@ -178,7 +179,7 @@ def compare_images(prompt, models, seed, steps, schedulers=None, request: gr.Req
                    progress=gr.Progress(track_tqdm=True)):
     lang = language(request)
     compare_request = CompareRequest.from_user(prompt=prompt, models=models, seed=seed, steps=steps, schedulers=schedulers)
-    result = get_pipeline().compare(compare_request, progress=watched(progress_in(progress, lang)))
+    result = get_pipeline().compare(compare_request, progress=watched(progress_in(progress, lang)), lang=lang)
     gallery = [(str(c.file), say(c.label, lang)) for c in result.cells if c.file]
     # A model that could not run gets a tile saying why, in place of its picture.
     gallery += [(text_tile(MESSAGES("unavailable", lang, label=say(c.label, lang), reason=say(c.error, lang))),
@@ -237,9 +238,10 @@ def api_compare_images(prompt: str, models: Optional[list[str]] = None, seed: in
     """
     compare_request = CompareRequest.from_user(prompt=prompt, models=[EMBEDDED] if models is None else models, seed=seed,
                                                steps=steps, schedulers=schedulers)
-    result = get_pipeline().compare(compare_request, progress=watched())
-    cells = [{"label": c.label, "image": file_out(c.file), "seconds": round(c.seconds, 3), "error": c.error or None}
-             for c in result.cells]
+    lang = language(request)
+    result = get_pipeline().compare(compare_request, progress=watched(), lang=lang)
+    cells = [{"label": say(c.label, lang), "image": file_out(c.file), "seconds": round(c.seconds, 3),
+              "error": say(c.error, lang) or None} for c in result.cells]
     return {"images": cells, "grid": file_out(result.grid_file), "seed": result.seed}
 
 
@@ -249,7 +251,7 @@ def model_defaults(model, request: gr.Request = None, progress=gr.Progress()):
     try:
         backend = get_pipeline().load(model)  # the same checks as a request: no loading from arbitrary paths
     except ValueError as exc:
-        warn(render_error(exc, language(request)), language(request))
+        warn(say(exc, language(request)), language(request))
         backend = get_backend(EMBEDDED)
     limits = backend.limits
     return (backend.name, gr.update(value=limits.default_steps, maximum=limits.max_steps),
@@ -270,7 +272,7 @@ def load_png(path, request: gr.Request = None):
     try:
         settings = read_settings(path)
     except ValueError as exc:
-        warn(MESSAGES("not_loaded", lang, reason=render_error(exc, lang)), lang)
+        warn(MESSAGES("not_loaded", lang, reason=say(exc, lang)), lang)
         return [gr.update()] * len(PNG_FIELDS)
     inform(MESSAGES("loaded", lang), lang)
     if settings.get("model", EMBEDDED) != EMBEDDED:  # SD starts from pure noise (an A1111 "Denoising strength"
@@ -309,10 +311,7 @@ def build() -> gr.Blocks:
                         sizes, step = (EMBEDDED_SIZES, 16) if default_model() == EMBEDDED else (SIZE_RANGE, 8)
                         width = gr.Slider(*sizes, value=64, step=step, label=t("image.width"))
                         height = gr.Slider(*sizes, value=64, step=step, label=t("image.height"))
-                        # precision=None: the seed reaches the pipeline as sent, so its sentence quotes what was typed
-                        # (Gradio's rounding would turn 1.5 into 2, and a 30-digit seed into another number)
-                        seed = gr.Number(-1, precision=None, label=t("image.seed"),
-                                         info=t("image.seed_info"), elem_id="image-seed")
+                        seed = seed_box(-1, t("image.seed"), info=t("image.seed_info"), elem_id="image-seed")
                 generate = gr.Button(t("image.generate"), variant="primary", elem_id="image-generate")
                 status = gr.Markdown(elem_id="image-status")  # a failed action says why here, beside its button
             with gr.Column(scale=3):

@@ -8,9 +8,11 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from demos.api import file_in, file_out, image_out, publish
+from demos.controls import seed_box
 from demos.errors import status_line, user_errors
 from demos.i18n import Messages, add_strings, bilingual, language, progress_in
 from demos.limits import watched
+from demos.page_js import revealing
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
 from pipelines.text_to_music.generate import MAX_SECONDS
@@ -249,8 +251,7 @@ def build() -> gr.Blocks:
                         temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
                         top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
                     with gr.Row():
-                        # precision=None: a seed as sent, unrounded (its sentence quotes what was typed)
-                        seed = gr.Number(-1, precision=None, label=t("music.seed"), info=t("music.seed_info"))
+                        seed = seed_box(-1, t("music.seed"), info=t("music.seed_info"))
                         dice = gr.Button(t("music.random"), scale=0)
                         tempo = gr.Slider(0, MAX_TEMPO, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
                         # any General MIDI program (0–127) may be typed or sent; the list holds favourites
@@ -291,9 +292,10 @@ def build() -> gr.Blocks:
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         inputs = [text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes]
         show = dict(queue=False, show_progress="hidden", api_visibility="private")
-        compose.click(lambda: gr.Image(visible=True), None, roll, **show).then(
-            status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private")
-        compare.click(lambda: gr.Row(visible=True), None, compared_row, **show).then(
+        revealing(compose.click(lambda: gr.Image(visible=True), None, roll, **show).then(  # a phone shows results below
+            status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private"),
+            "#music-audio", "#music-status")
+        revealing(compare.click(lambda: gr.Row(visible=True), None, compared_row, **show).then(
             status_line(compare_music, 3 + len(compared)), [text, seconds, seed], [tagged, info, *compared, status],
-            api_visibility="private")
+            api_visibility="private"), "#music-compared", "#music-status")
     return demo

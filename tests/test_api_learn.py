@@ -126,3 +126,24 @@ def test_the_pages_training_settings_are_checked_before_they_queue():
     assert results[2]["message"] == "학습률은 0.000001부터 0.1까지여야 합니다. 받은 값: -1"
     assert not check(None, "dcgan", "mnist", 1e-3, 32, 300, -5)[5]["is_valid"]  # the seed, in English
     assert all(r["is_valid"] for r in check(None, "dcgan", "mnist", 2e-4, 32, 300, 0))
+
+
+def test_the_pages_train_and_continue_share_one_event_and_its_note():
+    """Train and Continue are one page event (a press of either while it runs is dropped, and said once, in the note);
+    the button pressed decides; a training's first update clears a note its own press may have got as it began."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from demos.learn import _live_outputs, train_live
+    from pipelines.learn.live import LiveUpdate
+
+    request = SimpleNamespace(session_hash="continue-first", headers={})
+    pressed = SimpleNamespace(target=SimpleNamespace(elem_id="learn-continue"))  # gr.EventData: the button
+    with pytest.raises(gr.Error, match="no model to continue"):
+        next(train_live("gan", "mnist", None, None, 10, 0, request, pressed))
+    update = LiveUpdate(5, 300, 1.0, 1.0, Image.new("L", (8, 8)), [(5, 0.7)], "training")
+    assert _live_outputs(update, "s", first=True)[4] == ""  # the note cleared as the training starts
+    assert _live_outputs(update, "s")[4] == gr.skip()  # a note made while it runs stays
+    update.status = "finished"
+    assert _live_outputs(update, "s")[4] == ""

@@ -3,9 +3,10 @@ with the unit checks of the pictures behind them (the latent map's legend, the p
 
 Learn: the latent map's legend is clear of the label and buttons floating over the picture; the side-by-side shows
 each family's 8 samples in one row, all rows at once (no scroll box); every column of the measured table is on screen
-on a phone; pressing Train while a training runs says why nothing happens. Music: Compare gives each mood its MIDI
-file; the moods' headings are whole (not cut by the players' buttons); the piano roll names more than one note and
-keeps a readable height on a phone.
+on a phone; pressing Train or Continue while a training runs says why nothing happens, once, and the press that starts
+it is not told so; a frame typed past the end of a denoising is its last frame. Music: Compose brings its message or
+its result into view on a phone; Compare gives each mood its MIDI file; the moods' headings are whole (not cut by the
+players' buttons); the piano roll names more than one note and keeps a readable height on a phone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pipelines.text_to_music.tokens import Note, Piece
 from demos.learn import MESSAGES, TABLE_COLUMNS
 from demos.tables import html_table
 from tests.test_browser import DESKTOP, PHONE, browser, fill_kept, open_page, wait_text  # noqa: F401 (fixtures)
+from tests.test_browser_layout_views import in_view
 
 SIZES = [("en-US", DESKTOP), ("ko-KR", DESKTOP), ("en-US", PHONE), ("ko-KR", PHONE)]
 IDS = ["en-1280", "ko-1280", "en-390", "ko-390"]
@@ -167,21 +169,51 @@ def test_learn_latent_map_legend_is_not_covered(open_page, locale, viewport):
             page.locator(f"#learn-map-{family}").bounding_box()["height"] + 1  # the legend is not cut off
 
 
-@pytest.mark.parametrize("locale, viewport", [("en-US", DESKTOP), ("ko-KR", PHONE)], ids=["en-1280", "ko-390"])
+# Records whether an element ever held `text` from now on (a note shown for a moment is caught too).
+WATCH = """([sel, text, flag]) => { const e = document.querySelector(sel); window[flag] = false;
+    new MutationObserver(() => { if (e.innerText.includes(text)) window[flag] = true; })
+      .observe(e, {subtree: true, childList: true, characterData: true}); }"""
+
+
+@pytest.mark.parametrize("locale, viewport", SIZES, ids=IDS)
 def test_learn_pressing_train_again_says_a_training_runs(open_page, locale, viewport):
     say, page = WORDS[locale], open_page(locale, viewport, "tab.learn")
     page.get_by_role("tab", name=say["train_tab"], exact=True).click()
     fill_kept(page, "#learn-steps input[type=number]", "5000")  # long enough to be running at the second press
-    train = page.get_by_role("button", name=say["train"], exact=True)
-    train.click()
+    page.evaluate(WATCH, ["#learn-notice", say["busy"], "noted"])
+    page.locator("#learn-train").click()
     page.locator("#learn-grid img").wait_for(timeout=60_000)
-    train.click()
-    note = wait_text(page, "#learn-notice", say["busy"], timeout=15_000)
-    assert say["stop"] in note  # it says what to do
+    page.wait_for_timeout(1000)
+    assert not page.evaluate("() => window.noted"), "the press that started the training was told one runs"
+    page.evaluate(WATCH, ["#learn-status", "⚠️", "warned"])
+    for button in ("#learn-continue", "#learn-train"):  # either button while it runs: said once, in the note
+        page.locator(button).click()
+        note = wait_text(page, "#learn-notice", say["busy"], timeout=15_000)
+        assert say["stop"] in note  # it says what to do
+        page.wait_for_timeout(2500)  # a second event would have been refused in the status line by now
+        assert not page.evaluate("() => window.warned"), page.locator("#learn-status").inner_text()
     assert page.locator(".error").count() == 0
     page.get_by_role("button", name=say["stop"], exact=True).click()
     wait_text(page, "#learn-status", say["stopped"], timeout=60_000)
     page.wait_for_function("() => !document.querySelector('#learn-notice').innerText.trim()", timeout=15_000)
+
+
+def test_learn_a_frame_typed_past_the_end_is_the_last_of_this_run(open_page):
+    # The frame slider grows to each denoising's frames (20 at first, 50 here): what is typed is clamped to those.
+    page = open_page("en-US", DESKTOP, "tab.learn")
+    page.get_by_role("tab", name="Denoising", exact=True).click()
+    page.locator("#learn-noisy img").wait_for(timeout=60_000)
+    fill_kept(page, "#learn-denoise-steps input[type=number]", "50")
+    page.get_by_role("button", name="Denoise", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#learn-frame input[type=range]')?.max === '50'", timeout=60_000)
+    frame = page.locator("#learn-frame input[type=number]")
+    fill_kept(page, frame, "35")
+    wait_text(page, "#learn-frame-info", r"^t = 300$", timeout=15_000)  # frame 35 of 50 (it showed frame 20's t = 600)
+    fill_kept(page, frame, "999")
+    wait_text(page, "#learn-frame-info", r"^t = 0$", timeout=15_000)  # the last frame
+    assert wait_text(page, "#learn-frame .range-note", "999") == "Step: 1 to 50, so 999 is taken as 50."
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-testid=toast-body]").count() == 0 and page.locator(".error").count() == 0
 
 
 # -- Text → Music -----------------------------------------------------------------------------------
@@ -217,3 +249,16 @@ def test_music_compare_headings_midi_and_the_roll(open_page, locale, viewport):
             midis.nth(i).click()
         name = download.value.suggested_filename
         assert name.startswith(mood) and name.endswith(".mid"), name
+
+
+def test_music_compose_brings_its_message_and_its_result_into_view_on_a_phone(open_page):
+    say, page = WORDS["en-US"], open_page("en-US", PHONE, "tab.music")
+    compose = page.get_by_role("button", name=say["compose"], exact=True)
+    compose.click()  # no words yet: the message under the buttons
+    wait_text(page, "#music-status", r"\S")
+    in_view(page, "#music-status")
+    fill_kept(page, page.get_by_label(say["words"], exact=True), "a rainy goodbye at the train station")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    compose.click()
+    page.locator("#music-roll img").wait_for(timeout=120_000)
+    in_view(page, "#music-audio")  # the player, below the controls on a phone

@@ -177,3 +177,17 @@ def test_a_round_is_answered_once_even_from_many_threads(quiz):
     for th in threads:
         th.join()
     assert len(results) == 1
+
+
+def test_a_busy_database_asks_for_the_same_guess_again(tmp_path, monkeypatch):
+    import sqlite3
+
+    stats = QuizStats(tmp_path / "stats.sqlite3")
+
+    def locked():
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(stats, "_connect", locked)
+    with pytest.raises(ValueError, match="busy") as busy:
+        stats.record("pair", True)
+    assert "permissions" not in str(busy.value) and "데이터베이스" in busy.value.ko

@@ -61,3 +61,27 @@ def test_fill_names_inputs_in_korean_and_fits_particles():
     assert fill("{name}이(가) {n}자입니다", {"name": "test-only length", "n": 3}) == "길이가 3자입니다"
     with pytest.raises(ValueError, match="already"):
         korean_names({"test-only length": "장"})
+
+
+@pytest.mark.parametrize("what, korean", [("the embedded image model", "내장 이미지 모델"), ("quiz generator", "퀴즈 생성기"),
+                                          ("the translation model", "번역 모델")])
+def test_models_named_in_a_missing_model_sentence_are_named_in_korean(what, korean):
+    import pipelines.text_to_image.translate  # noqa: F401 (registers the translation model's name)
+    from pipelines.common.loading import resolve_model_source
+    from pipelines.common.validation import say
+
+    with pytest.raises(ValueError) as missing:
+        resolve_model_source("./no-such-folder", what=what)
+    assert say(missing.value, "ko").startswith(f"{korean} './no-such-folder'") and what not in say(missing.value, "ko")
+
+
+def test_a_notice_keeps_its_korean_when_copied():
+    # Gradio deep-copies what it keeps (a label table, a state): a copy must still say itself in Korean.
+    import copy
+    import pickle
+
+    from pipelines.common.validation import Notice, say
+
+    notice = Notice("test.nested", "GAN: quality good", "{family}: 품질 좋음", family=Notice("test.family", "GAN", "GAN (기본)"))
+    for copied in (copy.deepcopy(notice), pickle.loads(pickle.dumps(notice))):
+        assert copied == "GAN: quality good" and say(copied, "ko") == "GAN (기본): 품질 좋음"

@@ -205,13 +205,14 @@ def test_static_labels_named_in_english_have_korean():
 
 
 def test_every_error_carries_its_korean_beside_its_english():
-    """Each UserInputError (and ModelUnavailableError) the pipelines and demos raise is written with its Korean
-    template (the argument after the English), so none reaches the Korean page in English."""
+    """Each UserInputError (and ModelUnavailableError) the pipelines and demos raise, and each Notice they write (a
+    progress line, a note beside a result, a verdict), is written with its Korean template (the argument after the
+    English), so none reaches the Korean page in English."""
     import ast
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    korean_at = {"UserInputError": 2, "ModelUnavailableError": 1}  # the Korean template's position
+    korean_at = {"UserInputError": 2, "ModelUnavailableError": 1, "Notice": 2}  # the Korean template's position
     missing = []
     for path in [*root.glob("pipelines/**/*.py"), *root.glob("demos/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):

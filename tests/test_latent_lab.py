@@ -147,10 +147,12 @@ def test_copy_verdict_agrees_with_its_numbers():
 
 
 def test_copy_verdict_in_korean_agrees_too():
-    from demos.latent_lab import MESSAGES
+    from pipelines.common.validation import say
+    from pipelines.latent_lab.nearest import NearestResult
 
     for verdict in ("copy", "close", "far"):
-        text = MESSAGES("nearest", "ko", distance=0.116, typical=0.124, closer=42, verdict=MESSAGES(f"verdict.{verdict}", "ko"))
+        result = NearestResult([], [0.116], [], typical_distance=0.124, closer_share=0.42, verdict=verdict)
+        text = say(result.summary, "ko")  # its Korean sits beside its English in the pipeline
         assert "0.116" in text and "0.124" in text and "42 %" in text
         assert ("베낀 것이 아닙니다" in text) == (verdict != "copy")
 

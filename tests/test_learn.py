@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from pipelines.common.config import ASSETS_DIR, get_settings
+from pipelines.common.validation import say
 from pipelines.learn import pipeline as learn
 from pipelines.learn import live
 from pipelines.learn.base import load_family, save_family
@@ -133,8 +134,25 @@ def test_verdicts_compare_the_slide_with_measurements():
 
     sentences = learn.verdict_sentences(learn.verdict_parts(
         [row("autoencoder", 40, 0.2, 90), row("gan", 30, 0.1, 50), row("diffusion", 400, 0.6, 20)]))
-    assert sentences[2] == "diffusion: training slow: agrees; diversity good: agrees; quality good: agrees"
+    assert sentences[2] == "Diffusion: training slow: agrees; diversity good: agrees; quality good: agrees"
     assert "quality poor: agrees" in sentences[0] and "quality good: measured poor" in sentences[1]
+    # The Korean sits beside the English in the pipeline: the page and the API say it from there.
+    assert say(sentences[1], "ko") == "GAN (기본): 학습 속도 빠름: 일치; 다양성 나쁨: 일치; 품질 좋음: 측정 결과 나쁨"
+
+
+def test_comparison_progress_is_said_in_both_languages(monkeypatch):
+    class Judge:  # the measuring is not what is tested here (and takes seconds)
+        real_measures = learn.Measures(1, 1, 1, 1, 0.5, 0.5)
+
+        def measure(self, samples):
+            return self.real_measures
+
+    monkeypatch.setattr(learn, "get_judge", lambda dataset: Judge())
+    monkeypatch.setattr(learn, "MEASURED", 2)
+    shown = []
+    learn._compare("mnist", 0, lambda fraction, text: shown.append(text))
+    assert [say(text, "ko") for text in shown[:2]] == ["픽셀별: 샘플링하고 측정하는 중", "오토인코더: 샘플링하고 측정하는 중"]
+    assert shown[0] == "Per-pixel: sampling and measuring" and say(shown[-1], "ko") == "완료"
 
 
 def test_live_session_streams_and_refuses_a_second_training():
@@ -150,6 +168,33 @@ def test_live_session_streams_and_refuses_a_second_training():
     more = list(session.train(live.LiveRequest("gan", "mnist", steps=10), resume=True))
     assert more[-1].status == "finished" and more[-1].step == last.step + 10 and not session.busy
     live.drop_session("nobody")  # dropping an unknown session is harmless
+
+
+def test_a_press_is_not_told_that_its_own_training_is_already_running(monkeypatch):
+    """The page checks for a running training (to say why a press is dropped) as each press is sent, the press that
+    starts a training included, and the check may reach the server after the training has begun: until the training's
+    first update it must not count, or the first press would be told that a training is already running."""
+    checked, run = [], Trainer.run
+
+    def first_slice(self, *args, **kwargs):  # the training has begun: busy, nothing shown yet
+        try:
+            live.check_free("race")
+            checked.append("free")
+        except ValueError:
+            checked.append("busy")
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(live.Trainer, "run", first_slice)
+    session = live.get_session("race")
+    updates = session.train(live.LiveRequest("gan", "mnist", steps=5000))
+    next(updates)
+    assert checked == ["free"] and session.busy
+    with pytest.raises(ValueError, match="already running"):  # shown running: a second press is told why
+        live.check_free("race")
+    session.stop()
+    list(updates)
+    live.check_free("race")  # ended: free again
+    live.drop_session("race")
 
 
 def test_live_training_stops_when_asked():

@@ -97,8 +97,8 @@ def huge_bodies(http: httpx.Client, url: str, count: int = 6, size: int = 50_000
         headers = {"content-type": "application/json"} | ({"content-length": str(size + 14)} if i % 2 else {})
         try:
             return http.post(f"{url}/gradio_api/call/tag_mood", content=body(), headers=headers).status_code
-        except httpx.TransportError:  # the server answered and closed before the rest was sent
-            return 413
+        except httpx.TransportError:  # closed before the rest was sent (a streamed body cut off at the bound)
+            return 0
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(send, range(count)))
@@ -126,6 +126,8 @@ def test_hostile_calls_and_huge_bodies_keep_memory_bounded(app_url):
     after = rss_mib()
     print(f"\n{HOSTILE_CALLS} hostile calls and six 50 MB bodies in {time.monotonic() - start:.0f} s: "
           f"RSS {before:.0f} → {after:.0f} MiB (+{after - before:.0f}); bodies answered {statuses}")
-    assert len(outcomes) == HOSTILE_CALLS and statuses == [413] * 6
+    # A declared length over the bound is refused before a byte is read: always a 413. A streamed body is cut off
+    # at the bound: a 413, or the connection closed under the client while it still sends.
+    assert len(outcomes) == HOSTILE_CALLS and statuses[1::2] == [413] * 3 and set(statuses[::2]) <= {413, 0}
     assert after - before < HOSTILE_GROWTH_MIB
     assert Client(app_url, verbose=False).predict(api_name="/ping") == "ok"

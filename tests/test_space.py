@@ -35,6 +35,7 @@ def test_the_space_installs_a_torch_zerogpu_accepts_and_the_laptop_keeps_its_cpu
 
 def test_kept_data_goes_to_persistent_storage_on_a_space(monkeypatch, tmp_path):
     monkeypatch.setattr(config, "SPACE_STORAGE", tmp_path)
+    monkeypatch.setattr(config.os.path, "ismount", lambda path: path == tmp_path)  # as the Space mounts it
     monkeypatch.delenv("GS_DATA_DIR", raising=False)
     monkeypatch.setenv("SPACE_ID", "someone/generative-studio")
     config.get_settings.cache_clear()
@@ -48,3 +49,12 @@ def test_kept_data_goes_to_persistent_storage_on_a_space(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         config.get_settings.cache_clear()
+
+
+def test_the_weights_in_this_checkout_are_real_files_not_lfs_pointers():
+    """With git-lfs installed, a commit under these rules stores a pointer; a clone without git-lfs (CI, a laptop)
+    would then load a 130-byte text file as a model. Weights go to main as ordinary blobs (README)."""
+    tracked = subprocess.run(["git", "ls-files", "-z", "*.safetensors", "*.npy"], cwd=ROOT, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    pointers = [f for f in tracked if f and (ROOT / f).read_bytes()[:40].startswith(b"version https://git-lfs")]
+    assert tracked and not pointers, pointers

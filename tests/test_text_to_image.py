@@ -10,8 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
+from pipelines.common.images import image_grid
 from pipelines.common.validation import say
-from pipelines.text_to_image.backends import EMBEDDED, DiffusersBackend, get_backend, model_choices
+from pipelines.text_to_image.backends import EMBEDDED, DiffusersBackend, get_backend
 from tests.clip_vocab import clip_tokenizer
 from pipelines.text_to_image.metadata import read_settings, save_png
 from pipelines.text_to_image.pipeline import get_pipeline
@@ -282,6 +283,17 @@ def test_compare_labels_each_cell_and_keeps_going_past_missing_models():
         compare("red heart", [])
 
 
+def test_a_korean_comparison_draws_its_grid_in_korean(monkeypatch):
+    from pipelines.text_to_image import pipeline as t2i
+
+    drawn = []
+    monkeypatch.setattr(t2i, "image_grid", lambda tiles, labels, **kw: drawn.append(labels) or image_grid(tiles, labels=labels, **kw))
+    request = CompareRequest.from_user(prompt="red heart", models=[EMBEDDED, "stabilityai/sd-turbo"], seed=3, steps=[2])
+    get_pipeline().compare(request, lang="ko")
+    assert re.fullmatch(rf"{EMBEDDED} · 2단계 중 1단계 · \d+\.\d\d초", drawn[0][0]), drawn
+    assert drawn[0][1] == "stabilityai/sd-turbo · 2단계: 실행할 수 없음"
+
+
 def test_backends_are_cached_singletons():
     assert get_backend(EMBEDDED) is get_backend(EMBEDDED)
 
@@ -408,7 +420,9 @@ def test_tiny_vae_decodes_sd_where_present(settings_env, tiny_folder, tmp_path):
 def test_the_previous_32px_model_left_the_picker():
     # The layout prior's model draws the named emoji far more often (bench.emoji_model --old): the old one
     # no longer earns a place beside it; bench.emoji_model still measures it from its folder.
-    assert "emoji-diffusion-32" not in [value for _, value in model_choices()]
+    from demos.text_to_image import model_picker  # the page's picker
+
+    assert "emoji-diffusion-32" not in [value for _, value in model_picker()]
     with pytest.raises(ValueError, match="emoji-diffusion-32"):
         generate("red heart", model="emoji-diffusion-32", steps=2, seed=1)
 

@@ -97,9 +97,14 @@ class Settings:
 SPACE_STORAGE = Path("/data")  # where a Hugging Face Space mounts its persistent storage, when it has some
 
 
+def persistent_storage() -> bool:
+    """Whether this is a Space with its persistent storage mounted (a mount point, not just a folder of that name)."""
+    return bool(os.environ.get("SPACE_ID")) and os.path.ismount(SPACE_STORAGE)
+
+
 def default_data_dir() -> Path:
     """A Space's persistent storage when one is mounted (what is kept there survives a restart), else ./data."""
-    return SPACE_STORAGE if os.environ.get("SPACE_ID") and SPACE_STORAGE.is_dir() else REPO_ROOT / "data"
+    return SPACE_STORAGE if persistent_storage() else REPO_ROOT / "data"
 
 
 def data_dir_survival() -> str:
@@ -107,7 +112,7 @@ def data_dir_survival() -> str:
     path = get_settings().data_dir
     if not os.environ.get("SPACE_ID"):
         return f"Data folder: {path} (kept across restarts on this machine)."
-    if path.resolve().is_relative_to(SPACE_STORAGE):
+    if persistent_storage() and path.resolve().is_relative_to(SPACE_STORAGE.resolve()):
         return f"Data folder: {path}, on this Space's persistent storage: kept across restarts."
     return (f"Data folder: {path}. This Space has no persistent storage mounted at {SPACE_STORAGE}: the quiz's totals "
             "and other kept data are lost at every restart (add persistent storage in the Space's settings).")

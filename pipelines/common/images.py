@@ -88,13 +88,17 @@ def image_grid(
     label_h = 14 if labels else 0
     grid = Image.new("RGB", (cols * (cell + pad) + pad, rows * (cell + label_h + pad) + pad), "white")
     draw = ImageDraw.Draw(grid)
-    font = ImageFont.load_default()
+    # Korean captions need a font with Hangul (Pillow's own draws boxes); English ones keep Pillow's.
+    font = ImageFont.load_default() if all(str(label).isascii() for label in labels or ()) else _font(11)
     for i, im in enumerate(images):
         x = pad + (i % cols) * (cell + pad)
         y = pad + (i // cols) * (cell + label_h + pad)
         grid.paste(im.convert("RGB").resize((cell, cell), Image.Resampling.BICUBIC), (x, y))
         if labels:
-            draw.text((x, y + cell + 1), str(labels[i])[: cell // 6], fill="black", font=font)
+            text = str(labels[i])
+            while text and draw.textlength(text, font=font) > cell:  # cut to the cell's width
+                text = text[:-1]
+            draw.text((x, y + cell + 1), text, fill="black", font=font)
     return grid
 
 

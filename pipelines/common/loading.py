@@ -21,7 +21,9 @@ from pipelines.common.korean import korean_names
 from pipelines.common.validation import UserInputError, check_text, quote
 
 T = TypeVar("T")
-korean_names({"model": "모델"})
+# Names callers give `what` below, in Korean: the emoji model's (loaded by two tabs) and the quiz generator's sit
+# here, beside the sentences that say them.
+korean_names({"model": "모델", "the embedded image model": "내장 이미지 모델", "quiz generator": "퀴즈 생성기"})
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from pipelines.common.config import get_settings
 
 OUTPUT_MIN_AGE = 60  # seconds: a folder this young may belong to a request still running
+PRUNE_EVERY = 10  # seconds between two prunings of one kind: a live training asks for a folder every 2 s
+_pruned: dict[Path, float] = {}  # root → when it was last pruned
 _root = Path(tempfile.gettempdir())  # without a server (tests, scripts): the temp dir
 
 
@@ -60,8 +62,10 @@ def prune(root: Path, max_age: float | None = None, max_bytes: int | None = None
 
 def output_folder(kind: str) -> Path:
     """A fresh folder for one request's files under `generative-studio-<kind>` (in the served folder, see
-    `serve_from`), after pruning that kind's old folders."""
+    `serve_from`), after pruning that kind's old folders (at most every PRUNE_EVERY seconds)."""
     root = _root / f"generative-studio-{kind}"
     root.mkdir(parents=True, exist_ok=True)
-    prune(root)
+    if time.monotonic() - _pruned.get(root, -PRUNE_EVERY) >= PRUNE_EVERY:  # a scan of every folder: not on each call
+        _pruned[root] = time.monotonic()
+        prune(root)
     return Path(tempfile.mkdtemp(dir=root))

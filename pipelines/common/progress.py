@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from pipelines.common.validation import Notice
+
 ProgressFn = Callable[[float, str], None]
+DONE = Notice("progress.done", "done", "완료")  # the last report of every pipeline's long action
 
 
 def no_progress(fraction: float, description: str = "") -> None:

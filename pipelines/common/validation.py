@@ -49,6 +49,9 @@ class Notice(str):
         notice.key, notice.ko, notice.params = key, ko, params
         return notice
 
+    def __getnewargs_ex__(self) -> tuple[tuple, dict]:  # copied (Gradio deep-copies what it keeps) and pickled whole
+        return (self.key, str(self), self.ko), self.params
+
 
 def say(text: Any, lang: str) -> str:
     """An error, a Notice or plain text in `lang` ("en" or "ko"): the Korean where it has one, else the English.

@@ -146,13 +146,17 @@ class FaceQuiz:
         """Judge a guess, `record` it, and only then close the round: a failed record (a ValueError) leaves the round
         open for another try. Raises ValueError without scoring if there is no open round."""
         current, score = request.round, request.score
-        with self._lock:
+        with self._lock:  # claim the round: of two answers sent at once, one goes on
             if current is None or current.answered:
                 raise UserInputError("quiz.no_round", "there is no open round: start a new round first (each round takes one guess)",
                                      "진행 중인 라운드가 없습니다. 먼저 새 라운드를 시작하세요(라운드마다 한 번 추측합니다).")
-            correct = request.choice == current.answer
-            record(current.mode, correct)
             current.answered = True
+        correct = request.choice == current.answer
+        try:  # outside the lock: a slow disk holds this player, not every player
+            record(current.mode, correct)
+        except Exception:
+            current.answered = False  # the write failed: the round stays open for the same guess again
+            raise
         streak = score.streak + 1 if correct else 0
         new_score = replace(score, played=score.played + 1, correct=score.correct + correct, streak=streak, best_streak=max(score.best_streak, streak))
         return Outcome(correct, current.answer, self.rng.choice(TIPS), new_score)

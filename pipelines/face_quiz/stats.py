@@ -65,7 +65,13 @@ class QuizStats:
     def _storage(self):
         try:
             yield
-        except (OSError, sqlite3.OperationalError):  # e.g. "unable to open database file": not for a player's eyes
+        except sqlite3.OperationalError as exc:  # SQLite's own text ("unable to open database file") is not for players
+            if "locked" in str(exc) or "busy" in str(exc):  # another writer held it past the 30 s timeout
+                raise UserInputError("storage.busy", "the answers could not be saved just now (the database is busy); "
+                                     "please send the same guess again", "지금은 답을 저장하지 못했습니다(데이터베이스가 "
+                                     "사용 중입니다). 같은 답을 다시 보내 주세요.") from None
+            raise unwritable(self.path.parent) from None
+        except OSError:
             raise unwritable(self.path.parent) from None
 
     def _connect(self) -> sqlite3.Connection:

@@ -22,18 +22,25 @@ from PIL import Image
 from pipelines.common.images import pairwise_rms, pil_to_array
 from pipelines.common.loading import cached_loader
 from pipelines.common.datasets import CLASS_NAMES, load_fashion_mnist
+from pipelines.common.validation import Notice
 
 MAX_K = 16
 HELD_OUT = 500  # unseen real images measured for comparison (the median moves < 0.002 beyond this)
 NEAR_COPY = 0.02  # fewer than this share of unseen real images are as near a training image: maybe a copy
-# The answer in words (English; demos/latent_lab.py has the Korean): the numbers, then the verdict they give.
+# The answer in words, English beside Korean: the numbers, then the verdict they give.
 SUMMARY = ("Nearest training image: distance **{distance:.3f}** (root-mean-square pixel difference; 0 = identical). "
            "Unseen real images are typically **{typical:.3f}** from theirs, and **{closer} %** of them are nearer "
-           "than this sample. {verdict}")
+           "than this sample. {verdict}",
+           "가장 가까운 학습 이미지까지의 거리 **{distance:.3f}** (픽셀 차이의 제곱평균제곱근, 0 = 똑같음). 처음 보는 실제 "
+           "이미지는 보통 자기와 가장 가까운 학습 이미지에서 **{typical:.3f}** 떨어져 있고, 그중 {closer} %가 이 샘플보다 "
+           "더 가깝습니다. {verdict}")
 VERDICTS = {
-    "copy": "Almost no real image comes this close: this sample may be a **near copy** of that training image.",
-    "close": "It is nearer a training image than most real images are, but within their range: **not a copy**.",
-    "far": "It is at least as far from the training images as a typical real image: **not a copy**.",
+    "copy": Notice("copy.copy", "Almost no real image comes this close: this sample may be a **near copy** of that training image.",
+                   "이만큼 가까운 실제 이미지는 거의 없습니다. 이 샘플은 그 학습 이미지를 **거의 베낀 것**일 수 있습니다."),
+    "close": Notice("copy.close", "It is nearer a training image than most real images are, but within their range: **not a copy**.",
+                    "대부분의 실제 이미지보다 학습 이미지에 가깝지만, 실제 이미지들의 범위 안에 있습니다. **베낀 것이 아닙니다**."),
+    "far": Notice("copy.far", "It is at least as far from the training images as a typical real image: **not a copy**.",
+                  "보통의 실제 이미지만큼, 또는 그보다 더 학습 이미지와 떨어져 있습니다. **베낀 것이 아닙니다**."),
 }
 
 
@@ -47,10 +54,11 @@ class NearestResult:
     verdict: str  # a key of VERDICTS: "copy" (closer_share < NEAR_COPY), "close" (< one half) or "far"
 
     @property
-    def summary(self) -> str:
-        """The answer as a sentence, in English."""
-        return SUMMARY.format(distance=self.distances[0], typical=self.typical_distance, closer=self.closer_percent,
-                              verdict=VERDICTS[self.verdict])
+    def summary(self) -> Notice:
+        """The answer as a sentence, in English and Korean: the numbers, then the verdict they give."""
+        numbers = dict(distance=self.distances[0], typical=self.typical_distance, closer=self.closer_percent)
+        verdict = VERDICTS[self.verdict]
+        return Notice("copy.summary", SUMMARY[0].format(**numbers, verdict=verdict), SUMMARY[1], **numbers, verdict=verdict)
 
     @property
     def closer_percent(self) -> int:

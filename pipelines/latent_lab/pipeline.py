@@ -23,7 +23,7 @@ from pipelines.common.config import get_settings
 from pipelines.common.images import tensor_to_pil
 from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
-from pipelines.common.progress import ProgressFn, report
+from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import check_seed, check_seed_list, cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, quote, set_checked
@@ -346,7 +346,7 @@ class LatentLabPipeline:
         for i, key in enumerate(request.generators):
             report(progress, i / len(request.generators), Notice("progress.generator", key, GENERATORS_KO[key]))
             results[key] = load_lab(key).samples(request.per_generator)
-        report(progress, 1.0, Notice("progress.done", "done", "완료"))
+        report(progress, 1.0, DONE)
         return results
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipelines.common.config import get_settings
 from pipelines.common.korean import korean_names
-from pipelines.common.validation import CHOICE_KO, UserInputError, quote
+from pipelines.common.validation import CHOICE_KO, Notice, UserInputError, quote
 from pipelines.learn.autoencoder import Autoencoder
 from pipelines.learn.base import Family
 from pipelines.learn.classifier import Classifier
@@ -22,6 +22,10 @@ FAMILIES: dict[str, type[Family]] = {cls.key: cls for cls in (PixelModel, Autoen
 TRAINABLE: dict[str, type[Family]] = {**FAMILIES, Classifier.key: Classifier}
 LATENT_FAMILIES = ("autoencoder", "vae")  # the ones with a 2-D map to click
 korean_names({"family": "모델 종류"})
+# Each family's name as people read it, in English and Korean (progress, verdicts, the page's pickers and table).
+FAMILY_NAMES = {key: Notice(f"family.{key}", english, korean) for key, (english, korean) in {
+    "pixel": ("Per-pixel", "픽셀별"), "autoencoder": ("Autoencoder", "오토인코더"), "vae": ("VAE", "VAE"),
+    "gan": ("GAN (vanilla)", "GAN (기본)"), "dcgan": ("DCGAN", "DCGAN"), "diffusion": ("Diffusion", "확산")}.items()}
 
 
 def check_family(key: Any, allowed: tuple[str, ...] | dict = FAMILIES) -> str:

@@ -82,11 +82,17 @@ class LiveSession:
         self._lock = threading.Lock()
         self._busy_until = 0.0
         self._stop = False
+        self._shown = False  # the running training has handed over an update
         self.last_used = time.monotonic()
 
     @property
     def busy(self) -> bool:
         return time.monotonic() < self._busy_until
+
+    @property
+    def shown_running(self) -> bool:
+        """Busy with a training whose first update is out: one the page shows running."""
+        return self.busy and self._shown
 
     def stop(self) -> None:
         self._stop = True
@@ -103,7 +109,7 @@ class LiveSession:
             if resume and self.trainer is None:
                 raise UserInputError("learn.nothing", "there is no model to continue yet: press Train first",
                                      "아직 이어서 학습할 모델이 없습니다. 먼저 학습을 누르세요.")
-            self._busy_until, self._stop = time.monotonic() + LEASE, False
+            self._busy_until, self._stop, self._shown = time.monotonic() + LEASE, False, False
         try:
             configure_torch()
             if not resume:
@@ -125,7 +131,9 @@ class LiveSession:
                 # the last update frees the session before it is handed over: a caller may stop pulling there
                 self._busy_until = time.monotonic() + LEASE if status == "training" else 0.0
                 self.last_used = time.monotonic()
-                yield self.update(target, elapsed, status)
+                update = self.update(target, elapsed, status)
+                self._shown = True
+                yield update
                 if status != "training":
                     return
         finally:
@@ -156,10 +164,13 @@ def get_session(session_id: Any) -> LiveSession:
 
 
 def check_free(session_id: Any) -> None:
-    """Raise the sentence a second Train gets while the session's training runs (without making a session)."""
+    """Raise the sentence a second Train gets while the session's training runs (without making a session).
+    A training counts from its first update: the page checks as each press is sent, the press that starts a
+    training included, and either may reach the server first; until that update, the training may be this press's
+    own (and a later press is only dropped, the training showing itself a moment later)."""
     with _sessions_lock:
         session = _sessions.get(str(session_id))
-    if session is not None and session.busy:
+    if session is not None and session.shown_running:
         raise busy_error()
 
 

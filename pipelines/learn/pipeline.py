@@ -21,7 +21,7 @@ from pipelines.common.config import get_settings
 from pipelines.common.emoji_diffusion.pipeline import load_emoji_pipeline
 from pipelines.common.images import tensor_to_pil
 from pipelines.common.loading import cached_loader
-from pipelines.common.progress import ProgressFn, report
+from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import check_seed, cpu_generator
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.korean import korean_names
@@ -29,7 +29,7 @@ from pipelines.common.validation import CHOICE_KO, Notice, UserInputError, check
 from pipelines.learn.base import Family, load_family
 from pipelines.learn.denoisers import ANY_LABEL, DenoiseFrame, FamilyDenoiser, PromptDenoiser
 from pipelines.learn.data import DATASETS, check_dataset, load_split
-from pipelines.learn.families import FAMILIES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
+from pipelines.learn.families import FAMILIES, FAMILY_NAMES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
 from pipelines.learn import live
 from pipelines.learn.latent_map import LatentMap, draw_map
 from pipelines.learn.live import LiveRequest, LiveUpdate
@@ -148,9 +148,7 @@ class Comparison:
     seed: int
     rows: list[FamilyRow]
     real: Measures  # 250 held-out real test images, measured the same way: the best any family can do
-    verdicts: list[str] = field(default_factory=list)  # where the measurements agree with the opinion slide
-    # the same as data, for the interface to say in another language: (family, [(aspect, said, measured)])
-    verdict_parts: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    verdicts: list[Notice] = field(default_factory=list)  # where the measurements agree with the opinion slide
 
 
 @dataclass
@@ -210,6 +208,12 @@ def get_map(family: str, dataset: str) -> LatentMap:
 # "fast/poor/poor, fast/poor/good, slow/good/good", read here as autoencoder, GAN, diffusion.
 OPINIONS = {"autoencoder": ("fast", "poor", "poor"), "gan": ("fast", "poor", "good"), "diffusion": ("slow", "good", "good")}
 WITHIN = 1.5  # a measure is "fast"/"good" within this factor of the best of the three
+# The verdicts' words in English and Korean: the slide's aspects and the labels it gives them.
+ASPECTS = {"training": Notice("learn.aspect.training", "training", "학습 속도"),
+           "diversity": Notice("learn.aspect.diversity", "diversity", "다양성"),
+           "quality": Notice("learn.aspect.quality", "quality", "품질")}
+LABELS = {"fast": Notice("learn.label.fast", "fast", "빠름"), "slow": Notice("learn.label.slow", "slow", "느림"),
+          "good": Notice("learn.label.good", "good", "좋음"), "poor": Notice("learn.label.poor", "poor", "나쁨")}
 
 
 class LearnPipeline:
@@ -275,7 +279,9 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
     judge = get_judge(dataset)
     rows = []
     for i, family in enumerate(FAMILIES):
-        report(progress, i / len(FAMILIES), Notice("learn.measuring", f"{family}: sampling and measuring", family=family))
+        name = FAMILY_NAMES[family]
+        report(progress, i / len(FAMILIES), Notice("learn.measuring", f"{name}: sampling and measuring",
+                                                   "{family}: 샘플링하고 측정하는 중", family=name))
         model = get_model(family, dataset)
         start = time.perf_counter()
         samples = model.sample(MEASURED, cpu_generator(seed))
@@ -283,15 +289,28 @@ def _compare(dataset: str, seed: int, progress: Optional[ProgressFn] = None) -> 
         record = get_record(family, dataset)
         rows.append(FamilyRow(family, tensor_to_pil(samples[:SHOWN]), record["cpu_seconds"], record["steps"],
                               MEASURED / seconds, judge.measure(samples)))
-    report(progress, 1.0, Notice("learn.done", "done"))
-    parts = verdict_parts(rows)
-    return Comparison(dataset, seed, rows, judge.real_measures, verdict_sentences(parts), parts)
+    report(progress, 1.0, DONE)
+    return Comparison(dataset, seed, rows, judge.real_measures, verdict_sentences(verdict_parts(rows)))
 
 
-def verdict_sentences(parts: list[tuple[str, list[tuple[str, str, str]]]]) -> list[str]:
-    """The English sentences of `verdict_parts`."""
-    return [f"{family}: " + "; ".join(f"{what} {said}: {'agrees' if said == got else f'measured {got}'}" for what, said, got in triples)
-            for family, triples in parts]
+def verdict_sentences(parts: list[tuple[str, list[tuple[str, str, str]]]]) -> list[Notice]:
+    """The sentences of `verdict_parts`, in English and Korean: "Diffusion: training slow: agrees; …"."""
+    sentences = []
+    for family, triples in parts:
+        aspects = {what: _aspect(what, said, got) for what, said, got in triples}
+        sentences.append(Notice("learn.verdict", f"{FAMILY_NAMES[family]}: " + "; ".join(aspects.values()),
+                                "{family}: " + "; ".join(f"{{{what}}}" for what in aspects), family=FAMILY_NAMES[family],
+                                **aspects))
+    return sentences
+
+
+def _aspect(what: str, said: str, got: str) -> Notice:
+    """One aspect of a verdict: the slide's label, and whether the measurement agrees."""
+    if said == got:
+        return Notice("learn.verdict.agrees", f"{what} {said}: agrees", "{what} {said}: 일치",
+                      what=ASPECTS[what], said=LABELS[said])
+    return Notice("learn.verdict.differs", f"{what} {said}: measured {got}", "{what} {said}: 측정 결과 {got}",
+                  what=ASPECTS[what], said=LABELS[said], got=LABELS[got])
 
 
 def verdict_parts(rows: list[FamilyRow]) -> list[tuple[str, list[tuple[str, str, str]]]]:

@@ -68,7 +68,6 @@ class Generation:
 
 class Backend:
     name: str
-    label: str
     limits: ModelLimits
 
     def count_tokens(self, prompt: str) -> int:
@@ -108,8 +107,6 @@ class WordPromptBackend(Backend):
 
 class EmojiBackend(WordPromptBackend):
     """The embedded emoji model (EmojiDiffusionPipeline): English and Korean prompts, seven styles."""
-
-    label = "Emoji diffusion (embedded, offline)"
 
     def __init__(self, folder: str) -> None:
         from pipelines.common.emoji_diffusion.pipeline import load_emoji_pipeline
@@ -151,7 +148,7 @@ class DiffusersBackend(Backend):
 
     def __init__(self, spec: str, single_file_config: Optional[str] = None) -> None:
         configure_torch()
-        self.name = self.label = spec
+        self.name = spec
         self.pipe = load_diffusers_pipeline(spec, single_file_config)
         if getattr(self.pipe, "unet", None) is None or getattr(self.pipe, "tokenizer", None) is None:
             raise ModelUnavailableError(f"{quote(spec)} is a {type(self.pipe).__name__}: only UNet pipelines with a CLIP "
@@ -297,12 +294,6 @@ def model_notes() -> list[tuple[str, str]]:
     return [(spec, "" if is_present(spec) else missing) for spec in get_settings().image_models]
 
 
-def model_choices() -> list[tuple[str, str]]:
-    """(label, id) for the picker, saying plainly which SD models are not on this machine."""
-    notes = {"": "", "offline": " — not downloaded (offline)", "download": " — downloads on first use"}
-    return [(EmojiBackend.label, EMBEDDED)] + [(spec + notes[note], spec) for spec, note in model_notes()]
-
-
 def default_model() -> str:
     """GS_IMAGE_MODEL; else the first SD model already here; else, on a Space with internet, the first SD
     model (it downloads once); else the embedded model."""
@@ -319,5 +310,5 @@ def default_model() -> str:
     return EMBEDDED
 
 
-__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_choices", "model_notes",
+__all__ = ["EMBEDDED", "MODEL_DEFAULT", "Backend", "ModelLimits", "Generation", "get_backend", "model_notes",
            "default_model", "load_diffusers_pipeline", "ModelUnavailableError"]

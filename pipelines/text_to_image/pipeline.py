@@ -23,15 +23,14 @@ from PIL import Image
 
 from pipelines.common.images import image_grid
 from pipelines.common.outputs import output_folder
-from pipelines.common.progress import ProgressFn, report
-from pipelines.common.validation import Notice, as_notice
+from pipelines.common.progress import DONE, ProgressFn, report
+from pipelines.common.validation import Notice, as_notice, say
 from pipelines.text_to_image.backends import EMBEDDED, Backend, get_backend
 from pipelines.text_to_image.metadata import save_png
 from pipelines.text_to_image.request import CompareRequest, ImageRequest, check_model
 from pipelines.text_to_image.translate import TranslationError, has_hangul, translate_to_english
 
 DISPLAY_SIZE = 256  # pixels per cell of a comparison grid
-DONE = Notice("progress.done", "done", "완료")
 
 
 @dataclass
@@ -89,8 +88,9 @@ class TextToImagePipeline:
         settings = request.settings() | originals | {"seeds": seeds, "seconds": round(seconds, 3)}
         return ImageResult(generation.images, files, seeds, settings, seconds, request, notices)
 
-    def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None) -> CompareResult:
-        """One prompt and seed across models × step counts × schedulers: a labelled grid with timings.
+    def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None, lang: str = "en") -> CompareResult:
+        """One prompt and seed across models × step counts × schedulers: a labelled grid with timings, its labels
+        drawn in `lang` ("en" or "ko": the picture cannot be translated later, as the cells' labels are).
 
         A model that cannot run (not downloaded, offline, a step count past its limit) fills its cell with
         the reason instead of failing the whole comparison.
@@ -113,8 +113,9 @@ class TextToImagePipeline:
                     raise
                 cells.append(CompareCell(label, None, 0.0, error=as_notice(exc)))
         tiles = [c.image or Image.new("RGB", (DISPLAY_SIZE, DISPLAY_SIZE), "#dddddd") for c in cells]
-        grid = image_grid(tiles, cols=min(4, len(tiles)), labels=[c.label if c.image else f"{c.label}: unavailable"
-                                                                  for c in cells], cell=DISPLAY_SIZE)
+        labels = [c.label if c.image else Notice("compare.unavailable", f"{c.label}: unavailable", "{label}: 실행할 수 없음",
+                                                 label=c.label) for c in cells]
+        grid = image_grid(tiles, cols=min(4, len(tiles)), labels=[say(label, lang) for label in labels], cell=DISPLAY_SIZE)
         grid_file = output_folder("images") / f"compare_{request.seed}.png"
         grid.save(grid_file)
         report(progress, 1.0, DONE)

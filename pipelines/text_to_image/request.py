@@ -210,7 +210,7 @@ def check_prompt(value: Any, name: str = "prompt", allow_empty: bool = False) ->
 
 
 def check_model(value: Any) -> str:
-    """The embedded models, the host's list, or (if allowed) a hub id or a model in GS_MODELS_DIR."""
+    """The embedded model, the host's list, or (if allowed) a hub id or a model in GS_MODELS_DIR."""
     s = get_settings()
     return check_model_request(value, (EMBEDDED,) + s.image_models, s.custom_models, s.models_dir)
 

@@ -11,8 +11,10 @@ import re
 from typing import Optional
 
 from pipelines.common.config import get_settings
+from pipelines.common.korean import korean_names
 from pipelines.common.loading import cached_loader, is_present, resolve_model_source
 
+korean_names({"the translation model": "번역 모델"})
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 

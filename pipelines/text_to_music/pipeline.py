@@ -20,7 +20,7 @@ from pipelines.common.config import get_settings
 from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.outputs import output_folder
-from pipelines.common.progress import ProgressFn, report
+from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, set_checked
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from pipelines.text_to_music.mood.tagger import MoodResult
 
 MAX_PRIMER_BYTES = 1_000_000
-DONE = Notice("progress.done", "done", "완료")
 korean_names({"mood": "분위기", "tempo": "템포", "instrument": "악기", "seconds": "길이(초)", "temperature": "온도",
               "top_k": "상위 k개", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
 MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)

@@ -158,37 +158,15 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         elif self.prior is None and strength != 1:
             raise ValueError(f"strength {strength!r} needs a layout prior, and this model has none: leave it at 1")
         self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width, strength)
-        if prompt_embeds is None:
-            prompts = [prompt] if isinstance(prompt, str) else list(prompt or [""])
-            prompt_embeds = self.encode_prompt(prompts)
-        embeds = prompt_embeds.repeat_interleave(num_images_per_prompt, dim=0).to(self.device, self.unet.dtype)
+        embeds, uncond = self.conditioning(prompt, negative_prompt, num_images_per_prompt, prompt_embeds,
+                                           negative_prompt_embeds)
         batch = embeds.shape[0]
-        if negative_prompt_embeds is None:
-            negative_prompt_embeds = self.encode_prompt([negative_prompt]) if negative_prompt else self.empty_embeds(1)
-        uncond = negative_prompt_embeds.to(embeds).expand(batch, -1, -1)
         styles = torch.full((batch,), self.config.styles.index(style), dtype=torch.long, device=self.device)
 
-        shape = (self.unet.config.in_channels, height // self.vae_scale_factor, width // self.vae_scale_factor)
         if latents is None:
-            gens = generator if isinstance(generator, list) else [generator] * batch
-            if len(gens) != batch:
-                raise ValueError(f"{len(gens)} generators for {batch} images")
-            latents = torch.stack([torch.randn(shape, generator=g) for g in gens])
-        noise = latents.to(self.device, self.unet.dtype)
-
-        self.scheduler.set_timesteps(num_inference_steps, device=self.device)
-        timesteps = self.scheduler.timesteps
-        if strength < 1:  # img2img from the prior's guess, as diffusers' img2img pipelines start
-            skip = (num_inference_steps - self.steps_run(num_inference_steps, strength)) * self.scheduler.order
-            timesteps = timesteps[skip:]
-            if hasattr(self.scheduler, "set_begin_index"):
-                self.scheduler.set_begin_index(skip)
-            guess = self.prior(embeds, styles).to(noise)
-            if guess.shape[-2:] != noise.shape[-2:]:  # the prior guesses its training size (16 × 16 latents)
-                guess = torch.nn.functional.interpolate(guess, size=noise.shape[-2:], mode="bicubic", align_corners=False)
-            latents = self.scheduler.add_noise(guess, noise, timesteps[:1].repeat(batch))
-        else:
-            latents = noise * self.scheduler.init_noise_sigma
+            latents = self.initial_noise(batch, height, width, generator)
+        latents, timesteps = self.start(latents.to(self.device, self.unet.dtype), embeds, styles, num_inference_steps,
+                                        strength)
         for i, t in enumerate(self.progress_bar(timesteps)):
             model_in = self.scheduler.scale_model_input(latents, t)
             v = self.predict_v(model_in, t, embeds, styles, guidance_scale, uncond)
@@ -206,6 +184,41 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
             arrays = ((images.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
             out = self.numpy_to_pil(arrays) if output_type == "pil" else arrays
         return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    def conditioning(self, prompt, negative_prompt, num_images_per_prompt: int, prompt_embeds=None,
+                     negative_prompt_embeds=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the prompt's keys, one row per image; the negative prompt's, or the empty prompt's, to guide against)."""
+        if prompt_embeds is None:
+            prompts = [prompt] if isinstance(prompt, str) else list(prompt or [""])
+            prompt_embeds = self.encode_prompt(prompts)
+        embeds = prompt_embeds.repeat_interleave(num_images_per_prompt, dim=0).to(self.device, self.unet.dtype)
+        if negative_prompt_embeds is None:
+            negative_prompt_embeds = self.encode_prompt([negative_prompt]) if negative_prompt else self.empty_embeds(1)
+        return embeds, negative_prompt_embeds.to(embeds).expand(embeds.shape[0], -1, -1)
+
+    def initial_noise(self, batch: int, height: int, width: int, generator) -> torch.Tensor:
+        """Image i's starting noise from `generator[i]` (or the one generator), so one image reproduces alone."""
+        shape = (self.unet.config.in_channels, height // self.vae_scale_factor, width // self.vae_scale_factor)
+        gens = generator if isinstance(generator, list) else [generator] * batch
+        if len(gens) != batch:
+            raise ValueError(f"{len(gens)} generators for {batch} images")
+        return torch.stack([torch.randn(shape, generator=g) for g in gens])
+
+    def start(self, noise: torch.Tensor, embeds, styles, num_inference_steps: int, strength: float):
+        """(the first step's latents, the timesteps to run): below strength 1, the prior's guess noised to the
+        first timestep run, as diffusers' img2img pipelines start; at 1, pure noise."""
+        self.scheduler.set_timesteps(num_inference_steps, device=self.device)
+        timesteps = self.scheduler.timesteps
+        if strength >= 1:
+            return noise * self.scheduler.init_noise_sigma, timesteps
+        skip = (num_inference_steps - self.steps_run(num_inference_steps, strength)) * self.scheduler.order
+        timesteps = timesteps[skip:]
+        if hasattr(self.scheduler, "set_begin_index"):
+            self.scheduler.set_begin_index(skip)
+        guess = self.prior(embeds, styles).to(noise)
+        if guess.shape[-2:] != noise.shape[-2:]:  # the prior guesses its training size (16 × 16 latents)
+            guess = torch.nn.functional.interpolate(guess, size=noise.shape[-2:], mode="bicubic", align_corners=False)
+        return self.scheduler.add_noise(guess, noise, timesteps[:1].repeat(noise.shape[0])), timesteps
 
     def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
         """Latents → images in [-1, 1], (B, 3, H, W)."""
