@@ -36,13 +36,16 @@ SWEEP = {
 }
 PAGE_ONLY = {"learn.frame"}
 # What the page asks for before a control's value means anything (the trait needs samples with and without it).
-CONTEXT = {("latent_edit", "trait_amount"): dict(trait_with=[1, 2], trait_without=[3, 4])}
+CONTEXT = {("latent_edit", "trait_amount"): dict(trait_with=[1, 2], trait_without=[3, 4]),
+           ("learn_decode", "frames"): dict(x2=0.5, y2=0.5)}  # frames are a line's: it needs its second point
 # Number boxes have no bounds in the page: their documented ranges.
 NUMBERS = [
     ("text_to_image", "seed", [-1, 0, MAX_SEED]), ("text_to_music", "seed", [-1, 0, MAX_SEED]),
     ("latent_samples", "seed", [0, MAX_SEED]), ("latent_interpolate", "seed_a", [0, MAX_SEED]),
     ("latent_edit", "seed", [0, MAX_SEED]), ("learn_samples", "seed", [0, MAX_SEED]),
     ("learn_train", "lr", [1e-6, 0.1]), ("text_to_music", "instrument", [-1, 127]),
+    # The API's own ends where they reach past the page's: the emoji model takes up to 200 steps.
+    ("text_to_image", "steps", [200]), ("learn_denoise", "label", [-1, 9]), ("learn_decode", "frames", [2, 16]),
 ]
 IMAGE_SIZES = range(32, 129, 16)
 
@@ -100,7 +103,7 @@ def test_every_slider_value_at_its_ends_gives_a_result(app):
                     failures.append((name, param, value, message[:200]))
     for name, param, values in NUMBERS:
         for value in values:
-            message = call(url, name, **{param: value})
+            message = call(url, name, **{**CONTEXT.get((name, param), {}), param: value})
             if message:
                 failures.append((name, param, value, message[:200]))
     assert not failures, failures
