@@ -23,20 +23,12 @@ from gradio.utils import get_upload_folder  # noqa: E402
 
 from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.api import guard_inputs, publish, request_errors  # noqa: E402
-from demos.i18n import I18N, add_strings  # noqa: E402
+from demos.i18n import I18N, strings  # noqa: E402
 from demos.limits import ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
 from demos.page_js import SLIDER_NOTES  # noqa: E402
 from pipelines.common.outputs import serve_from  # noqa: E402
 
-t = add_strings(
-    en={"app.title": "# Generative Studio\nTurn words into pictures and music, and explore the hidden space generative models draw from.",
-        # Short tab labels, so all five fit on a phone; each tab's heading has the full name.
-        "tab.image": "🖼️ Image", "tab.music": "🎵 Music", "tab.latent": "🧭 Latent", "tab.quiz": "🎭 Quiz",
-        "tab.learn": "🎓 Learn"},
-    ko={"app.title": "# 생성 스튜디오\n글을 그림과 음악으로 바꾸고, 생성 모델이 그려 내는 숨은 공간을 탐험해 보세요.",
-        "tab.image": "🖼️ 그림", "tab.music": "🎵 음악", "tab.latent": "🧭 잠재", "tab.quiz": "🎭 진짜?",
-        "tab.learn": "🎓 배우기"},
-)
+t, _ = strings("app")  # demos/strings/app.toml
 
 # (tab label key, module): each module's build() returns its own gr.Blocks.
 TABS = [("tab.image", text_to_image), ("tab.music", text_to_music), ("tab.latent", latent_lab), ("tab.quiz", face_quiz), ("tab.learn", learn)]

@@ -20,7 +20,7 @@ from gradio.utils import get_upload_folder, is_in_or_equal
 from PIL import Image
 
 from demos.errors import user_errors
-from demos.i18n import Messages, bilingual, language
+from demos.i18n import language, strings
 from pipelines.common.korean import korean_names
 from pipelines.common.outputs import output_folder
 from pipelines.common.validation import UserInputError
@@ -130,12 +130,7 @@ def guard_inputs(validate: Callable) -> Callable:
     return validate_inputs
 
 
-MALFORMED = Messages(*bilingual({  # a request refused before any endpoint reads it
-    "body": ('The request body must be JSON like {{"data": [value, …]}}, one value per input.',
-             '요청 본문은 {{"data": [값, …]}} 형태의 JSON이어야 하며, 입력마다 값이 하나씩 있어야 합니다.'),
-    "endpoint": ("There is no such endpoint: see the API page (view_api) for the names.",
-                 "그런 엔드포인트는 없습니다. 이름은 API 페이지(view_api)에서 확인하세요."),
-}))
+_, MALFORMED = strings("api")  # a request refused before any endpoint reads it: demos/strings/api.toml
 
 
 def request_errors() -> dict:

@@ -14,17 +14,12 @@ import logging
 
 import gradio as gr
 
-from demos.i18n import Messages, language
+from demos.i18n import language, strings
 from pipelines.common.validation import say
 
 log = logging.getLogger("generative_studio")
 
-ERRORS = Messages(
-    en={"title": "Error", "warning": "Warning", "info": "Note",
-        "unexpected": "Something went wrong on our side. Please try again; if it persists, report it."},
-    ko={"title": "오류", "warning": "주의", "info": "알림",
-        "unexpected": "서버에서 문제가 생겼습니다. 다시 시도해 주세요. 계속되면 알려 주세요."},
-)
+_, ERRORS = strings("errors")  # demos/strings/errors.toml
 
 
 def warn(message: str, lang: str) -> None:

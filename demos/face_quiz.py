@@ -13,91 +13,16 @@ from gradio.components.api_component import Api
 
 from demos.api import file_out
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, bilingual, language
+from demos.i18n import language, strings
 from demos.page_js import reveal, revealing
 from pipelines.common.validation import say
 from pipelines.face_quiz.pipeline import CHOICES, HUMAN_BASELINES, TIPS, AnswerRequest, RoundRequest, Score, get_pipeline
 
-t = add_strings(*bilingual({
-    "quiz.intro": ("## Which Face Is Real?\nOne face is a real photo (from the LFW data set), the other was drawn by a generator "
-                   "adapted to look like them. Can you tell? In a 2022 study (Nightingale & Farid, PNAS) people managed only "
-                   f"{HUMAN_BASELINES['untrained']} % — worse than a coin — and {HUMAN_BASELINES['trained']} % after training.",
-                   "## 어느 얼굴이 진짜일까?\n하나는 실제 사진(LFW 데이터셋)이고, 다른 하나는 그 사진들처럼 보이도록 조정된 생성기가 그린 얼굴입니다. "
-                   f"구별할 수 있나요? 2022년 연구(Nightingale & Farid, PNAS)에서 사람들의 정답률은 {HUMAN_BASELINES['untrained']} %로 "
-                   f"동전 던지기보다 낮았고, 훈련 후에도 {HUMAN_BASELINES['trained']} %였습니다."),
-    "quiz.mode": ("Game",
-                  "게임 방식"),
-    "quiz.mode_info": ("Pair: which of two is real? Single: is this one face real or generated?",
-                       "쌍: 둘 중 어느 쪽이 진짜일까? 단일: 이 얼굴은 진짜일까, 생성된 것일까?"),
-    "quiz.mode_pair": ("Pair — which is real?",
-                       "쌍 — 어느 쪽이 진짜?"),
-    "quiz.mode_single": ("Single — real or generated?",
-                         "단일 — 진짜일까, 생성일까?"),
-    "quiz.new": ("New round",
-                 "새 라운드"),
-    "quiz.left": ("Left",
-                  "왼쪽"),
-    "quiz.right": ("Right",
-                   "오른쪽"),
-    "quiz.guess": ("Your guess",
-                   "내 추측"),
-    "quiz.score": ("### Your score",
-                   "### 내 점수"),
-    "quiz.players": ("### All players",
-                     "### 전체 플레이어"),
-}))
+t, MESSAGES = strings("face_quiz", **HUMAN_BASELINES)  # demos/strings/face_quiz.toml
 
 STATE_TTL = 3 * 3600  # seconds: an idle player's round and score are dropped (the totals are in SQLite)
 MODE_CHOICES = [(t("quiz.mode_pair"), "pair"), (t("quiz.mode_single"), "single")]
 
-# What the tab writes while running, in the request's language.
-MESSAGES = Messages(*bilingual({
-    "left": ("⬅ Left is real",
-             "⬅ 왼쪽이 진짜"),
-    "right": ("Right is real ➡",
-              "오른쪽이 진짜 ➡"),
-    "real": ("Real photo",
-             "진짜 사진"),
-    "generated": ("Generated",
-                  "생성된 얼굴"),
-    "right_answer": ("✅ **Right!**",
-                     "✅ **정답!**"),
-    "wrong_answer": ("❌ **Wrong.**",
-                     "❌ **틀렸어요.**"),
-    "reveal_pair": ("The real photo was on the **{side}**; the other face was generated.",
-                    "진짜 사진은 **{side}**이었고, 다른 얼굴은 생성된 것입니다."),
-    "reveal_real": ("This face was a **real photo**.",
-                    "이 얼굴은 **진짜 사진**이었습니다."),
-    "reveal_generated": ("This face was **generated**.",
-                         "이 얼굴은 **생성된 것**이었습니다."),
-    "side_left": ("left",
-                  "왼쪽"),
-    "side_right": ("right",
-                   "오른쪽"),
-    "tip": ("*Tip:* {tip}",
-            "*팁:* {tip}"),
-    "score": ("**{correct} / {played}** right ({percent:.0f} %) · streak {streak} · best {best}",
-              "**{played}번 중 {correct}번** 정답 ({percent:.0f} %) · 연속 {streak} · 최고 {best}"),
-    "no_players": ("No answers recorded yet: be the first.",
-                   "아직 기록된 답이 없습니다. 첫 번째가 되어 보세요."),
-    "players": ("Players got **{percent:.1f} %** right so far ({answers} answers). People in PNAS 2022: "
-                "{untrained} % untrained, {trained} % after training.",
-                # "**53.8 %**입니다" would show its asterisks: Markdown bolds nothing closed by "%" right before a letter
-                "지금까지 플레이어들의 정답률은 **{percent:.1f} %**, 답은 모두 {answers}개입니다. PNAS 2022 연구에서 사람들의 "
-                "정답률은 훈련 전 {untrained} %, 훈련 후 {trained} %였습니다."),
-    "face": ("Face",
-             "얼굴"),
-    "label_left": ("Left",
-                   "왼쪽"),
-    "label_right": ("Right",
-                    "오른쪽"),
-    "marked_real": ("{label}: ✅ real photo",
-                    "{label}: ✅ 진짜 사진"),
-    "marked_generated": ("{label}: 🤖 generated",
-                         "{label}: 🤖 생성됨"),
-    "preparing": ("Preparing the faces (first round only)",
-                  "얼굴을 준비하는 중 (첫 라운드만)"),
-}))
 TIPS_KO = (  # pipelines.face_quiz.pipeline.TIPS, in the same order
     "25 × 25 픽셀의 작은 회색 기록 사진입니다. 세부가 아니라 얼굴 전체의 모양과 빛을 보세요.",
     "진짜 사진은 한쪽에서 빛이 들고 그림자가 서로 맞습니다. 생성된 얼굴은 빛이 고르거나 그늘이 어색한 경우가 많습니다.",

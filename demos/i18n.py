@@ -1,15 +1,20 @@
 """The interface's English and Korean strings, and the language of each request.
 
-Static strings (labels, hints, headings): each tab registers them with `add_strings` at import
-time; the shared `I18N` object is passed to `launch()` by app.py, and Gradio picks the language
-from the browser. Dynamic strings (results, errors, captions): each tab keeps one `Messages`
-table and writes them in `language(request)`, read from the same Accept-Language header, so an
-API client sending `Accept-Language: ko` gets Korean too. A tab may write either table as
-{key: (English, Korean)}, each key once with the English above the Korean: `bilingual` splits it.
+Every module of the page keeps its text in one file, `demos/strings/<module>.toml`, written one way:
+each key once, its English and its Korean side by side (`key = ["English", "Korean"]`), in two tables.
+`[page]`: the static strings (labels, hints, headings), registered for gr.I18n; the shared `I18N` object
+is passed to `launch()` by app.py, and Gradio picks the language from the browser. `[messages]`: the
+dynamic strings (results, errors, captions), written in `language(request)`, read from the same
+Accept-Language header, so an API client sending `Accept-Language: ko` gets Korean too.
+
+    t, MESSAGES = strings("face_quiz", trained=71)   # {trained} in a page string is filled in once, here
+    gr.Markdown(t("quiz.intro")); MESSAGES("score", lang, correct=3, played=4)
 """
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -56,6 +61,18 @@ def language(request: Any) -> str:
         if lang in LANGUAGES and q > best_q:
             best, best_q = lang, q
     return best
+
+
+STRINGS_DIR = Path(__file__).with_name("strings")
+
+
+def strings(module: str, **facts: Any) -> tuple[gr.I18n, "Messages"]:
+    """`module`'s page strings, registered (with `facts` filled into them), and its Messages, from its TOML file."""
+    with open(STRINGS_DIR / f"{module}.toml", "rb") as f:
+        tables = tomllib.load(f)
+    page = {key: (en.format(**facts), ko.format(**facts)) if facts else (en, ko)
+            for key, (en, ko) in tables.get("page", {}).items()}
+    return add_strings(*bilingual(page)), Messages(*bilingual(tables.get("messages", {})))
 
 
 def bilingual(table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:

@@ -35,7 +35,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 
-from demos.i18n import Messages, language
+from demos.i18n import language, strings
 from pipelines.common.config import Settings
 from pipelines.common.progress import ProgressFn
 
@@ -44,14 +44,7 @@ M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
 UPLOAD_ENVELOPE = 64 * 1024  # multipart boundaries and headers around the one file of an upload
 FRESH = 60  # seconds: a file this young may not have been fetched yet, whatever the size bound says
 
-MESSAGES = Messages(
-    en={"too_large": "The request is too large: this server reads at most {limit} in one request, and files go "
-                     "through the upload route, at most {upload} each.",
-        "abandoned": "The request was stopped: its client went away."},
-    ko={"too_large": "요청이 너무 큽니다. 이 서버는 요청 하나에 최대 {limit}까지 읽고, 파일은 업로드 경로로 "
-                     "하나에 최대 {upload}까지 받습니다.",
-        "abandoned": "요청을 보낸 쪽이 연결을 끊어 요청을 멈췄습니다."},
-)
+_, MESSAGES = strings("limits")  # demos/strings/limits.toml
 
 
 def _size(n: int) -> str:
