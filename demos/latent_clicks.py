@@ -8,9 +8,14 @@ CLICK_TARGETS = ["A", "B", "C", "from", "to", "edit", "with", "without"]  # the 
 GROUPS = ("A", "B", "C", "with", "without")  # click targets that collect several seeds
 
 
+def seeds_in(text) -> list[str]:
+    """The seeds of a comma-separated group, as typed."""
+    return [p.strip() for p in str(text or "").split(",") if p.strip()]
+
+
 def add_seed(text, seed: int) -> str:
     """`seed` appended to a comma-separated group once (a second click does not add it again)."""
-    seeds = [p.strip() for p in str(text or "").split(",") if p.strip()]
+    seeds = seeds_in(text)
     return ", ".join(seeds if str(seed) in seeds else seeds + [str(seed)])
 
 
@@ -21,7 +26,7 @@ def pick_sample(shown_seeds, gallery, target, a, b, c, seed_a, seed_b, edit_seed
     values[target] = add_seed(values[target], seed) if target in GROUPS else seed
     captions = []
     for s in shown_seeds:
-        groups = [g for g in ("A", "B", "C") if str(s) in [p.strip() for p in str(values[g] or "").split(",")]]
+        groups = [g for g in ("A", "B", "C") if str(s) in seeds_in(values[g])]
         captions.append(f"{s}" + (f" · {'+'.join(groups)}" if groups else ""))
     images = [item[0] if isinstance(item, (list, tuple)) else item for item in (gallery or [])]
     return [values[k] for k in CLICK_TARGETS] + [list(zip(images, captions)) if len(images) == len(captions) else gr.skip()]

@@ -37,6 +37,29 @@ N_DIRECTIONS = 5  # GANSpace sliders
 MAX_EDIT = 5.0  # slider reach, in standard deviations of z along a direction
 DEFAULT_TRUNCATION = 0.8
 INTERPOLATION_MODES = ("linear", "spherical")
+DEFAULT_MODE = "spherical"  # keeps every frame as typical as the ends
+DEFAULT_GENERATOR = "digiface"
+COMPARE_COUNT = 4  # samples per generator side by side, unless asked otherwise
+WITH_TRAINING_SET = ("fashion-mnist",)  # generators trained here: their training images are at hand ("Is it copying?")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A number's range, default and step: stated once here, checked by the requests, offered by the page's sliders."""
+    low: float
+    high: float
+    default: float
+    step: float = 1
+    whole: bool = False
+
+    def check(self, value: Any, name: str) -> float:
+        return check_number(value, name, self.low, self.high, whole=self.whole)
+
+
+COUNT = Span(1, MAX_SAMPLES, 8, whole=True)  # samples per request
+TRUNCATION = Span(0, 1, DEFAULT_TRUNCATION, 0.05)  # 0 = the average sample, 1 = the generator's full variety
+STEPS = Span(2, MAX_STEPS, 8, whole=True)  # frames of an interpolation strip, both ends included
+EDIT = Span(-MAX_EDIT, MAX_EDIT, 0, 0.1)  # a slider's move along a direction, in standard deviations
 
 
 def _settings_paths() -> dict[str, str]:
@@ -61,24 +84,29 @@ def check_generator(key: Any) -> str:
 
 
 def check_truncation(value: Any) -> float:
-    return check_number(value, "truncation", 0.0, 1.0)
+    return TRUNCATION.check(value, "truncation")
 
 
 def check_amount(value: Any, name: str) -> float:
-    return check_number(value, name, -MAX_EDIT, MAX_EDIT)
+    return EDIT.check(value, name)
+
+
+def has_training_set(key: str) -> bool:
+    """Whether the copy check can run for this generator (the page shows its button only then)."""
+    return key in WITH_TRAINING_SET
 
 
 # -- requests ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SamplesRequest:
-    generator: str = "digiface"  # one of GENERATORS
+    generator: str = DEFAULT_GENERATOR  # one of GENERATORS
     seed: int = 0  # the first sample's seed; the others follow: seed + 1, seed + 2, …
-    count: int = 8  # 1–MAX_SAMPLES
+    count: int = COUNT.default  # 1–MAX_SAMPLES
     truncation: float = DEFAULT_TRUNCATION  # 0–1: lower = more typical samples (0 = the average one)
 
     def __post_init__(self) -> None:
         set_checked(self, generator=check_generator(self.generator), seed=check_seed(self.seed),
-                    count=check_number(self.count, "count", 1, MAX_SAMPLES, whole=True), truncation=check_truncation(self.truncation))
+                    count=COUNT.check(self.count, "count"), truncation=check_truncation(self.truncation))
 
 
 @dataclass(frozen=True)
@@ -86,7 +114,7 @@ class ArithmeticRequest:
     a_seeds: Sequence[int]  # 1–MAX_GROUP seeds per group (a list, or text "1, 2, 3")
     b_seeds: Sequence[int]
     c_seeds: Sequence[int]
-    generator: str = "digiface"
+    generator: str = DEFAULT_GENERATOR
     truncation: float = DEFAULT_TRUNCATION
 
     def __post_init__(self) -> None:
@@ -99,29 +127,29 @@ class ArithmeticRequest:
 
 @dataclass(frozen=True)
 class InterpolateRequest:
-    generator: str = "digiface"
+    generator: str = DEFAULT_GENERATOR
     seed_a: int = 0  # the first frame's sample
     seed_b: int = 1  # the last frame's sample
-    steps: int = 8  # frames, 2–MAX_STEPS
-    mode: str = "spherical"  # one of INTERPOLATION_MODES; spherical keeps every frame as typical as the ends
+    steps: int = STEPS.default  # frames, 2–MAX_STEPS
+    mode: str = DEFAULT_MODE  # one of INTERPOLATION_MODES; spherical keeps every frame as typical as the ends
     truncation: float = DEFAULT_TRUNCATION
 
     def __post_init__(self) -> None:
         set_checked(self, generator=check_generator(self.generator), seed_a=check_seed(self.seed_a, "seed_a"),
-                    seed_b=check_seed(self.seed_b, "seed_b"), steps=check_number(self.steps, "steps", 2, MAX_STEPS, whole=True),
+                    seed_b=check_seed(self.seed_b, "seed_b"), steps=STEPS.check(self.steps, "steps"),
                     mode=check_choice(self.mode, "mode", INTERPOLATION_MODES), truncation=check_truncation(self.truncation))
 
 
 @dataclass(frozen=True)
 class EditRequest:
-    generator: str = "digiface"
+    generator: str = DEFAULT_GENERATOR
     seed: int = 0  # the sample to edit
     truncation: float = DEFAULT_TRUNCATION
     amounts: Sequence[float] = ()  # up to N_DIRECTIONS shifts along the principal directions, ±MAX_EDIT each
     # a direction defined by example: from the mean of samples without a trait to the mean of those with it
     trait_with: Sequence[int] = ()  # seeds (a list, or text "1, 2, 3"); read only when trait_amount is not 0
     trait_without: Sequence[int] = ()
-    trait_amount: float = 0.0  # ±MAX_EDIT along the trait's direction
+    trait_amount: float = EDIT.default  # ±MAX_EDIT along the trait's direction
 
     def __post_init__(self) -> None:
         set_checked(self, generator=check_generator(self.generator), seed=check_seed(self.seed), truncation=check_truncation(self.truncation))
@@ -141,7 +169,7 @@ class EditRequest:
 @dataclass(frozen=True)
 class CopyCheckRequest:
     image: Image.Image  # a picture (a generated sample, or an upload opened by the caller)
-    generator: str = "fashion-mnist"  # whose training images to search (only generators trained here have them)
+    generator: str = WITH_TRAINING_SET[0]  # whose training images to search (only generators trained here have them)
 
     def __post_init__(self) -> None:
         set_checked(self, generator=check_generator(self.generator))
@@ -151,7 +179,7 @@ class CopyCheckRequest:
 class CompareRequest:
     generators: Optional[Sequence[str]] = None  # which, in this order (None: every one of GENERATORS)
     seed: int = 0
-    count: int = 4
+    count: int = COMPARE_COUNT
     truncation: float = DEFAULT_TRUNCATION
     per_generator: SamplesRequest = field(init=False, repr=False)  # what each generator is given, checked once
 
@@ -333,7 +361,7 @@ class LatentLabPipeline:
     def copy_check(self, request: CopyCheckRequest) -> NearestResult:
         """"Is it copying?": the training images nearest to the request's image, set against unseen real images
         (NearestResult.verdict). Only generators trained here have their training images at hand."""
-        training_data = load_lab(request.generator).info.get("training_data")
+        training_data = has_training_set(request.generator) and load_lab(request.generator).info.get("training_data")
         if not training_data:
             raise UserInputError("nearest.unavailable", "This generator was not trained here, so its training images are "
                                  "not available: try the Fashion-MNIST generator.",

@@ -16,8 +16,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from pipelines.common.checkpoint import load_checkpoint as load_folder
-from pipelines.common.checkpoint import read_info, save_checkpoint
+from pipelines.common.checkpoint import load_checkpoint, read_info, save_checkpoint
 from pipelines.common.korean import korean_names
 from pipelines.common.validation import check_number
 
@@ -87,8 +86,8 @@ def load_family(folder: str | Path, families: dict[str, type[Family]]) -> tuple[
         cls = families[read_info(folder)["family"]]
     except FileNotFoundError:
         raise FileNotFoundError(f"no learn checkpoint in {str(folder)!r}: run `make train-learn`") from None
-    model, _, info = load_folder(folder, cls, cls.Config, config_key=CONFIG_KEY, skip=cls.train_only,
-                                 what="learn checkpoint (run `make train-learn`)")
+    model, _, info = load_checkpoint(folder, cls, cls.Config, config_key=CONFIG_KEY, skip=cls.train_only,
+                                     what="learn checkpoint (run `make train-learn`)")
     return model, info
 
 

@@ -43,7 +43,7 @@ class LiveRequest:
     dataset: str
     lr: Optional[float] = None  # None: the family's default
     latent_dim: Optional[int] = None
-    steps: int = 500
+    steps: int = 300  # the page's first value too
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -57,6 +57,12 @@ class LiveRequest:
     def config(self) -> FamilyConfig:
         overrides = {"lr": self.lr, "latent_dim": self.latent_dim}
         return FAMILIES[self.family].Config(steps=MAX_STEPS_ANY, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def family_defaults(family: str) -> tuple[float, int]:
+    """A family's own learning rate and code size: what a training without `lr` or `latent_dim` uses."""
+    config = FAMILIES[check_family(family)].Config()
+    return config.lr, config.latent_dim
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pipelines.common.korean import korean_names
 from pipelines.common.validation import CHOICE_KO, Notice, UserInputError, check_number, check_text, quote, set_checked
 from pipelines.learn.base import Family, load_family
 from pipelines.learn.denoisers import ANY_LABEL, DenoiseFrame, FamilyDenoiser, PromptDenoiser
-from pipelines.learn.data import DATASETS, check_dataset, load_split
+from pipelines.learn.data import CLASS_NAMES, DATASETS, check_dataset, load_split
 from pipelines.learn.families import FAMILIES, FAMILY_NAMES, LATENT_FAMILIES, TRAINABLE, check_family, checkpoint_dir
 from pipelines.learn import live
 from pipelines.learn.latent_map import LatentMap, draw_map
@@ -41,6 +41,7 @@ MEASURED = 250  # samples per family behind the measured table
 MAX_STRIP = 16  # frames of a decoded line
 MAX_DENOISE_STEPS = 50  # DDIM steps the denoising viewer accepts
 MAX_PROMPT_CHARS = 200  # a prompt for the Text → Image model in the viewer
+EXAMPLE_PROMPT = "red apple"  # what the viewer's Text → Image model draws unless asked otherwise
 korean_names({"count": "샘플 수", "frames": "프레임 수", "label": "클래스", "steps": "단계 수", "prompt": "프롬프트",
               "model": "모델"})
 
@@ -122,7 +123,7 @@ class DenoiseRequest:
         set_checked(self, label=check_number(self.label, "label", ANY_LABEL, 9, whole=True), seed=check_seed(self.seed),
                     steps=check_number(self.steps, "steps", 1, MAX_DENOISE_STEPS, whole=True),
                     prompt=check_text(self.prompt, "prompt", MAX_PROMPT_CHARS, allow_empty=not takes_prompt,
-                                      empty_hint=f"{self.model} draws what a prompt says, e.g. 'red apple'"))
+                                      empty_hint=f"{self.model} draws what a prompt says, e.g. {EXAMPLE_PROMPT!r}"))
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -158,9 +159,11 @@ class Decoded:
     points: list[tuple[float, float]]
 
 
+# The digit and clothes denoisers (this tab's diffusion family): each name → the dataset it was trained on.
+DENOISER_DATASETS = {f"{dataset}-diffusion": dataset for dataset in DATASETS}
 # The `model` of /learn_denoise: a name → a loader of a denoiser (pipelines/learn/denoisers.py).
 DENOISERS: dict[str, Callable[[], Any]] = {
-    **{f"{dataset}-diffusion": (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for dataset in DATASETS},
+    **{name: (lambda dataset=dataset: FamilyDenoiser(get_model("diffusion", dataset))) for name, dataset in DENOISER_DATASETS.items()},
     "emoji-diffusion": lambda: get_emoji_denoiser(get_settings().emoji_model),  # Text → Image's own
 }
 PROMPT_DENOISERS = ("emoji-diffusion",)  # the ones that draw a prompt, not a class
@@ -169,6 +172,11 @@ DenoiserChoice = Literal[tuple(DENOISERS)]
 DatasetChoice = Literal[DATASETS]
 FamilyChoice = Literal[tuple(FAMILIES)]
 MapFamilyChoice = Literal[LATENT_FAMILIES]
+
+
+def denoiser_classes(model: str) -> tuple[str, ...]:
+    """The classes a denoiser draws (its training set's, `label` 0…), none for one that draws a prompt."""
+    return CLASS_NAMES[DENOISER_DATASETS[model]] if model in DENOISER_DATASETS else ()
 
 
 # -- loading -------------------------------------------------------------------------------------

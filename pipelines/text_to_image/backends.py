@@ -1,7 +1,7 @@
 """The models behind the tab, behind one interface: Stable Diffusion through diffusers, and the
 embedded emoji model trained here. `get_backend(model)` loads either, lazily, and caches it.
 
-A backend knows its limits (sizes, steps, guidance, whether it reads only English), validates
+A backend knows its limits (limits.py: sizes, steps, guidance, whether it reads only English), validates
 nothing itself (`ImageRequest.for_model` does, against these limits) and turns a complete request into
 PIL images. Each image i is drawn from its own CPU generator seeded `seed + i`, and every offered
 scheduler is deterministic, so any one image reproduces alone from the seed shown beside it.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import torch
 from PIL import Image
@@ -27,32 +27,11 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.common.validation import Notice, quote
+from pipelines.text_to_image.limits import EMBEDDED, EMOJI_LIMITS, ModelLimits, expected_limits
+from pipelines.text_to_image.request import ImageRequest
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, make_scheduler
 
-if TYPE_CHECKING:  # request.py imports this module
-    from pipelines.text_to_image.request import ImageRequest
-
-EMBEDDED = "emoji-diffusion"  # the picker's id for the embedded model
 korean_names({"the image model": "이미지 모델"})
-
-
-@dataclass(frozen=True)
-class ModelLimits:
-    default_steps: int
-    default_guidance: float
-    default_size: int  # pixels per side
-    min_size: int
-    max_size: int
-    max_steps: int = 150
-    max_guidance: float = 30.0
-    max_prompt_tokens: int = 77  # the text encoder's window; longer prompts are cut (and the user told)
-    english_only: bool = True
-    styles: tuple[str, ...] = ()  # the model's drawing styles (the first is its default); () = none
-    size_multiple: int = 8  # width and height must be multiples of this
-    suggested_images: int = 4  # how many images the page starts with (1 for full-size SD on a CPU: a minute each)
-    # The share of the schedule run from the model's own first guess (the emoji model's layout prior), as
-    # img2img's strength; None = the model always starts from pure noise (strength 1, the only one it takes).
-    default_strength: Optional[float] = None
 
 
 def denoising(step: int, steps: int) -> Notice:
@@ -117,10 +96,10 @@ class EmojiBackend(WordPromptBackend):
         self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
         self.keep_default_scheduler(self.pipe.scheduler)
         size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
-        self.limits = ModelLimits(default_steps=25, default_guidance=5.0, default_size=size, min_size=32,
-                                  max_size=2 * size, max_steps=200, max_guidance=20.0, english_only=False,
-                                  styles=tuple(self.pipe.config.styles), size_multiple=self.pipe.size_multiple,
-                                  default_strength=self.pipe.default_strength if self.pipe.prior is not None else None)
+        # The shipped model's limits (limits.py), with what its files say: its size, styles and start.
+        self.limits = replace(EMOJI_LIMITS, default_size=size, max_size=2 * size, styles=tuple(self.pipe.config.styles),
+                              size_multiple=self.pipe.size_multiple,
+                              default_strength=self.pipe.default_strength if self.pipe.prior is not None else None)
 
     def steps_run(self, request):
         # From the layout prior's sketch only the last strength × steps run (None: no prior, all of them).
@@ -163,11 +142,9 @@ class DiffusersBackend(Backend):
         self.tiny_vae = use_tiny_vae(self.pipe)
         self.keep_default_scheduler(self.pipe.scheduler)
         pixels = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
-        # SD-Turbo was distilled for 1 step without guidance; other SD checkpoints want ~25 and CFG 7.
-        turbo = "turbo" in spec.lower()
-        self.limits = ModelLimits(
-            default_steps=1 if turbo else 25, default_guidance=0.0 if turbo else 7.0, default_size=pixels,
-            min_size=max(64, pixels // 4), max_size=2 * pixels, max_steps=150,
+        # Its steps and guidance as limits.py states them for its kind; its sizes from its files.
+        self.limits = replace(
+            expected_limits(spec), default_size=pixels, min_size=max(64, pixels // 4), max_size=2 * pixels,
             max_prompt_tokens=self.pipe.tokenizer.model_max_length - 2,  # minus start/end tokens
             suggested_images=4 if torch.cuda.is_available() or on_zero_gpu() else 1,
         )

@@ -4,6 +4,7 @@ The settings are one image's ImageRequest (`asdict`, less num_images), in two te
 `generative-studio` (JSON, exact) and `parameters` (AUTOMATIC1111's text layout, so A1111 and other
 tools show the settings too: its sampler names, its quoting). Reading accepts either, and keeps only
 fields of the right type, range and choice, under ImageRequest's names (a dropped PNG is untrusted input).
+`settings_to_restore` adds the start (strength) the PNG's model drew from where the PNG does not say it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PIL import Image, PngImagePlugin
 
 from pipelines.common.images import open_upload
 from pipelines.common.validation import UserInputError
+from pipelines.text_to_image.limits import EMBEDDED, EMOJI_LIMITS
 from pipelines.text_to_image.request import MIN_STRENGTH, STYLE_AUTO, ImageRequest
 from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
 from pipelines.common.emoji_diffusion.styles import STYLES
@@ -155,3 +157,16 @@ def read_settings(image: Image.Image | str | Path) -> dict[str, Any]:
     raise UserInputError("png.no_settings", "this image carries no generation settings "
                          "(only PNGs saved by this app or AUTOMATIC1111 do)",
                          "이 그림에는 생성 설정이 없습니다(이 앱이나 AUTOMATIC1111이 저장한 PNG에만 있습니다).")
+
+
+def settings_to_restore(image: Image.Image | str | Path) -> dict[str, Any]:
+    """The settings a dropped PNG puts back into the tab's controls: `read_settings`'s, with the start its model
+    drew from. Stable Diffusion starts from pure noise (strength 1: an A1111 "Denoising strength" is its
+    img2img's or hires fix's, not a start this app's SD takes); an emoji PNG made before the start was recorded
+    was drawn at the model's default. Raises UserInputError when the PNG carries no settings."""
+    settings = read_settings(image)
+    if settings.get("model", EMBEDDED) != EMBEDDED:
+        settings["strength"] = 1.0
+    elif "model" in settings:
+        settings.setdefault("strength", EMOJI_LIMITS.default_strength)
+    return settings

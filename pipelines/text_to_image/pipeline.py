@@ -42,6 +42,7 @@ class ImageResult:
     seconds: float  # generation time, loading excluded
     request: ImageRequest  # the complete request drawn, prompts as the model read them
     notices: list[str] = field(default_factory=list)  # truncation, translation, safety filter
+    steps_run: int = 0  # how many of the steps ran: fewer than asked where the emoji model starts from its sketch
 
 
 @dataclass
@@ -86,7 +87,8 @@ class TextToImagePipeline:
                  for image, seed in zip(generation.images, seeds)]
         report(progress, 1.0, DONE)
         settings = request.settings() | originals | {"seeds": seeds, "seconds": round(seconds, 3)}
-        return ImageResult(generation.images, files, seeds, settings, seconds, request, notices)
+        return ImageResult(generation.images, files, seeds, settings, seconds, request, notices,
+                           steps_run=backend.steps_run(request))
 
     def compare(self, request: CompareRequest, progress: Optional[ProgressFn] = None, lang: str = "en") -> CompareResult:
         """One prompt and seed across models × step counts × schedulers: a labelled grid with timings, its labels
@@ -102,9 +104,8 @@ class TextToImagePipeline:
                                                    "{model} ({i}/{n})", model=cell.model, i=i + 1, n=len(todo)))
             try:
                 result = self.generate(cell)
-                run = get_backend(result.request.model).steps_run(result.request)
-                if run < result.request.steps:  # the emoji model from its sketch: say how many steps ran
-                    label = request.label(cell.model, cell.steps, cell.scheduler, run=run)
+                if result.steps_run < result.request.steps:  # the emoji model from its sketch: say how many steps ran
+                    label = request.label(cell.model, cell.steps, cell.scheduler, run=result.steps_run)
                 timed = Notice("compare.timed", f"{label} · {result.seconds:.2f} s", "{label} · {seconds:.2f}초",
                                label=label, seconds=result.seconds)
                 cells.append(CompareCell(timed, result.images[0], result.seconds, result.files[0]))

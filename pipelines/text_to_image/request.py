@@ -22,7 +22,7 @@ from pipelines.common.loading import check_model_request
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.validation import (Notice, UserInputError, check_choice, check_number, check_text, parse_int, quote,
                                          split_list)
-from pipelines.text_to_image.backends import EMBEDDED, Backend, ModelLimits
+from pipelines.text_to_image.limits import EMBEDDED, Model, ModelLimits
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, check_scheduler
 from pipelines.common.emoji_diffusion.styles import STYLES, split_style
 
@@ -77,7 +77,7 @@ class ImageRequest:
             style=None if request.style in (None, "", STYLE_AUTO) else request.style,
         )
 
-    def for_model(self, backend: Backend) -> "ImageRequest":
+    def for_model(self, backend: Model) -> "ImageRequest":
         """This request checked against the model's limits, its defaults filled in: complete, ready to draw."""
         limits = backend.limits
         steps, guidance = limits.default_steps, limits.default_guidance
@@ -99,7 +99,7 @@ class ImageRequest:
         return replace(self, prompt=prompt, model=backend.name, steps=steps, guidance=guidance, width=width,
                        height=height, style=style, strength=strength)
 
-    def _check_strength(self, backend: Backend) -> Optional[float]:
+    def _check_strength(self, backend: Model) -> Optional[float]:
         """The model's default, or the strength asked for within (0, 1]; None for a model that always starts
         from pure noise (which takes only 1, its own start)."""
         default = backend.limits.default_strength
@@ -112,7 +112,7 @@ class ImageRequest:
             return None
         return default if self.strength is None else check_number(self.strength, "strength", MIN_STRENGTH, 1.0)
 
-    def _split_style(self, backend: Backend) -> tuple[str, Optional[str]]:
+    def _split_style(self, backend: Model) -> tuple[str, Optional[str]]:
         """(prompt, style): the style control's, else a style word in the prompt (then taken out of it), else
         the model's default. A model without styles takes no style (None)."""
         styles = backend.limits.styles

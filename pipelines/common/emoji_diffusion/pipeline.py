@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
+from diffusers.image_processor import VaeImageProcessor
 from pipelines.common.emoji_diffusion.prior import LayoutPrior
 from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLES
 
@@ -55,6 +56,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         self.register_to_config(text_encoder_name=text_encoder_name, styles=list(styles or STYLES), max_words=max_words,
                                 strength=strength)
         self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
+        self.image_processor = VaeImageProcessor(vae_scale_factor=self.vae_scale_factor)  # [-1, 1] → PIL, as SD's
         self._encoder = None
 
     # -- text ---------------------------------------------------------------------------------------
@@ -180,9 +182,9 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         images = self.decode_latents(latents)
         if output_type == "pt":
             out = images
-        else:
-            arrays = ((images.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-            out = self.numpy_to_pil(arrays) if output_type == "pil" else arrays
+        else:  # "np": the PIL images' bytes, (B, H, W, 3) uint8
+            out = self.image_processor.postprocess(images, output_type="pil")
+            out = out if output_type == "pil" else np.stack([np.asarray(image) for image in out])
         return ImagePipelineOutput(images=out) if return_dict else (out,)
 
     def conditioning(self, prompt, negative_prompt, num_images_per_prompt: int, prompt_embeds=None,
@@ -223,12 +225,6 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
     def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
         """Latents → images in [-1, 1], (B, 3, H, W)."""
         return self.vae.decode(latents / self.vae.config.scaling_factor).sample.float()
-
-    @staticmethod
-    def numpy_to_pil(arrays: np.ndarray):
-        from PIL import Image
-
-        return [Image.fromarray(a) for a in arrays]
 
 
 def build_components(channels=(32, 64, 128), vae_channels=(16, 32, 64), latent_channels: int = 4,
