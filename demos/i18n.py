@@ -72,7 +72,8 @@ def strings(module: str, **facts: Any) -> tuple[gr.I18n, "Messages"]:
         tables = tomllib.load(f)
     page = {key: (en.format(**facts), ko.format(**facts)) if facts else (en, ko)
             for key, (en, ko) in tables.get("page", {}).items()}
-    return add_strings(*bilingual(page)), Messages(*bilingual(tables.get("messages", {})))
+    # The messages can say the page's strings too (an instrument's name in a summary line).
+    return add_strings(*bilingual(page)), Messages(*bilingual({**page, **tables.get("messages", {})}))
 
 
 def bilingual(table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:

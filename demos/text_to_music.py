@@ -1,4 +1,4 @@
-"""Text → Music tab: words (English or Korean) → a mood → that mood's GPT → MIDI, audio, piano roll."""
+"""Text → Music tab: words (English or Korean) → a mood → its GPT's melody → an arrangement; or the user's melody harmonized."""
 
 from __future__ import annotations
 
@@ -10,101 +10,23 @@ from gradio.data_classes import FileData
 from demos.api import file_in, file_out, image_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
-from demos.i18n import Messages, add_strings, bilingual, language, progress_in
+from demos.i18n import language, progress_in, strings
 from demos.limits import watched
 from demos.page_js import revealing
 from pipelines.common.seeding import random_seed
 from pipelines.common.validation import parse_int
+from pipelines.text_to_music.arrange import COLOURS, PARTS, PartName
 from pipelines.text_to_music.generate import MAX_SECONDS
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.pipeline import MAX_TEMPO, MoodChoice, MusicCompareRequest, MusicRequest, get_pipeline
+from pipelines.text_to_music.musicgen import musicgen_present
+from pipelines.text_to_music.pipeline import (MAX_TEMPO, HarmonizeRequest, ModelChoice, MoodChoice, MusicCompareRequest,
+                                              MusicRequest, get_pipeline)
 
-t = add_strings(*bilingual({
-    "music.intro": ("## Text → Music\nDescribe a scene or a feeling, in English or Korean. The text is tagged with one of five moods, "
-                    "and that mood's own small GPT — trained here on folk tunes and Bach chorales — writes the music.",
-                    "## 글 → 음악\n장면이나 느낌을 영어나 한국어로 적어 보세요. 글을 다섯 가지 분위기 중 하나로 분류하고, "
-                    "그 분위기 전용의 작은 GPT(이곳에서 민요와 바흐 코랄로 학습)가 음악을 씁니다."),
-    "music.text": ("Your words",
-                   "내 글"),
-    "music.text_placeholder": ("e.g. a rainy goodbye at the station / 비 오는 날 역에서의 이별",
-                               "예: 비 오는 날 역에서의 이별 / a rainy goodbye at the station"),
-    "music.mood": ("Mood",
-                   "분위기"),
-    "music.mood_info": ("'auto' reads it from your words; or choose one.",
-                        "'자동'은 글에서 읽어 냅니다. 직접 고를 수도 있어요."),
-    "music.auto": ("auto",
-                   "자동"),
-    "music.own_instrument": ("the mood's own",
-                             "분위기 기본 악기"),
-    "music.seconds": ("Length (seconds)",
-                      "길이 (초)"),
-    "music.advanced": ("Advanced",
-                       "고급 설정"),
-    "music.temperature": ("Temperature",
-                          "온도"),
-    "music.temperature_info": ("Higher = more surprising, lower = safer.",
-                               "높을수록 의외의, 낮을수록 무난한 음악."),
-    "music.top_k": ("Top-k",
-                    "상위 k개"),
-    "music.top_k_info": ("Sample only among the k likeliest next events (0 = all).",
-                         "가장 그럴듯한 k개 중에서만 고릅니다 (0 = 전부)."),
-    "music.seed": ("Seed",
-                   "시드"),
-    "music.seed_info": ("-1 = a new variation each time; the seed used is shown with the result.",
-                        "-1 = 누를 때마다 새 변주. 사용한 시드는 결과와 함께 표시됩니다."),
-    "music.random": ("🎲 Random seed",
-                     "🎲 무작위 시드"),
-    "music.tempo": ("Tempo (BPM)",
-                    "템포 (BPM)"),
-    "music.tempo_info": ("0 = the mood's own tempo.",
-                         "0 = 분위기 기본 템포."),
-    "music.instrument": ("Instrument",
-                         "악기"),
-    "music.primer": ("Primer MIDI (optional): the model continues it",
-                     "프라이머 MIDI (선택): 모델이 이어서 연주합니다"),
-    "music.primer_notes": ("…or type a few notes",
-                           "…또는 음 몇 개를 입력하세요"),
-    "music.generate": ("Compose",
-                       "작곡하기"),
-    "music.compare": ("Compare all five moods",
-                      "다섯 분위기 모두 비교"),
-    "music.tagged": ("Mood",
-                     "분위기"),
-    "music.audio": ("Listen",
-                    "듣기"),
-    "music.midi": ("MIDI file",
-                   "MIDI 파일"),
-    "music.midi_download": ("⬇ MIDI file",
-                            "⬇ MIDI 파일"),
-    "music.roll": ("Piano roll",
-                   "피아노 롤"),
-}))
-
-# What the tab writes while running, in the request's language.
-MESSAGES = Messages(*bilingual({
-    "summary": ("**{mood}** at {tempo} BPM on {instrument}, seed **{seed}**, {notes} notes · {timing}",
-                "**{mood}** · {tempo} BPM · {instrument} · 시드 **{seed}** · 음 {notes}개 · {timing}"),
-    "chosen": ("{mood} (chosen)",
-               "{mood} (직접 고름)"),
-    "program": ("GM program {program}",
-                "GM 프로그램 {program}"),
-    "timing": ("{stage} {seconds:.2f} s",
-               "{stage} {seconds:.2f}초"),
-    "compared": ("Your words read as **{mood}**; below, the same seed ({seed}) through each mood's model.",
-                 "글의 분위기는 **{mood}**입니다. 아래는 같은 시드({seed})로 각 분위기 모델이 만든 음악입니다."),
-}))
-STAGES_KO = {"tag": "분류", "sample": "생성", "render": "렌더링"}
-# General MIDI programs offered in the instrument picker: (English, Korean), one place for both languages.
-INSTRUMENT_NAMES = {0: ("Acoustic Grand Piano", "어쿠스틱 그랜드 피아노"), 4: ("Electric Piano", "전자 피아노"),
-                    10: ("Music Box", "뮤직 박스"), 11: ("Vibraphone", "비브라폰"), 19: ("Church Organ", "교회 오르간"),
-                    24: ("Nylon Guitar", "나일론 기타"), 40: ("Violin", "바이올린"), 42: ("Cello", "첼로"), 46: ("Harp", "하프"),
-                    48: ("String Ensemble", "현악 합주"), 52: ("Choir Aahs", "합창"), 56: ("Trumpet", "트럼펫"),
-                    60: ("French Horn", "호른"), 61: ("Brass Section", "금관 합주"), 73: ("Flute", "플루트"),
-                    75: ("Pan Flute", "팬 플루트")}
-add_strings(*bilingual({f"instrument.{program}": names for program, names in INSTRUMENT_NAMES.items()}))
-
+t, MESSAGES = strings("text_to_music")  # demos/strings/text_to_music.toml
+PROGRAMS = (0, 4, 10, 11, 19, 24, 32, 33, 40, 42, 43, 46, 48, 49, 52, 56, 58, 60, 61, 73, 75, 89)  # named in the TOML
 MOOD_CHOICES = [(t("music.auto"), "auto")] + [(f"{m} · {KOREAN[m]}", m) for m in MOODS]
-INSTRUMENTS = [(t("music.own_instrument"), -1)] + [(t(f"instrument.{program}"), program) for program in INSTRUMENT_NAMES]
+INSTRUMENTS = [(t("music.own_instrument"), -1)] + [(t(f"instrument.{program}"), program) for program in PROGRAMS]
+PART_CHOICES = [(t(f"part.{part}"), part) for part in PARTS]
 EXAMPLES = [
     ["sunny picnic with friends, everyone dancing", "auto"],
     ["a rainy goodbye at the train station", "auto"],
@@ -113,56 +35,96 @@ EXAMPLES = [
     ["비 오는 날 창가에서 마시는 따뜻한 차", "auto"],
     ["드디어 우승했다! 모두가 환호한다", "auto"],
 ]
+MELODY_EXAMPLES = [  # Ode to Joy, Twinkle Twinkle, Arirang (3/4 heard as quarter-note lines)
+    ["E4 E4 F4 G4 G4 F4 E4 D4 C4 C4 D4 E4 E4/1.5 D4/0.5 D4/2 E4 E4 F4 G4 G4 F4 E4 D4 C4 C4 D4 E4 D4/1.5 C4/0.5 C4/2", "auto"],
+    ["C4 C4 G4 G4 A4 A4 G4/2 F4 F4 E4 E4 D4 D4 C4/2", "calm"],
+    ["G4/1.5 A4/0.5 G4 C5/1.5 D5/0.5 C5 E5 D5 C5 A4 G4/2", "sad"],
+]
 
 
+# -- one shared function per action, said in the request's language -----------------------------------
 def mood_name(mood: str, lang: str) -> str:
     return KOREAN[mood] if lang == "ko" else mood
 
 
-def scores(probabilities: dict[str, float]) -> dict:
+def scores(probabilities: Optional[dict[str, float]]) -> Optional[dict]:
     """The tagger's scores under each mood's two names, for a gr.Label."""
-    return {f"{m} · {KOREAN[m]}": p for m, p in probabilities.items()}
+    return None if probabilities is None else {f"{m} · {KOREAN[m]}": p for m, p in probabilities.items()}
 
 
 def mood_label(result, lang: str = "en") -> dict:
-    if result.probabilities:
-        return scores(result.probabilities)
-    return {MESSAGES("chosen", lang, mood=f"{result.mood} · {KOREAN[result.mood]}"): 1.0}
+    return scores(result.probabilities) or {MESSAGES("chosen", lang, mood=f"{result.mood} · {KOREAN[result.mood]}"): 1.0}
 
 
 def instrument_name(program: int, lang: str) -> str:
-    if program in INSTRUMENT_NAMES:
-        return INSTRUMENT_NAMES[program][lang == "ko"]
-    return MESSAGES("program", lang, program=program)
+    if program < 0:  # MusicGen's audio: no instrument of its own
+        return MESSAGES("musicgen", lang)
+    return MESSAGES(f"instrument.{program}", lang) if program in PROGRAMS else MESSAGES("program", lang, program=program)
+
+
+def model_choices() -> list[tuple]:
+    """The picker: the studio's models, and MusicGen, said to be missing where its weights are not on this machine."""
+    return [(t("music.model_studio"), "studio"),
+            (t("music.model_musicgen" if musicgen_present() else "music.model_musicgen_missing"), "musicgen")]
 
 
 def describe(result, lang: str = "en") -> str:
-    timing = " · ".join(MESSAGES("timing", lang, stage=STAGES_KO.get(stage, stage) if lang == "ko" else stage, seconds=seconds)
+    timing = " · ".join(MESSAGES("timing", lang, stage=MESSAGES(f"stage.{stage}", lang), seconds=seconds)
                         for stage, seconds in result.timings.items())
     return MESSAGES("summary", lang, mood=mood_name(result.mood, lang), tempo=result.tempo, seed=result.seed,
                     instrument=instrument_name(result.program, lang), notes=len(result.piece.notes), timing=timing)
 
 
+def legend(result, lang: str = "en") -> str:
+    """Each part's colour in the piano roll, its name and its instrument."""
+    if not result.parts:
+        return MESSAGES("audio_only", lang)
+    return " ".join(f'<span style="color:rgb{COLOURS[part.name]}">■</span> ' + MESSAGES(
+        "legend_part", lang, part=MESSAGES(f"part.{part.name}", lang),
+        instrument=MESSAGES("part.drums", lang) if part.is_drum else instrument_name(part.program, lang))
+        for part in result.parts)
+
+
+def music_result(result, lang: str) -> dict:
+    """A piece as the API returns it (the /text_to_music, /harmonize and /compare_music results)."""
+    return {"mood": result.mood, "scores": result.probabilities, "audio": file_out(result.audio_path),
+            "midi": file_out(result.midi_path), "piano_roll": image_out(result.piano_roll, "piano_roll"),
+            "seed": result.seed, "tempo": result.tempo, "instrument": result.program, "notes": len(result.piece.notes),
+            "parts": [{"part": p.name, "instrument": p.program, "notes": len(p.notes)} for p in result.parts],
+            "summary": describe(result, lang)}
+
+
+def on_page(result, lang: str) -> tuple:
+    return (mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll,
+            describe(result, lang), legend(result, lang))
+
+
+def as_program(instrument):
+    """A typed custom instrument arrives as text: "40" → 40 (the request checks the range)."""
+    return parse_int(instrument, "instrument") if isinstance(instrument, str) else instrument
+
+
+# -- the page's handlers ---------------------------------------------------------------------------------
 @user_errors
 def tag_mood(text, request: gr.Request = None):
     return scores(get_pipeline().tag(text).probabilities)
 
 
-def as_program(instrument):
-    """A typed custom instrument arrives as text: "40" → 40 (the request checks the range)."""
-    if isinstance(instrument, str):
-        return parse_int(instrument, "instrument")
-    return instrument
+@user_errors
+def text_to_music(text, mood, model, seconds, temperature, top_k, seed, tempo, instrument, harmony, bass, parts, primer=None,
+                  primer_notes="", request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
+    music = MusicRequest(text=text, mood=mood, model=model, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
+                         instrument=as_program(instrument), harmony_instrument=as_program(harmony),
+                         bass_instrument=as_program(bass), parts=parts, primer=primer, primer_notes=primer_notes)
+    return on_page(get_pipeline().compose(music, progress=watched(progress_in(progress, lang))), lang)
 
 
 @user_errors
-def text_to_music(text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer=None, primer_notes="",
-                  request: gr.Request = None, progress=gr.Progress()):
+def harmonize(melody, melody_notes, mood, seed, tempo, parts, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
-                         instrument=as_program(instrument), primer=primer, primer_notes=primer_notes)
-    result = get_pipeline().compose(music, progress=watched(progress_in(progress, lang)))
-    return mood_label(result, lang), str(result.audio_path), str(result.midi_path), result.piano_roll, describe(result, lang)
+    asked = HarmonizeRequest(melody=melody, melody_notes=melody_notes, mood=mood, seed=seed, tempo=tempo, parts=parts)
+    return on_page(get_pipeline().harmonize(asked, progress=watched(progress_in(progress, lang))), lang)
 
 
 @user_errors
@@ -171,10 +133,13 @@ def compare_music(text, seconds, seed, request: gr.Request = None, progress=gr.P
     compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed),
                                       progress=watched(progress_in(progress, lang)))
     summary = MESSAGES("compared", lang, mood=mood_name(compared.mood, lang), seed=compared.results[0].seed)
-    return (scores(compared.probabilities), summary,
-            *[value for r in compared.results for value in (str(r.audio_path), r.piano_roll, str(r.midi_path))])
+    cells = [value for r in compared.results for value in (str(r.audio_path), r.piano_roll, str(r.midi_path))]
+    if compared.musicgen:  # its column exists where MusicGen is present
+        cells += [str(compared.musicgen.audio_path), describe(compared.musicgen, lang)]
+    return (scores(compared.probabilities), summary, *cells)
 
 
+# -- the typed endpoints ---------------------------------------------------------------------------------
 def api_tag_mood(text: str, request: gr.Request = None) -> dict:
     """Read the mood of a sentence (English or Korean).
 
@@ -188,17 +153,11 @@ def api_tag_mood(text: str, request: gr.Request = None) -> dict:
     return {"mood": result.mood, "label": mood_name(result.mood, language(request)), "scores": result.probabilities}
 
 
-def _music_result(result, lang: str) -> dict:
-    return {"mood": result.mood, "scores": result.probabilities, "audio": file_out(result.audio_path),
-            "midi": file_out(result.midi_path), "piano_roll": image_out(result.piano_roll, "piano_roll"),
-            "seed": result.seed, "tempo": result.tempo, "instrument": result.program, "notes": len(result.piece.notes),
-            "summary": describe(result, lang)}
-
-
 def api_text_to_music(text: str = "", mood: MoodChoice = "auto", seconds: float = 20, temperature: float = 0.9, top_k: int = 0,
                       seed: int = -1, tempo: int = 0, instrument: int = -1, primer: Optional[FileData] = None,
-                      primer_notes: str = "", request: gr.Request = None) -> dict:
-    """Compose music for a text: tag its mood (or take the one given), continue with that mood's model.
+                      primer_notes: str = "", parts: Optional[list[PartName]] = None, harmony_instrument: int = -1,
+                      bass_instrument: int = -1, model: ModelChoice = "studio", request: gr.Request = None) -> dict:
+    """Compose music for a text: tag its mood (or take the one given), write a melody with that mood's model, arrange it.
 
     Args:
         text: English or Korean (needed when mood is "auto").
@@ -208,16 +167,41 @@ def api_text_to_music(text: str = "", mood: MoodChoice = "auto", seconds: float 
         top_k: sample among the k likeliest events (0 = all).
         seed: 0 … 4294967295, or -1 for a new variation (the seed used is returned).
         tempo: BPM 1–240, or 0 for the mood's own.
-        instrument: General MIDI program 0–127, or -1 for the mood's own.
+        instrument: the melody's General MIDI program 0–127, or -1 for the mood's own.
         primer: a MIDI file to continue (gradio_client: handle_file(path); at most 1 MB).
         primer_notes: or a few typed notes, e.g. "C4 E4 G4".
+        parts: which of melody, harmony, bass, drums play (default all; sad and calm have no drums).
+        harmony_instrument: the harmony's General MIDI program, or -1 for the mood's ensemble's.
+        bass_instrument: the bass's, likewise.
+        model: "studio" (the mood GPTs and harmony model trained here) or "musicgen" (audio only; where its weights are).
     Returns:
-        {"mood", "scores" (None when the mood was given), "audio" (Ogg Vorbis), "midi", "piano_roll" (PNG),
-         "seed", "tempo", "instrument", "notes", "summary"}
+        {"mood", "scores" (None when the mood was given), "audio" (Ogg Vorbis), "midi" (type 1, a track per part),
+         "piano_roll" (PNG, a colour per part), "seed", "tempo", "instrument", "notes", "parts": [{"part", "instrument",
+         "notes"}], "summary"}
     """
     music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
-                         instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes)
-    return _music_result(get_pipeline().compose(music, progress=watched()), language(request))  # stops if the client goes away
+                         instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes,
+                         parts=parts, harmony_instrument=harmony_instrument, bass_instrument=bass_instrument, model=model)
+    return music_result(get_pipeline().compose(music, progress=watched()), language(request))  # stops if the client goes away
+
+
+def api_harmonize(melody: Optional[FileData] = None, melody_notes: str = "", mood: MoodChoice = "auto", seed: int = -1,
+                  tempo: int = 0, parts: Optional[list[PartName]] = None, request: gr.Request = None) -> dict:
+    """Harmonize a melody: every note kept, harmony, bass and drums written around it in a mood's ensemble.
+
+    Args:
+        melody: a one-line MIDI file (gradio_client: handle_file(path); at most 1 MB, 512 notes).
+        melody_notes: or typed notes with optional lengths in beats, e.g. "E4 E4 F4 G4/2" (R = a rest).
+        mood: "auto" (the mood the melody fits) or one of happy, sad, calm, tense, triumphant.
+        seed: 0 … 4294967295, or -1 for a new harmony (the seed used is returned).
+        tempo: BPM 1–240, or 0 for the mood's own.
+        parts: which of melody, harmony, bass, drums play (default all).
+    Returns:
+        the same fields as /text_to_music ("scores" is None).
+    """
+    asked = HarmonizeRequest(melody=file_in(melody, "melody", required=False), melody_notes=melody_notes, mood=mood,
+                             seed=seed, tempo=tempo, parts=parts)
+    return music_result(get_pipeline().harmonize(asked, progress=watched()), language(request))
 
 
 def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
@@ -229,11 +213,76 @@ def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: g
         seed: one seed for all five (-1 = random, returned).
     Returns:
         {"mood": the text's mood, "scores": its five probabilities, "results": one per mood in the order happy, sad,
-         calm, tense, triumphant, each {"mood", "audio", "midi", "piano_roll", "seed", "tempo", "instrument", "notes", "summary"}}
+         calm, tense, triumphant, each as /text_to_music returns it, "musicgen": the text in its mood through MusicGen
+         where it is present (else None)}
     """
     lang = language(request)
     compared = get_pipeline().compare(MusicCompareRequest(text=text, seconds=seconds, seed=seed), progress=watched())
-    return {"mood": compared.mood, "scores": compared.probabilities, "results": [_music_result(r, lang) for r in compared.results]}
+    return {"mood": compared.mood, "scores": compared.probabilities, "results": [music_result(r, lang) for r in compared.results],
+            "musicgen": music_result(compared.musicgen, lang) if compared.musicgen else None}
+
+
+# -- the page ---------------------------------------------------------------------------------------------
+def advanced_controls() -> dict:
+    with gr.Accordion(t("music.advanced"), open=False, elem_id="music-advanced"):
+        with gr.Row():
+            temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
+            top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
+        with gr.Row():
+            seed = seed_box(-1, t("music.seed"), info=t("music.seed_info"))
+            dice = gr.Button(t("music.random"), scale=0)
+            tempo = gr.Slider(0, MAX_TEMPO, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
+        parts = gr.CheckboxGroup(PART_CHOICES, value=list(PARTS), label=t("music.parts"), info=t("music.parts_info"),
+                                 elem_id="music-parts")
+        with gr.Row():  # any General MIDI program (0–127) may be typed or sent; the lists hold favourites
+            instruments = [gr.Dropdown(INSTRUMENTS, value=-1, label=t(f"music.{key}"), allow_custom_value=True, min_width=180)
+                           for key in ("instrument", "harmony_instrument", "bass_instrument")]
+        with gr.Row():
+            primer = gr.File(label=t("music.primer"), file_types=[".mid", ".midi"], type="filepath")
+            primer_notes = gr.Textbox(label=t("music.primer_notes"), placeholder="C4 E4 G4 C5")
+    dice.click(random_seed, outputs=seed, api_visibility="private")
+    return dict(temperature=temperature, top_k=top_k, seed=seed, tempo=tempo, instruments=instruments, parts=parts,
+                primer=primer, primer_notes=primer_notes)
+
+
+def harmonize_controls() -> dict:
+    with gr.Accordion(t("music.harmonize_head"), open=False, elem_id="music-harmonize"):
+        gr.Markdown(t("music.harmonize_intro"))
+        with gr.Row():
+            melody = gr.File(label=t("music.melody_file"), file_types=[".mid", ".midi"], type="filepath")
+            notes = gr.Textbox(label=t("music.melody_notes"), placeholder="E4 E4 F4 G4 G4 F4 E4 D4 C4/2", lines=2,
+                               max_length=4000, elem_id="music-melody-notes")
+        mood = gr.Dropdown(MOOD_CHOICES, value="auto", label=t("music.harmonize_mood"), info=t("music.harmonize_mood_info"))
+        button = gr.Button(t("music.harmonize"), variant="primary", elem_id="music-harmonize-button")
+        gr.Examples(MELODY_EXAMPLES, [notes, mood], label="Melodies · 선율 예시")
+    return dict(melody=melody, notes=notes, mood=mood, button=button)
+
+
+def results_column() -> list:
+    with gr.Column(scale=2):
+        tagged = gr.Label(label=t("music.tagged"), num_top_classes=5, elem_id="music-mood")
+        audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")  # Ogg as made
+        midi = gr.File(label=t("music.midi"), interactive=False, height=90)
+        info = gr.Markdown(elem_id="music-info")
+    return [tagged, audio, midi, info]
+
+
+def comparison_row() -> tuple[gr.Row, list]:
+    """The five moods side by side, right under the results (not below the examples, out of sight)."""
+    with gr.Row(elem_id="music-compared", visible=False) as row:
+        cells = []
+        for m in MOODS:
+            with gr.Column(min_width=160):
+                # the mood's name above its player: as the player's label it was cut short by the player's buttons
+                gr.Markdown(f"**{m} · {KOREAN[m]}** · {SIGNATURES[m].default_tempo} BPM", elem_classes="music-mood-head")
+                cells += [gr.Audio(show_label=False, type="filepath", interactive=False),
+                          gr.Image(show_label=False, format="png", interactive=False, height=120),
+                          gr.DownloadButton(t("music.midi_download"), size="sm", elem_classes="music-mood-midi")]
+        if musicgen_present():  # the text's own mood through MusicGen, with its time
+            with gr.Column(min_width=160):
+                gr.Markdown("**MusicGen**", elem_classes="music-mood-head")
+                cells += [gr.Audio(show_label=False, type="filepath", interactive=False), gr.Markdown()]
+    return row, cells
 
 
 def build() -> gr.Blocks:
@@ -246,56 +295,35 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     mood = gr.Dropdown(MOOD_CHOICES, value="auto", label=t("music.mood"), info=t("music.mood_info"))
                     seconds = gr.Slider(1, MAX_SECONDS, value=20, step=1, label=t("music.seconds"))
-                with gr.Accordion(t("music.advanced"), open=False, elem_id="music-advanced"):
-                    with gr.Row():
-                        temperature = gr.Slider(0.1, 2.0, value=0.9, step=0.05, label=t("music.temperature"), info=t("music.temperature_info"))
-                        top_k = gr.Slider(0, 64, value=0, step=1, label=t("music.top_k"), info=t("music.top_k_info"))
-                    with gr.Row():
-                        seed = seed_box(-1, t("music.seed"), info=t("music.seed_info"))
-                        dice = gr.Button(t("music.random"), scale=0)
-                        tempo = gr.Slider(0, MAX_TEMPO, value=0, step=1, label=t("music.tempo"), info=t("music.tempo_info"), min_width=220)
-                        # any General MIDI program (0–127) may be typed or sent; the list holds favourites
-                        instrument = gr.Dropdown(INSTRUMENTS, value=-1, label=t("music.instrument"), allow_custom_value=True,
-                                                 min_width=220)
-                    with gr.Row():
-                        primer = gr.File(label=t("music.primer"), file_types=[".mid", ".midi"], type="filepath")
-                        primer_notes = gr.Textbox(label=t("music.primer_notes"), placeholder="C4 E4 G4 C5")
+                model = gr.Dropdown(model_choices(), value="studio", label=t("music.model"), elem_id="music-model")
+                advanced = advanced_controls()
                 with gr.Row():
                     compose = gr.Button(t("music.generate"), variant="primary", elem_id="music-compose")
                     compare = gr.Button(t("music.compare"), elem_id="music-compare")
+                own = harmonize_controls()
                 status = gr.Markdown(elem_id="music-status")  # a failed action says why here, beside its buttons
-            with gr.Column(scale=2):
-                tagged = gr.Label(label=t("music.tagged"), num_top_classes=5, elem_id="music-mood")
-                audio = gr.Audio(label=t("music.audio"), type="filepath", interactive=False, elem_id="music-audio")  # Ogg as made: format=None converts nothing
-                midi = gr.File(label=t("music.midi"), interactive=False, height=90)
-                info = gr.Markdown(elem_id="music-info")
-        # No large empty boxes before first use: the piano roll and the comparison appear with their first result.
+            tagged, audio, midi, info = results_column()
+        # No large empty boxes before first use: the piano roll, its legend and the comparison appear with their first result.
         roll = gr.Image(label=t("music.roll"), format="png", interactive=False, elem_id="music-roll", visible=False)
-        # The comparison sits right under the results (not below the examples, out of sight).
-        with gr.Row(elem_id="music-compared", visible=False) as compared_row:
-            compared = []
-            for m in MOODS:
-                with gr.Column(min_width=160):
-                    # the mood's name above its player: as the player's label it was cut short by the player's buttons
-                    gr.Markdown(f"**{m} · {KOREAN[m]}** · {SIGNATURES[m].default_tempo} BPM", elem_classes="music-mood-head")
-                    compared += [gr.Audio(show_label=False, type="filepath", interactive=False),
-                                 gr.Image(show_label=False, format="png", interactive=False, height=120),
-                                 gr.DownloadButton(t("music.midi_download"), size="sm", elem_classes="music-mood-midi")]
-        # example_labels: one button per example (the table headers would not be translated)
+        roll_legend = gr.Markdown(elem_id="music-legend")
+        compared_row, compared = comparison_row()
         gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
 
-        # Programs call the typed endpoints (published first, so they own the names); the page's events are private.
-        publish(api_tag_mood, "tag_mood")
+        publish(api_tag_mood, "tag_mood")  # programs' typed endpoints first, so they own the names
         publish(api_text_to_music, "text_to_music")
+        publish(api_harmonize, "harmonize")
         publish(api_compare_music, "compare_music")
-        dice.click(random_seed, outputs=seed, api_visibility="private")
+        a = advanced
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
-        inputs = [text, mood, seconds, temperature, top_k, seed, tempo, instrument, primer, primer_notes]
+        piece = [tagged, audio, midi, roll, info, roll_legend, status]
         show = dict(queue=False, show_progress="hidden", api_visibility="private")
-        revealing(compose.click(lambda: gr.Image(visible=True), None, roll, **show).then(  # a phone shows results below
-            status_line(text_to_music, 6), inputs, [tagged, audio, midi, roll, info, status], api_visibility="private"),
-            "#music-audio", "#music-status")
+        for button, handler, inputs in (
+                (compose, text_to_music, [text, mood, model, seconds, a["temperature"], a["top_k"], a["seed"], a["tempo"],
+                                          *a["instruments"], a["parts"], a["primer"], a["primer_notes"]]),
+                (own["button"], harmonize, [own["melody"], own["notes"], own["mood"], a["seed"], a["tempo"], a["parts"]])):
+            revealing(button.click(lambda: gr.Image(visible=True), None, roll, **show).then(  # a phone shows results below
+                status_line(handler, len(piece)), inputs, piece, api_visibility="private"), "#music-audio", "#music-status")
         revealing(compare.click(lambda: gr.Row(visible=True), None, compared_row, **show).then(
-            status_line(compare_music, 3 + len(compared)), [text, seconds, seed], [tagged, info, *compared, status],
+            status_line(compare_music, 3 + len(compared)), [text, seconds, a["seed"]], [tagged, info, *compared, status],
             api_visibility="private"), "#music-compared", "#music-status")
     return demo

@@ -49,6 +49,8 @@ class Settings:
     quiz_generator: str
     # GS_MUSIC_MODELS: folder holding one checkpoint folder per mood (happy/, sad/, …).
     music_models: str
+    # GS_HARMONY_MODEL: checkpoint folder (or hub id) of the harmony model trained here (alto, tenor, bass under a melody).
+    harmony_model: str
     # GS_MOOD_TAGGER: checkpoint folder of the mood tagger (the head over a sentence encoder) trained here.
     mood_tagger: str
     # GS_LEARN_MODELS: folder of "How models learn"'s checkpoints, one per dataset and family
@@ -132,6 +134,7 @@ def get_settings() -> Settings:
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
+        harmony_model=_env("GS_HARMONY_MODEL", str(ASSETS_DIR / "music" / "harmony")),
         mood_tagger=_env("GS_MOOD_TAGGER", str(ASSETS_DIR / "mood" / "tagger")),
         learn_models=_env("GS_LEARN_MODELS", str(ASSETS_DIR / "learn")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),

@@ -23,23 +23,31 @@ from pipelines.common.outputs import output_folder
 from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
-from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, set_checked
+from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, quote, set_checked
+from pipelines.text_to_music.arrange import PARTS, Part, arrange, arrangement_roll, write_arrangement
 from pipelines.text_to_music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
+from pipelines.text_to_music.harmony.grid import voice_notes
+from pipelines.text_to_music.harmony.harmonizer import get_harmonizer
+from pipelines.text_to_music.melody import Melody, parse_melody_notes, read_melody_file
 from pipelines.text_to_music.model import WEIGHTS_FILE, MusicGPT, load_model
-from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES
-from pipelines.text_to_music.render import piano_roll, render_audio
-from pipelines.text_to_music.tokens import VOCAB, Piece, from_midi, to_midi
+from pipelines.text_to_music.musicgen import musicgen_audio, musicgen_model, musicgen_present, write_audio
+from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES, mood_scores, features
+from pipelines.text_to_music.render import render_audio
+from pipelines.text_to_music.tokens import VOCAB, Piece, from_midi
 
 if TYPE_CHECKING:
     from pipelines.text_to_music.mood.tagger import MoodResult
 
 MAX_PRIMER_BYTES = 1_000_000
 korean_names({"mood": "분위기", "tempo": "템포", "instrument": "악기", "seconds": "길이(초)", "temperature": "온도",
-              "top_k": "상위 k개", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
+              "top_k": "상위 k개", "parts": "파트", "harmony_instrument": "화음 악기", "bass_instrument": "베이스 악기",
+              "part": "파트", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
 MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)
 
 
 MoodChoice = Literal[("auto",) + MOODS]  # "auto" reads the mood from the text; the API schema lists them
+MODELS = ("studio", "musicgen")  # the mood GPTs and harmony model trained here; MusicGen where its weights are
+ModelChoice = Literal["studio", "musicgen"]
 
 
 def check_mood(mood: Any) -> str:
@@ -48,6 +56,23 @@ def check_mood(mood: Any) -> str:
 
 def check_tempo(tempo: Any) -> int:
     return check_number(tempo, "tempo", 0, MAX_TEMPO, whole=True)
+
+
+def check_parts(parts: Any) -> Optional[tuple[str, ...]]:
+    """None (all of PARTS) or a list of some of them, at least one."""
+    if parts is None:
+        return None
+    if isinstance(parts, str) or not isinstance(parts, (list, tuple)) or len(parts) > len(PARTS):
+        raise UserInputError("music.parts", f"parts must be a list of {', '.join(PARTS)}; got {quote(parts)}",
+                             "파트는 {choices} 가운데 고른 목록이어야 합니다. 받은 값: {value}", choices=", ".join(PARTS), value=quote(parts))
+    chosen = {check_choice(p, "part", PARTS) for p in parts}
+    if not chosen:
+        raise UserInputError("music.no_parts", "choose at least one part to play", "연주할 파트를 하나 이상 고르세요.")
+    return tuple(p for p in PARTS if p in chosen)
+
+
+def check_program(value: Any, name: str) -> int:
+    return check_number(value, name, -1, 127, whole=True)
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -63,11 +88,17 @@ class MusicRequest:
     instrument: int = -1  # General MIDI program 0–127, or -1 for the mood's own
     primer: Optional[str] = None  # an uploaded MIDI file to continue (read when composing: its meter follows the mood)
     primer_notes: str = ""  # or a few typed notes, e.g. "C4 E4 G4"
+    parts: Optional[tuple[str, ...]] = None  # which of PARTS play (None: all); drums only where the mood has a groove
+    harmony_instrument: int = -1  # General MIDI program of the harmony, or -1 for the mood's ensemble's
+    bass_instrument: int = -1  # and of the bass
+    model: str = "studio"  # one of MODELS: "musicgen" writes audio alone (no MIDI), where its weights are present
 
     def __post_init__(self) -> None:
         set_checked(  # in this order: of several bad values, the first is the one named
-            self, mood=check_mood(self.mood), seed=seed_or_random(self.seed), tempo=check_tempo(self.tempo),
-            instrument=check_number(self.instrument, "instrument", -1, 127, whole=True),
+            self, model=check_choice(self.model, "model", MODELS), mood=check_mood(self.mood), seed=seed_or_random(self.seed), tempo=check_tempo(self.tempo),
+            instrument=check_program(self.instrument, "instrument"), parts=check_parts(self.parts),
+            harmony_instrument=check_program(self.harmony_instrument, "harmony_instrument"),
+            bass_instrument=check_program(self.bass_instrument, "bass_instrument"),
             seconds=check_number(self.seconds, "seconds", 1, MAX_SECONDS),
             temperature=check_number(self.temperature, "temperature", 0.1, 2.0),
             top_k=check_number(self.top_k, "top_k", 0, len(VOCAB), whole=True),
@@ -86,19 +117,39 @@ class MusicCompareRequest:
         set_checked(self, seconds=per_mood.seconds, seed=per_mood.seed, per_mood=per_mood)
 
 
+@dataclass(frozen=True)
+class HarmonizeRequest:
+    melody: Optional[str] = None  # an uploaded monophonic MIDI file (its notes kept exactly), or
+    melody_notes: str = ""  # typed notes with optional lengths in beats, e.g. "E4 E4 F4 G4/2" (melody.py)
+    mood: str = "auto"  # "auto": the mood the melody's mode, pace and range fit best; or one of MOODS (ensemble, tempo)
+    seed: int = 0  # 0 … MAX_SEED, or -1 for a new harmony (the seed drawn is kept here and reported)
+    tempo: int = 0  # BPM 1–240, or 0 for the mood's own
+    parts: Optional[tuple[str, ...]] = None  # as MusicRequest.parts; the melody always plays unless left out here
+
+    def __post_init__(self) -> None:
+        set_checked(self, mood=check_mood(self.mood), seed=seed_or_random(self.seed), tempo=check_tempo(self.tempo),
+                    parts=check_parts(self.parts))
+
+    def read_melody(self) -> Melody:
+        if self.melody:
+            return read_melody_file(self.melody)
+        return parse_melody_notes(self.melody_notes if isinstance(self.melody_notes, str) else "")
+
+
 # -- results -------------------------------------------------------------------------------------
 @dataclass
 class MusicResult:
     mood: str
     probabilities: Optional[dict[str, float]]  # the tagger's scores; None when the mood was chosen
-    midi_path: Path
+    midi_path: Optional[Path]  # None from MusicGen, which writes audio alone
     audio_path: Path
-    piano_roll: Image.Image
-    piece: Piece
+    piano_roll: Optional[Image.Image]
+    piece: Piece  # the melody (for a harmonised melody: on the sixteenth grid)
     tempo: int
-    program: int  # General MIDI program (0-based)
+    program: int  # the melody's General MIDI program (0-based)
     seed: int
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    parts: list[Part] = field(default_factory=list)  # what plays: one MIDI track each (arrange.py)
 
 
 @dataclass
@@ -106,6 +157,7 @@ class MusicComparison:
     mood: str  # the text's own mood, as tagged
     probabilities: dict[str, float]  # the tagger's scores
     results: list[MusicResult]  # one per mood, in the order of MOODS
+    musicgen: Optional[MusicResult] = None  # the text through MusicGen in its own mood, where MusicGen is present
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -149,12 +201,13 @@ class TextToMusicPipeline:
 
     def compose(self, request: MusicRequest, progress: Optional[ProgressFn] = None) -> MusicResult:
         """A piece for the request's mood, or, for "auto", the mood read from its text."""
+        compose = self._musicgen if request.model == "musicgen" else self._compose
         if request.mood != "auto":
-            return self._compose(request, request.mood, progress=progress)
+            return compose(request, request.mood, progress=progress)
         start = time.perf_counter()
         tagged = self.tag(request.text)
-        return self._compose(request, tagged.mood, probabilities=tagged.probabilities,
-                             timings={"tag": time.perf_counter() - start}, progress=progress)
+        return compose(request, tagged.mood, probabilities=tagged.probabilities,
+                       timings={"tag": time.perf_counter() - start}, progress=progress)
 
     def compare(self, request: MusicCompareRequest, progress: Optional[ProgressFn] = None) -> MusicComparison:
         """The same text, seed and settings through every mood's model; the text's own mood is tagged too."""
@@ -164,32 +217,81 @@ class TextToMusicPipeline:
             report(progress, i / len(MOODS), Notice("progress.mood_of", f"{mood} ({i + 1} of {len(MOODS)})",
                                                     "{mood} ({i}/{n})", mood=KOREAN[mood], i=i + 1, n=len(MOODS)))
             results.append(self._compose(request.per_mood, mood))
+        musicgen = self._musicgen(request.per_mood, tagged.mood) if musicgen_present() else None
         report(progress, 1.0, DONE)
-        return MusicComparison(tagged.mood, tagged.probabilities, results)
+        return MusicComparison(tagged.mood, tagged.probabilities, results, musicgen)
+
+    def _musicgen(self, request: MusicRequest, mood: str, probabilities: Optional[dict[str, float]] = None,
+                  timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
+        """The text and its mood through MusicGen: audio only (no MIDI, no piano roll)."""
+        if not musicgen_present():
+            raise ModelUnavailableError(f"MusicGen ({musicgen_model()}) is not downloaded on this machine: choose the "
+                                        "studio's models", "이 컴퓨터에는 MusicGen({model})이 내려받아져 있지 않습니다. "
+                                        "스튜디오 모델을 고르세요.", key="music.no_musicgen", model=musicgen_model())
+        timings, start, tempo = dict(timings or {}), time.perf_counter(), request.tempo or SIGNATURES[mood].default_tempo
+        audio, rate = musicgen_audio(str(request.text or ""), mood, tempo, request.seconds, request.seed, progress=progress)
+        timings["musicgen"] = time.perf_counter() - start
+        path = write_audio(audio, rate, output_folder("music") / f"musicgen-{mood}-{request.seed}.ogg")
+        report(progress, 1.0, DONE)
+        return MusicResult(mood, probabilities, None, path, None, Piece(), tempo, -1, request.seed, timings, [])
+
+    def harmonize(self, request: HarmonizeRequest, progress: Optional[ProgressFn] = None) -> MusicResult:
+        """The user's melody, every note kept, with harmony, bass and drums of the mood asked (or the one it fits)."""
+        melody = request.read_melody()
+        piece = melody.as_piece()
+        mood = request.mood if request.mood != "auto" else fitting_mood(piece)
+        report(progress, 0.1, Notice("progress.mood", f"mood: {mood}", "분위기: {mood}", mood=KOREAN[mood]))
+        notes = [(s, d, p) for s, d, p in melody.notes]
+        tempo = request.tempo or SIGNATURES[mood].default_tempo
+        return self._arrange(piece, notes, mood, tempo, request.seed, request.parts, {}, None, {}, progress)
 
     def _compose(self, request: MusicRequest, mood: str, probabilities: Optional[dict[str, float]] = None,
                  timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
-        """Sample and render `request` with `mood`'s model (its own tempo and instrument where the request leaves them)."""
+        """Sample `request` with `mood`'s model and arrange it (its own tempo and ensemble where the request leaves them)."""
         timings, signature = dict(timings or {}), SIGNATURES[mood]
         tempo = request.tempo or signature.default_tempo
-        program = signature.program if request.instrument < 0 else request.instrument
         primer = load_primer(request.primer, request.primer_notes, signature.meters[0])
         report(progress, 0.05, Notice("progress.mood", f"mood: {mood}", "분위기: {mood}", mood=KOREAN[mood]))
-
         start = time.perf_counter()
         sampled = generate_piece(get_music_model(mood), seconds=request.seconds, tempo=tempo, temperature=request.temperature,
                                  top_k=request.top_k, seed=request.seed, primer=primer, progress=progress)
         timings["sample"] = time.perf_counter() - start
+        piece = sampled.piece
+        programs = {name: value for name, value in (("melody", request.instrument), ("harmony", request.harmony_instrument),
+                                                    ("bass", request.bass_instrument)) if value >= 0}
+        melody = [(n.start / 4, n.duration / 4, n.pitch) for n in piece.notes]
+        return self._arrange(piece, melody, mood, tempo, request.seed, request.parts, programs, probabilities, timings, progress)
+
+    def _arrange(self, piece: Piece, melody: list, mood: str, tempo: int, seed: int, parts: Optional[tuple[str, ...]],
+                 programs: dict[str, int], probabilities: Optional[dict[str, float]], timings: dict[str, float],
+                 progress: Optional[ProgressFn]) -> MusicResult:
+        """Harmony under `piece`'s top line, the parts asked for around `melody` (in beats), MIDI, audio and roll."""
+        start, parts = time.perf_counter(), parts or PARTS
+        lower = get_harmonizer().lower_voices(piece, seed, SIGNATURES[mood].mode) if {"harmony", "bass"} & set(parts) else None
+        bars = [b / 4 for b in (piece.bars or range(0, max(piece.length, 1), piece.bar_length))]
+        arranged = arrange(melody, voice_notes(lower) if lower is not None else [[], [], []], mood, piece.time_signature,
+                           bars, parts, programs)
+        if not arranged:  # drums alone, for a mood that has none
+            raise UserInputError("music.no_drums", f"{mood} music has no drums: choose another part to play",
+                                 "{mood} 음악에는 드럼이 없습니다. 연주할 다른 파트를 고르세요.", mood=KOREAN[mood])
+        timings["harmony"] = time.perf_counter() - start
+        report(progress, 0.9, Notice("progress.render", "playing the parts", "파트를 연주하는 중"))
         start = time.perf_counter()
-        folder, name = output_folder("music"), f"{mood}-{request.seed}"
-        midi_path = to_midi(sampled.piece, folder / f"{name}.mid", tempo, program)
-        bars_length = len(sampled.piece.bars) * sampled.piece.bar_length  # whole bars, rests at the end included
-        length = min(max(sampled.piece.length, bars_length) / 4 * 60 / tempo, MAX_SECONDS + 5)
-        audio_path = render_audio(midi_path, folder / f"{name}.ogg", length)
-        roll = piano_roll(sampled.piece)
+        folder, name = output_folder("music"), f"{mood}-{seed}"
+        midi_path = write_arrangement(arranged, folder / f"{name}.mid", tempo, piece.time_signature)
+        end_beats = max([bars[-1] + piece.bar_length / 4] + [s + d for part in arranged for s, d, *_ in part.notes])
+        audio_path = render_audio(midi_path, folder / f"{name}.ogg", min(end_beats * 60 / tempo, MAX_SECONDS + 5))
         timings["render"] = time.perf_counter() - start
         report(progress, 1.0, DONE)
-        return MusicResult(mood, probabilities, midi_path, audio_path, roll, sampled.piece, tempo, program, request.seed, timings)
+        program = programs.get("melody", SIGNATURES[mood].program)
+        return MusicResult(mood, probabilities, midi_path, audio_path, arrangement_roll(arranged, bars, piece.bar_length / 4),
+                           piece, tempo, program, seed, timings, arranged)
+
+
+def fitting_mood(piece: Piece) -> str:
+    """The mood a melody fits best: its mode first (a key-finding algorithm's), then pace, range and leaps."""
+    scores = mood_scores(features(piece))
+    return max(scores, key=scores.get)
 
 
 @cached_loader

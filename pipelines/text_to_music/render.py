@@ -70,25 +70,36 @@ def named_pitches(low: int, high: int, row_height: float, text_height: int = LAB
     return [p for p in range(low, high + 1) if p % 12 == 0]
 
 
+Span = tuple[float, float, int, tuple[int, int, int]]  # start and length (sixteenths), MIDI pitch, colour
+DRUM_LANE = 14  # pixels at the bottom for the drums' hits, when there are drums
+
+
 def piano_roll(piece: Piece, width: int = 900, height: int = 300, colour: tuple = (79, 70, 229)) -> Image.Image:
-    """Notes as bars on a pitch × time grid: white keys (or as many as fit) named on the left (C4 = middle C),
-    each bar numbered along the top; the pitch range fits the piece."""
+    """A piece's notes, in one colour (see spans_roll)."""
+    bars = list(piece.bars or range(0, max(piece.length, 1), piece.bar_length))
+    return spans_roll([(n.start, n.duration, n.pitch, colour) for n in piece.notes], bars, piece.bar_length, width, height)
+
+
+def spans_roll(spans: list[Span], bars: list[float], bar_length: float, width: int = 900, height: int = 300,
+               drums: list[tuple[float, tuple[int, int, int]]] = ()) -> Image.Image:
+    """Notes as bars on a pitch × time grid (sixteenths), each in its part's colour: white keys (or as many as fit)
+    named on the left (C4 = middle C), each bar numbered along the top, the drums' hits as ticks in a lane at the
+    bottom; the pitch range fits the notes."""
     import pretty_midi  # for its note names; only here, as the app needs the package for its SoundFont alone
 
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=LABEL_FONT)
-    if not piece.notes:
+    if not spans:
         draw.text((10, height // 2), "(no notes)", fill="gray", font=font)
         return image
-    left, top = 34, 16  # room for note names and bar numbers
-    low = min(n.pitch for n in piece.notes) - 2
-    high = max(n.pitch for n in piece.notes) + 2
-    length = max(piece.length, 1)
-    x_scale, y_scale = (width - left - 2) / length, (height - top - 2) / (high - low + 1)
+    left, top, bottom = 34, 16, DRUM_LANE if drums else 0  # room for note names, bar numbers, the drum lane
+    low, high = min(s[2] for s in spans) - 2, max(s[2] for s in spans) + 2
+    length = max(max(s[0] + s[1] for s in spans), max((t for t, _ in drums), default=0), 1)
+    x_scale, y_scale = (width - left - 2) / length, (height - top - bottom - 2) / (high - low + 1)
 
     def y_of(pitch: int) -> float:
-        return height - 1 - (pitch - low + 1) * y_scale
+        return height - bottom - 1 - (pitch - low + 1) * y_scale
 
     for pitch in range(low, high + 1):  # black keys shaded, as on a keyboard; a line under each C
         if pitch % 12 in (1, 3, 6, 8, 10):
@@ -98,13 +109,15 @@ def piano_roll(piece: Piece, width: int = 900, height: int = 300, colour: tuple 
     for pitch in named_pitches(low, high, y_scale):
         draw.text((2, y_of(pitch) + y_scale / 2), pretty_midi.note_number_to_name(pitch), anchor="lm",
                   fill=(55, 65, 81) if pitch % 12 == 0 else (107, 114, 128), font=font)
-    bars = list(piece.bars or range(0, length, piece.bar_length))
     for number, bar in enumerate(bars, 1):
         x = left + bar * x_scale
         draw.line([(x, top), (x, height)], fill=(209, 213, 219))
-        if number == 1 or x_scale * piece.bar_length > 28 or number % 4 == 1:  # numbers only where they fit
+        if number == 1 or x_scale * bar_length > 28 or number % 4 == 1:  # numbers only where they fit
             draw.text((x + 2, 1), str(number), fill=(107, 114, 128), font=font)
-    for note in piece.notes:
-        x0, y0 = left + 1 + note.start * x_scale, y_of(note.pitch)
-        draw.rectangle([x0, y0, max(x0 + 1, x0 + note.duration * x_scale - 1), y0 + max(y_scale - 1, 1)], fill=colour)
+    for start, duration, pitch, colour in spans:
+        x0, y0 = left + 1 + start * x_scale, y_of(pitch)
+        draw.rectangle([x0, y0, max(x0 + 1, x0 + duration * x_scale - 1), y0 + max(y_scale - 1, 1)], fill=colour)
+    for start, colour in drums:
+        x = left + 1 + start * x_scale
+        draw.line([(x, height - bottom + 3), (x, height - 3)], fill=colour, width=2)
     return image
