@@ -19,7 +19,7 @@ CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-image train-learn emoji-corpus clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-harmony harmony-corpus train-image train-learn emoji-corpus clean
 
 run: setup system-data
 	$(PY) app.py
@@ -75,6 +75,8 @@ bench: test-setup system-data $(EMOJI_FONT)
 	$(PY) -m bench.mood_tagger
 	$(PY) -m bench.music
 	$(PY) -m bench.music_gpt2
+	$(PY) -m bench.arrangement
+	$(MAKE) harmony-corpus && $(PY) -m bench.harmony --models assets/music/harmony data/harmony/coconet
 	$(PY) -m bench.learn
 	$(PY) -m bench.busy_app
 
@@ -88,6 +90,19 @@ train-music: test-setup
 	$(PY) -m pipelines.text_to_music.corpus --workers 2
 	$(PY) -m pipelines.text_to_music.mood.train
 	printf '%s\n' happy sad calm tense triumphant | xargs -P 2 -I{} $(PY) -m pipelines.text_to_music.train --mood {}
+
+# The harmony model (#19): music21's four-voice corpus (a few CPU minutes; Bach's chorales with a tenth held out,
+# Palestrina, Monteverdi, string quartets), the autoregressive harmonizer the app ships (about 40 minutes on one
+# core), and the Coconet it was measured against (bench.harmony); both resumable with --state … --resume.
+HARMONY_CORPUS := data/text_to_music/harmony_corpus.npz
+harmony-corpus: $(HARMONY_CORPUS)
+$(HARMONY_CORPUS): | $(VENV)/.test-installed
+	$(PY) -m pipelines.text_to_music.harmony.data --workers 2 --out $@
+train-harmony: harmony-corpus
+	$(PY) -m pipelines.text_to_music.harmony.train --arch ar --iterations 4000 --seed 0 --out assets/music/harmony \
+		--state data/harmony/ar_state.pt
+	$(PY) -m pipelines.text_to_music.harmony.train --arch coconet --iterations 2000 --batch-size 16 --channels 48 \
+		--conv-layers 10 --seed 0 --out data/harmony/coconet --state data/harmony/coconet_state.pt
 
 # The embedded text-to-image model's corpus: seven emoji sets from npm and Debian, kept outside git in
 # data/emoji_sources (about 190 MB of packages), joined by code point into data/text_to_image/emoji_corpus.npz.

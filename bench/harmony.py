@@ -58,10 +58,10 @@ def harmonise_all(harmoniser, pieces) -> list[np.ndarray]:
     return [np.concatenate([v[:1], harmoniser(v[0], p).T]) for v, p in pieces]
 
 
-def model_harmoniser(model):
+def model_harmoniser(model, **options):
     def run(melody: np.ndarray, positions: np.ndarray) -> np.ndarray:
         tokens = model.sample(to_tokens(torch.from_numpy(melody)).unsqueeze(0), torch.from_numpy(positions).unsqueeze(0),
-                              torch.Generator().manual_seed(0), temperature=0.0)
+                              torch.Generator().manual_seed(0), temperature=0.0, **options)
         return to_pitches(tokens[0]).numpy()
     return run
 
@@ -118,6 +118,23 @@ def measure(name: str, harmonised: list[np.ndarray], corpus: HarmonyCorpus, trai
     return row
 
 
+def model_rows(folder: Path, corpus: HarmonyCorpus, train_pieces, bach_train) -> list[dict]:
+    """A model's rows: the autoregressive one as trained ("free") and as the app samples it (no parallels)."""
+    model, config, _ = load_checkpoint(folder, build_model, HarmonyConfig)
+    scores = held_out_scores(model, corpus)
+    nll = f"{scores['held_out_nll']:.3f}" + ("" if config.arch == "ar" else " (each cell alone)")
+    variants = [("free", {"strict": False}), ("no parallels (the app)", {"strict": True})] if config.arch == "ar" else [("", {})]
+    rows = []
+    for name, options in variants:
+        start = time.perf_counter()
+        harmonised = harmonise_all(model_harmoniser(model, **options), corpus.held_out)
+        seconds = (time.perf_counter() - start) / len(corpus.held_out)
+        fakes = harmonise_all(model_harmoniser(model, **options), train_pieces)
+        row = measure(f"{config.arch} {name}".strip(), harmonised, corpus, fakes, bach_train, nll)
+        rows.append({**row, "s/chorale": seconds})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", type=Path, default=[Path("assets/music/harmony")])
@@ -132,14 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     rule = lambda melody, positions: harmonize_by_rules(melody)  # noqa: E731
     rows.append(measure("rules (I–IV–V)", harmonise_all(rule, corpus.held_out), corpus, harmonise_all(rule, train_pieces), bach_train, "—"))
     for folder in args.models:
-        model, config, _ = load_checkpoint(folder, build_model, HarmonyConfig)
-        start = time.perf_counter()
-        harmonised = harmonise_all(model_harmoniser(model), corpus.held_out)
-        seconds = (time.perf_counter() - start) / len(corpus.held_out)
-        scores = held_out_scores(model, corpus)
-        nll = f"{scores['held_out_nll']:.3f}" + ("" if config.arch == "ar" else " (each cell alone)")
-        row = measure(f"{config.arch} ({folder})", harmonised, corpus, harmonise_all(model_harmoniser(model), train_pieces), bach_train, nll)
-        rows.append({**row, "s/chorale": seconds})
+        rows += model_rows(folder, corpus, train_pieces, bach_train)
     columns = list(dict.fromkeys(k for r in rows for k in r))
     print(f"{len(corpus.held_out)} held-out chorales, {sum(v.shape[1] for v, _ in corpus.held_out) / STEPS_PER_BAR:.0f} bars")
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))

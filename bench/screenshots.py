@@ -1,6 +1,6 @@
 """Screenshots of every tab at 1280 and 390 px, in English and Korean, into assets/screenshots/.
 
-    .venv/bin/python -m bench.screenshots        # needs Chromium and a Korean font (fonts-nanum)
+    .venv/bin/python -m bench.screenshots [music …]    # every tab, or those named; needs Chromium and fonts-nanum
 
 Each tab shows a result (a generated picture, a piece, samples, a quiz round). PNGs are reduced to
 128 colours to stay small.
@@ -29,7 +29,7 @@ def act(page, tab: str) -> None:
         page.locator("#image-generate").click()
         page.locator("#image-gallery img").first.wait_for(timeout=90_000)
     elif tab == "tab.music":
-        page.locator("#music-text textarea").fill("a rainy goodbye at the train station")
+        page.locator("#music-text textarea").fill("the hero raises the flag on the summit")
         page.locator("#music-compose").click()
         page.locator("#music-roll img").wait_for(timeout=120_000)
     elif tab == "tab.latent":
@@ -39,7 +39,17 @@ def act(page, tab: str) -> None:
     page.wait_for_timeout(800)
 
 
+def roll_and_legend(page, path: Path) -> None:
+    """The Music tab's coloured piano roll with its legend under it (the README's picture of an arrangement)."""
+    page.wait_for_function("() => document.querySelector('#music-legend')?.innerText.trim().length > 0", timeout=60_000)
+    roll, legend = page.locator("#music-roll").bounding_box(), page.locator("#music-legend").bounding_box()
+    page.screenshot(path=str(path), full_page=True, clip={"x": roll["x"], "y": roll["y"], "width": roll["width"],
+                                                          "height": legend["y"] + legend["height"] - roll["y"]})
+
+
 def main() -> None:
+    import sys
+
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
@@ -55,14 +65,21 @@ def main() -> None:
         for lang, locale in LOCALES.items():
             for width_name, (width, height) in WIDTHS.items():
                 for tab, name in TABS.items():
+                    if sys.argv[1:] and name not in sys.argv[1:]:
+                        continue
                     page = browser.new_page(locale=locale, viewport={"width": width, "height": height})
                     page.goto(app.demo.local_url, wait_until="load")
                     page.locator(f'[role=tab][data-tab-id="{tab}"]').click(timeout=30_000)
                     act(page, tab)
                     path = OUT / f"{name}-{width_name}-{lang}.png"
                     page.screenshot(path=str(path))
-                    Image.open(path).convert("RGB").quantize(128).save(path, optimize=True)
-                    print(f"{path.name}: {path.stat().st_size // 1024} kB")
+                    shots = [path]
+                    if name == "music" and width_name == "desktop":
+                        roll_and_legend(page, OUT / f"music-arrangement-{lang}.png")
+                        shots.append(OUT / f"music-arrangement-{lang}.png")
+                    for shot in shots:
+                        Image.open(shot).convert("RGB").quantize(128).save(shot, optimize=True)
+                        print(f"{shot.name}: {shot.stat().st_size // 1024} kB")
                     page.close()
         browser.close()
     app.demo.close()

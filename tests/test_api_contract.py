@@ -11,7 +11,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 # The endpoints PRODUCT.md promises (stable names) that exist in this app, plus the tabs' extra ones.
 PROMISED = {"/text_to_image", "/compare_images", "/tag_mood", "/text_to_music", "/latent_samples", "/latent_arithmetic",
             "/latent_interpolate", "/quiz_new_round", "/quiz_answer"}
-EXTRA = {"/compare_music", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
+EXTRA = {"/compare_music", "/harmonize", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
          "/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train"}
 UNNAMED = re.compile(r"^(param_\d+|parameter_\d+|value_\d+|\d+(st|nd|rd|th)|key|)$")
 
@@ -67,11 +67,14 @@ def test_every_enumerated_parameter_lists_its_choices(client):
     from pipelines.learn.families import FAMILIES, LATENT_FAMILIES
     from pipelines.learn.pipeline import DENOISERS
     from pipelines.text_to_image.schedulers import SCHEDULER_CHOICES
+    from pipelines.text_to_music.arrange import PARTS
     from pipelines.text_to_music.moods import MOODS
 
     expected = {
         ("/text_to_image", "style"): {"auto", *STYLES}, ("/text_to_image", "scheduler"): set(SCHEDULER_CHOICES),
         ("/compare_images", "schedulers"): set(SCHEDULER_CHOICES), ("/text_to_music", "mood"): {"auto", *MOODS},
+        ("/text_to_music", "model"): {"studio", "musicgen"}, ("/text_to_music", "parts"): set(PARTS),
+        ("/harmonize", "mood"): {"auto", *MOODS}, ("/harmonize", "parts"): set(PARTS),
         **{(f"/latent_{n}", "generator"): set(GENERATORS) for n in ("samples", "arithmetic", "interpolate", "edit", "nearest")},
         ("/latent_compare", "generators"): set(GENERATORS), ("/latent_interpolate", "mode"): set(INTERPOLATION_MODES),
         ("/quiz_new_round", "mode"): set(CHOICES), ("/quiz_answer", "choice"): {*CHOICES["pair"], *CHOICES["single"]},
@@ -84,7 +87,7 @@ def test_every_enumerated_parameter_lists_its_choices(client):
               for p in info["parameters"]}
     assert {key: listed.get(key) for key in expected} == expected
     # No other parameter is a plain string that secretly takes only a few values: those named here are free text.
-    free_text = {"prompt", "negative_prompt", "model", "text", "primer_notes", "steps", "trait_with", "trait_without", "models"}
+    free_text = {"prompt", "negative_prompt", "model", "text", "primer_notes", "melody_notes", "steps", "trait_with", "trait_without", "models"}
     plain_strings = {(name, p["parameter_name"]) for name, info in endpoints.items() for p in info["parameters"]
                      if p["type"].get("type") == "string" and "enum" not in p["type"]}
     assert {key for key in plain_strings if key[1] not in free_text} == set()

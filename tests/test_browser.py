@@ -180,7 +180,7 @@ def test_text_to_music_in_korean_on_a_phone(open_page):
     assert "비어 있습니다" in wait_text(page, "#music-status", "비어")
     # The instrument picker speaks Korean too.
     page.locator("#music-advanced").get_by_text("고급 설정", exact=True).click()
-    picker = page.get_by_label("악기", exact=True)
+    picker = page.get_by_label("선율 악기", exact=True)
     assert picker.input_value() == "분위기 기본 악기"
     picker.click()
     page.get_by_role("option", name="첼로", exact=True).click()

@@ -9,6 +9,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from pipelines.common.checkpoint import read_record
+from pipelines.common.config import get_settings
 from pipelines.common.validation import UserInputError
 from pipelines.text_to_music.arrange import ENSEMBLES, PARTS
 from pipelines.text_to_music.harmony import train
@@ -142,13 +143,24 @@ def test_every_part_switch_and_mood_can_be_harmonized():
             assert [p.name for p in result.parts] == [part] and result.audio_path.is_file()
 
 
-def test_musicgen_where_its_weights_are_and_a_sentence_where_not(tmp_path, monkeypatch):
+@pytest.fixture
+def musicgen_at(monkeypatch):
+    def point(folder: Path) -> None:
+        monkeypatch.setenv("GS_MUSICGEN_MODEL", str(folder))
+        get_settings.cache_clear()
+
+    yield point
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_musicgen_where_its_weights_are_and_a_sentence_where_not(tmp_path, musicgen_at):
     from tests.tiny_musicgen import save_tiny_musicgen
 
-    monkeypatch.setenv("GS_MUSICGEN_MODEL", str(tmp_path / "absent"))
+    musicgen_at(tmp_path / "absent")
     with pytest.raises(UserInputError, match="not downloaded"):
         get_pipeline().compose(MusicRequest(mood="sad", model="musicgen", seconds=2))
-    monkeypatch.setenv("GS_MUSICGEN_MODEL", str(save_tiny_musicgen(tmp_path / "musicgen")))
+    musicgen_at(save_tiny_musicgen(tmp_path / "musicgen"))
     result = get_pipeline().compose(MusicRequest(text="a rainy goodbye", mood="sad", model="musicgen", seconds=2, seed=4))
     assert result.midi_path is None and result.parts == [] and result.timings["musicgen"] > 0
     import soundfile

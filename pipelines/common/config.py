@@ -51,6 +51,8 @@ class Settings:
     music_models: str
     # GS_HARMONY_MODEL: checkpoint folder (or hub id) of the harmony model trained here (alto, tenor, bass under a melody).
     harmony_model: str
+    # GS_MUSICGEN_MODEL: MusicGen's hub id or folder; offered in the Music tab where its weights are on the machine.
+    musicgen_model: str
     # GS_MOOD_TAGGER: checkpoint folder of the mood tagger (the head over a sentence encoder) trained here.
     mood_tagger: str
     # GS_LEARN_MODELS: folder of "How models learn"'s checkpoints, one per dataset and family
@@ -135,6 +137,7 @@ def get_settings() -> Settings:
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),
         music_models=_env("GS_MUSIC_MODELS", str(ASSETS_DIR / "music" / "models")),
         harmony_model=_env("GS_HARMONY_MODEL", str(ASSETS_DIR / "music" / "harmony")),
+        musicgen_model=_env("GS_MUSICGEN_MODEL", "facebook/musicgen-small"),
         mood_tagger=_env("GS_MOOD_TAGGER", str(ASSETS_DIR / "mood" / "tagger")),
         learn_models=_env("GS_LEARN_MODELS", str(ASSETS_DIR / "learn")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),

@@ -11,19 +11,18 @@ set to a hub id on a Space with network).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from pipelines.common.config import get_settings
 from pipelines.common.korean import korean_names
 from pipelines.common.loading import cached_loader, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.validation import Notice
 
-MUSICGEN_MODEL = "facebook/musicgen-small"
 TOKENS_PER_SECOND = 50  # EnCodec frames per second of audio (MusicGen's 32 kHz codec)
 MOOD_WORDS = {"happy": "happy upbeat cheerful", "sad": "sad slow melancholic", "calm": "calm peaceful ambient",
               "tense": "tense suspenseful dark", "triumphant": "triumphant epic orchestral"}
@@ -31,7 +30,7 @@ korean_names({"MusicGen": "MusicGen"})
 
 
 def musicgen_model() -> str:
-    return os.environ.get("GS_MUSICGEN_MODEL", MUSICGEN_MODEL).strip() or MUSICGEN_MODEL
+    return get_settings().musicgen_model
 
 
 def musicgen_present(spec: Optional[str] = None) -> bool:

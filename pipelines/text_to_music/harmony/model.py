@@ -95,9 +95,10 @@ class AutoregressiveHarmonizer(nn.Module):
 
     @torch.no_grad()
     def sample(self, melody: torch.Tensor, positions: torch.Tensor, generator: torch.Generator,
-               temperature: float = 0.7, bias: torch.Tensor | None = None) -> torch.Tensor:
+               temperature: float = 0.7, bias: torch.Tensor | None = None, strict: bool = True) -> torch.Tensor:
         """Lower voices [batch, steps, 3] for `melody` [batch, steps]; temperature 0 takes the likeliest.
-        `bias` [VOCAB] is added to every logit (a key's pitch classes favoured: harmonizer.key_bias)."""
+        `bias` [VOCAB] is added to every logit (a key's pitch classes favoured: harmonizer.key_bias); `strict`
+        rules out parallel fifths and octaves with the voices above (no_parallels)."""
         context = self.encode(melody, positions)
         batch, steps = melody.shape
         chosen = torch.full((batch, 1, 3), VOCAB, dtype=torch.long)
@@ -108,11 +109,28 @@ class AutoregressiveHarmonizer(nn.Module):
             for v in range(3):
                 upper = now[..., v - 1] if v else torch.zeros_like(now[..., 0])  # the alto answers to the melody alone
                 logits = self.head_logits(state, now, v) + (0 if bias is None else bias)
-                logits = logits.masked_fill(~below(melody[:, t:t + 1], upper), -1e9)
-                now[..., v] = pick(logits, temperature, generator)
+                allowed = below(melody[:, t:t + 1], upper)
+                if strict and t:
+                    before = torch.cat([melody[:, t - 1:t, None], chosen], -1)[:, 0]
+                    allowed &= no_parallels(before, torch.cat([melody[:, t:t + 1, None], now], -1)[:, 0], v + 1).unsqueeze(1)
+                now[..., v] = pick(logits.masked_fill(~allowed, -1e9), temperature, generator)
             out.append(now)
             chosen = now
         return torch.cat(out, 1)
+
+
+def no_parallels(before: torch.Tensor, now: torch.Tensor, voice: int) -> torch.Tensor:
+    """[batch, VOCAB] bool: the tokens `voice` may take now without moving in parallel fifths or octaves (or
+    unisons) with a voice above it, given every voice's token `before` and the upper voices' `now` [batch, 4]."""
+    token = torch.arange(VOCAB)
+    allowed = torch.ones((before.shape[0], VOCAB), dtype=torch.bool)
+    was = before[:, voice:voice + 1]
+    for upper in range(voice):
+        a, b = before[:, upper:upper + 1], now[:, upper:upper + 1]
+        sounding = (was > 0) & (a > 0) & (b > 0) & (a != b) & (token > 0) & (token != was)
+        perfect = ((a - was) % 12 == (b - token) % 12) & (((a - was) % 12 == 0) | ((a - was) % 12 == 7))
+        allowed &= ~(sounding & perfect & (torch.sign(b - a) == torch.sign(token - was)))
+    return allowed
 
 
 def pick(logits: torch.Tensor, temperature: float, generator: torch.Generator) -> torch.Tensor:
