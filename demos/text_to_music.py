@@ -79,10 +79,10 @@ def legend(result, lang: str = "en") -> str:
     """Each part's colour in the piano roll, its name and its instrument."""
     if not result.parts:
         return MESSAGES("audio_only", lang)
-    return " ".join(f'<span style="color:rgb{COLOURS[part.name]}">■</span> ' + MESSAGES(
-        "legend_part", lang, part=MESSAGES(f"part.{part.name}", lang),
-        instrument=MESSAGES("part.drums", lang) if part.is_drum else instrument_name(part.program, lang))
-        for part in result.parts)
+    named = [MESSAGES(f"part.{part.name}", lang) if part.is_drum else MESSAGES(
+        "legend_part", lang, part=MESSAGES(f"part.{part.name}", lang), instrument=instrument_name(part.program, lang))
+        for part in result.parts]
+    return " ".join(f'<span style="color:rgb{COLOURS[part.name]}">■</span> {name}' for part, name in zip(result.parts, named))
 
 
 def music_result(result, lang: str) -> dict:

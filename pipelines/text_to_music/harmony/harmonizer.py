@@ -26,6 +26,7 @@ from pipelines.text_to_music.moods import MAJOR_PROFILE, MINOR_PROFILE
 from pipelines.text_to_music.tokens import Piece
 
 korean_names({"the harmony model": "화음 모델"})
+LOWEST = 24  # C1: nothing lower is played
 SOPRANO_CENTRE = 67  # the median soprano pitch of the training chorales (G4)
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 9, 10, 11)}  # degrees a voice may sing
 KEY_STRENGTH = 1.0  # logits per standard deviation of the key profile (key_bias)
@@ -53,7 +54,8 @@ class Harmonizer:
         tokens = self.model.sample(to_tokens(moved).unsqueeze(0), torch.from_numpy(positions % self.model.config.positions).long().unsqueeze(0),
                                    cpu_generator(seed), temperature, bias)
         lower = to_pitches(tokens[0]).numpy()
-        return np.where(lower > 0, lower - shift, 0)
+        lower = np.where(lower > 0, lower - shift, 0)
+        return np.where(lower >= LOWEST, lower, 0)  # under a melody near C2 there is no room: those notes rest
 
 
 def key_bias(piece: Piece, mode: str, strength: float = KEY_STRENGTH) -> torch.Tensor:
