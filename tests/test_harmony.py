@@ -53,7 +53,7 @@ def test_typed_notes_keep_their_lengths_and_rests():
 
 
 @pytest.mark.parametrize("text, message", [("", "type a melody"), ("C4 H4", "'H4' is not a note"), ("C4/0", "not a note"),
-                                           ("C4 " * 10_000, "10,000 typed notes"), ("C0 D0", "MIDI 12 to 14"),
+                                           ("C4 " * 10_000, "10,000 notes"), ("C0 D0", "MIDI 12 to 14"),
                                            ("C4 " + "x" * 300, "is not a note")])
 def test_typed_melodies_that_are_not_melodies_get_a_sentence(text, message):
     with pytest.raises(UserInputError, match=message) as caught:

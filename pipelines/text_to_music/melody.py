@@ -42,15 +42,19 @@ def note_pitch(letter: str, accidental: str, octave: str) -> int:
     return 12 * (int(octave) + 1) + SEMITONE[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]
 
 
+def check_count(count: int, limit: int) -> None:
+    if count > limit:
+        raise UserInputError("music.melody_long", f"{count:,} notes; at most {limit} are harmonised",
+                             "음이 {count:,}개입니다. 최대 {limit}개까지 화음을 붙입니다.", count=count, limit=limit)
+
+
 def parse_melody_notes(text: str, limit: int = MAX_MELODY_NOTES) -> Melody:
     """Typed notes → a melody (see the module's doc); a sentence for anything that is not a note."""
     names = str(text).replace(",", " ").split()
     if not names:
         raise UserInputError("music.no_melody", "type a melody, e.g. 'E4 E4 F4 G4/2', or upload a MIDI file",
                              "'E4 E4 F4 G4/2'처럼 선율을 적거나 MIDI 파일을 올려 주세요.")
-    if len(names) > limit:
-        raise UserInputError("music.melody_long", f"{len(names):,} typed notes; at most {limit} are harmonised",
-                             "입력한 음이 {count:,}개입니다. 최대 {limit}개까지 화음을 붙입니다.", count=len(names), limit=limit)
+    check_count(len(names), limit)
     notes, beat = [], 0.0
     for name in names:
         match = NOTE.match(name)
@@ -86,9 +90,7 @@ def read_melody_file(path: str | Path) -> Melody:
     if not pitched:
         raise UserInputError("music.melody_empty", "the MIDI file has no notes to harmonise (only drums, or nothing)",
                              "MIDI 파일에 화음을 붙일 음이 없습니다(드럼뿐이거나 비어 있습니다).")
-    if len(pitched) > MAX_MELODY_NOTES:
-        raise UserInputError("music.melody_long", f"{len(pitched):,} notes; at most {MAX_MELODY_NOTES} are harmonised",
-                             "음이 {count:,}개입니다. 최대 {limit}개까지 화음을 붙입니다.", count=len(pitched), limit=MAX_MELODY_NOTES)
+    check_count(len(pitched), MAX_MELODY_NOTES)
     beat = lambda seconds: midi.time_to_tick(seconds) / midi.resolution  # noqa: E731 (seconds → beats, tempo changes included)
     notes = sorted((round(beat(n.start), 4), round(beat(n.end) - beat(n.start), 4), n.pitch) for n in pitched)
     signature = midi.time_signature_changes[0] if midi.time_signature_changes else None
