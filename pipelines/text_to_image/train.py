@@ -152,6 +152,7 @@ def main(argv=None) -> None:
     print(f"{len(corpus.concepts)} concepts, {len(images)} images", flush=True)
 
     unet, vae, scheduler = build_components(ints(config.channels), ints(config.vae_channels))
+    latents = keys = per_concept = None  # what a stage's loss reads beyond the images, where it has any
     if config.stage == "vae":
         model = vae
     elif config.stage == "decoder":
@@ -167,7 +168,6 @@ def main(argv=None) -> None:
         model = unet if config.stage == "unet" else LayoutPrior(
             text_dim=keys.shape[-1], width=config.prior_width, depth=config.prior_depth, styles=len(STYLES),
             latent_channels=latents.shape[1], latent_size=latents.shape[-1])
-    from diffusers.training_utils import compute_snr
 
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=0.01)
     schedule = lr_schedule(optimizer, config.lr_schedule, warmup=config.warmup, total=config.iterations)
@@ -176,40 +176,16 @@ def main(argv=None) -> None:
     if config.stage == "decoder" and not args.resume and has_record(args.out, "decoder"):
         raise SystemExit(f"the decoder in {args.out} is already fine-tuned: continue it with --resume (a fresh run "
                          "would start from it, and its record would no longer say how it was made)")
-    if args.resume and not state_path.exists() and has_record(args.out, config.stage):
-        # A new machine has no state, only the committed weights: continue from those (the optimiser restarts).
-        step, seconds, losses = warm_start(args.out, config.stage, model, ema)
-        print(f"no training state here: continuing from the shipped weights at iteration {step}", flush=True)
-    elif args.resume:
-        saved = load_state(state_path, recipe(config))
-        model.load_state_dict(saved["model"]), optimizer.load_state_dict(saved["optimizer"])
-        schedule.load_state_dict(saved["lr_schedule"]), ema.load_state_dict(saved["ema"])
-        step, seconds, losses = saved["step"], saved["seconds"], saved["losses"]
-        torch.set_rng_state(saved["torch_rng"]), rng.bit_generator.__setstate__(saved["numpy_rng"])
-        print(f"resumed at iteration {step}", flush=True)
+    if args.resume:
+        step, seconds, losses = resume(config, args, state_path, model, optimizer, schedule, ema, rng)
     print(f"{config.stage}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters", flush=True)
 
     model.train()
     started, window = time.time(), []
     while step < config.iterations:
         index = torch.from_numpy(rng.choice(len(images), config.batch, p=weights))
-        styles = torch.from_numpy(corpus.style[index.numpy()].astype(np.int64))
-        if config.stage == "vae":
-            loss = vae_loss(vae, images[index].float() / 127.5 - 1, config.kl_weight)
-        elif config.stage == "decoder":
-            loss = pixel_loss(vae.decode(latents[index]).sample, images[index].float() / 127.5 - 1)
-        elif config.stage == "unet":
-            caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng)
-            text = keys[caption].float() * torch.from_numpy(rng.random(config.batch) >= config.drop).float()[:, None, None]
-            loss = unet_loss(unet, scheduler, latents[index], text, styles, config.snr_gamma, compute_snr)
-        else:
-            caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng, config.name_weight)
-            loss = F.mse_loss(model(keys[caption].float(), styles), latents[index])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step(), schedule.step()
-        ema.step(model.parameters())
+        loss = stage_loss(config, index, rng, corpus, images, model, vae, scheduler, latents, keys, per_concept)
+        optimize(loss, model, optimizer, schedule, ema)
         step += 1
         window.append(loss.item())
         if step % 100 == 0:
@@ -223,6 +199,47 @@ def main(argv=None) -> None:
                        torch_rng=torch.get_rng_state(), numpy_rng=rng.bit_generator.__getstate__())
             export(config, args, model, ema, vae, scheduler, corpus, step, total, losses)
             print(f"saved {args.out} at iteration {step}", flush=True)
+
+
+def optimize(loss: torch.Tensor, model, optimizer, schedule, ema) -> None:
+    """One optimiser step on `loss`: clipped gradients, the schedule, the EMA."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step(), schedule.step()
+    ema.step(model.parameters())
+
+
+def stage_loss(config, index, rng, corpus, images, model, vae, scheduler, latents, keys, per_concept) -> torch.Tensor:
+    """One batch's loss for the stage being trained (the VAE, its decoder, the UNet or the layout prior)."""
+    from diffusers.training_utils import compute_snr
+
+    styles = torch.from_numpy(corpus.style[index.numpy()].astype(np.int64))
+    if config.stage == "vae":
+        return vae_loss(vae, images[index].float() / 127.5 - 1, config.kl_weight)
+    if config.stage == "decoder":
+        return pixel_loss(vae.decode(latents[index]).sample, images[index].float() / 127.5 - 1)
+    if config.stage == "unet":
+        caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng)
+        text = keys[caption].float() * torch.from_numpy(rng.random(config.batch) >= config.drop).float()[:, None, None]
+        return unet_loss(model, scheduler, latents[index], text, styles, config.snr_gamma, compute_snr)
+    caption = draw_captions(per_concept, corpus.concept[index.numpy()], rng, config.name_weight)
+    return F.mse_loss(model(keys[caption].float(), styles), latents[index])
+
+
+def resume(config, args, state_path: Path, model, optimizer, schedule, ema, rng) -> tuple[int, float, list]:
+    """(step, seconds, losses) of the run to continue: its saved state, or on a new machine the committed weights."""
+    if not state_path.exists() and has_record(args.out, config.stage):
+        # A new machine has no state, only the committed weights: continue from those (the optimiser restarts).
+        step, seconds, losses = warm_start(args.out, config.stage, model, ema)
+        print(f"no training state here: continuing from the shipped weights at iteration {step}", flush=True)
+        return step, seconds, losses
+    saved = load_state(state_path, recipe(config))
+    model.load_state_dict(saved["model"]), optimizer.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["lr_schedule"]), ema.load_state_dict(saved["ema"])
+    torch.set_rng_state(saved["torch_rng"]), rng.bit_generator.__setstate__(saved["numpy_rng"])
+    print(f"resumed at iteration {saved['step']}", flush=True)
+    return saved["step"], saved["seconds"], saved["losses"]
 
 
 def has_record(out: Path, stage: str) -> bool:
