@@ -168,3 +168,18 @@ def test_the_shipped_model_draws_what_is_asked():
     references = np.stack([font_emoji(char) for char in ASKED.values()])
     nearest = torch.cdist(as_vectors(drawn), as_vectors(references)).argmin(dim=1).tolist()
     assert nearest == list(range(len(ASKED))), dict(zip(ASKED, [list(ASKED)[i] for i in nearest]))
+
+
+def test_a_given_picture_starts_denoising_from_its_own_latents():
+    """SDEdit (#21): the picture's latents, noised to the first step run, replace the prior's guess; no prior needed."""
+    pipe, seen = tiny_pipeline(), []
+    picture = torch.rand(1, 3, 64, 64) * 2 - 1
+    pipe(prompt_embeds=torch.randn(2, 5, 512), image=picture, num_inference_steps=4, strength=0.5,
+         generator=[torch.Generator().manual_seed(s) for s in (3, 4)],
+         callback_on_step_end=lambda pipe, i, t, kw: seen.append((int(t), kw["x_t"])))
+    assert len(seen) == 2  # half of the schedule
+    noise = torch.stack([torch.randn((4, 16, 16), generator=torch.Generator().manual_seed(s)) for s in (3, 4)])
+    start = pipe.scheduler.add_noise(pipe.encode_image(picture).expand(2, -1, -1, -1), noise, torch.tensor([seen[0][0]] * 2))
+    assert torch.allclose(seen[0][1], start, atol=1e-5)
+    out = pipe(prompt_embeds=torch.randn(1, 5, 512), image=picture, num_inference_steps=2, output_type="np").images
+    assert out.shape == (1, 64, 64, 3)  # the default strength for a picture, without a prior

@@ -27,6 +27,7 @@ from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLES
 
 # Words that carry no picture: left out of the per-word keys (the sentence key still sees them).
 STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "emoji", "picture", "이모지", "그림"}
+IMAGE_STRENGTH = 0.6  # a given picture's default strength (SDEdit): its layout kept, its style and details redrawn
 
 
 def prompt_keys(prompt: str, max_words: int) -> list[str]:
@@ -139,6 +140,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         width: int = 64,
         num_images_per_prompt: int = 1,
         strength: Optional[float] = None,
+        image: Optional[torch.Tensor] = None,
         generator: Union[torch.Generator, list[torch.Generator], None] = None,
         latents: Optional[torch.Tensor] = None,
         prompt_embeds: Optional[torch.Tensor] = None,
@@ -152,12 +154,14 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         Each image i draws its starting latents from `generator[i]` when a list is given (as diffusers
         does), so one image reproduces alone from its own seed. `strength` (default: the model's own) is the
         share of the schedule run from the prior's guess (at least one step); 1 starts from pure noise.
+        `image` ([B or 1, 3, H, W] in [-1, 1]) replaces the prior's guess with the picture's own latents
+        (SDEdit, diffusers' img2img semantics): strength 0.3 keeps its shapes and colours, 1 only its seed.
         `callback_on_step_end(pipe, i, t, kwargs)` gets `x_t` (this step's input), `latents` (its output), `x0`
         (the model's current guess of the clean image), all in latent space, and `steps` (how many run).
         """
         if strength is None:
-            strength = self.default_strength
-        elif self.prior is None and strength != 1:
+            strength = self.default_strength if image is None else IMAGE_STRENGTH
+        elif self.prior is None and image is None and strength != 1:
             raise ValueError(f"strength {strength!r} needs a layout prior, and this model has none: leave it at 1")
         self.check_inputs(prompt, style, num_inference_steps, guidance_scale, height, width, strength)
         embeds, uncond = self.conditioning(prompt, negative_prompt, num_images_per_prompt, prompt_embeds,
@@ -168,7 +172,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         if latents is None:
             latents = self.initial_noise(batch, height, width, generator)
         latents, timesteps = self.start(latents.to(self.device, self.unet.dtype), embeds, styles, num_inference_steps,
-                                        strength)
+                                        strength, image)
         for i, t in enumerate(self.progress_bar(timesteps)):
             model_in = self.scheduler.scale_model_input(latents, t)
             v = self.predict_v(model_in, t, embeds, styles, guidance_scale, uncond)
@@ -206,9 +210,10 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
             raise ValueError(f"{len(gens)} generators for {batch} images")
         return torch.stack([torch.randn(shape, generator=g) for g in gens])
 
-    def start(self, noise: torch.Tensor, embeds, styles, num_inference_steps: int, strength: float):
-        """(the first step's latents, the timesteps to run): below strength 1, the prior's guess noised to the
-        first timestep run, as diffusers' img2img pipelines start; at 1, pure noise."""
+    def start(self, noise: torch.Tensor, embeds, styles, num_inference_steps: int, strength: float,
+              image: Optional[torch.Tensor] = None):
+        """(the first step's latents, the timesteps to run): below strength 1, the given image's latents (or else the
+        prior's guess) noised to the first timestep run, as diffusers' img2img pipelines start; at 1, pure noise."""
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
         timesteps = self.scheduler.timesteps
         if strength >= 1:
@@ -217,10 +222,17 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         timesteps = timesteps[skip:]
         if hasattr(self.scheduler, "set_begin_index"):
             self.scheduler.set_begin_index(skip)
-        guess = self.prior(embeds, styles).to(noise)
+        guess = self.encode_image(image).to(noise) if image is not None else self.prior(embeds, styles).to(noise)
+        if guess.shape[0] != noise.shape[0]:  # one picture for every image asked
+            guess = guess.expand(noise.shape[0], -1, -1, -1)
         if guess.shape[-2:] != noise.shape[-2:]:  # the prior guesses its training size (16 × 16 latents)
             guess = torch.nn.functional.interpolate(guess, size=noise.shape[-2:], mode="bicubic", align_corners=False)
         return self.scheduler.add_noise(guess, noise, timesteps[:1].repeat(noise.shape[0])), timesteps
+
+    def encode_image(self, image: torch.Tensor) -> torch.Tensor:
+        """Pictures in [-1, 1] (B, 3, H, W) → their latents (the posterior means, scaled as the UNet saw them)."""
+        posterior = self.vae.encode(image.to(self.device, self.vae.dtype)).latent_dist
+        return posterior.mean * self.vae.config.scaling_factor
 
     def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
         """Latents → images in [-1, 1], (B, 3, H, W)."""
