@@ -1,5 +1,6 @@
 """pipelines/common: seeds, offline loading, images, the GPU wrapper, configuration."""
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -95,3 +96,35 @@ def test_settings_defaults_and_validation(monkeypatch):
     finally:
         monkeypatch.delenv("GS_DEVICE")
         get_settings.cache_clear()
+
+
+def test_uploaded_pictures_become_rgb_on_white(tmp_path):
+    """#21's bad inputs: animated, 16-bit, CMYK, palette, transparent, rotated, tiny, and a declared 20,000² bomb."""
+    from PIL import Image
+
+    from pipelines.common.images import as_rgb_picture, open_upload
+    from pipelines.common.validation import UserInputError
+
+    def saved(image, name, **kwargs):
+        image.save(tmp_path / name, **kwargs)
+        return open_upload(tmp_path / name, load=False)
+
+    frames = [Image.new("RGB", (16, 16), c) for c in ("red", "blue")]
+    first, notices = as_rgb_picture(saved(frames[0], "a.gif", save_all=True, append_images=frames[1:]))
+    assert first.getpixel((0, 0)) == (255, 0, 0) and notices[0].key == "image.first_frame"
+    deep = Image.fromarray(np.full((16, 16), 65535, np.uint16))
+    assert as_rgb_picture(saved(deep, "d.png"))[0].getpixel((0, 0)) == (255, 255, 255)
+    assert as_rgb_picture(saved(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "c.jpg"))[0].getpixel((8, 8))[0] > 200
+    clear = Image.new("RGBA", (16, 16), (0, 0, 0, 0))
+    assert as_rgb_picture(saved(clear, "t.png"))[0].getpixel((3, 3)) == (255, 255, 255)  # on white, as the corpus
+    assert as_rgb_picture(saved(Image.new("P", (16, 16), 3), "p.png"))[0].mode == "RGB"
+    tall = Image.new("RGB", (16, 32), "white")
+    exif = tall.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    assert as_rgb_picture(saved(tall, "r.jpg", exif=exif))[0].size == (32, 16)
+    with pytest.raises(UserInputError, match="1 × 1 pixels"):
+        as_rgb_picture(saved(Image.new("RGB", (1, 1)), "one.png"))
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (20_000, 20_000)).save(bomb)  # a small file declaring 400 million pixels
+    with pytest.raises(UserInputError, match="pixels"):
+        open_upload(bomb)

@@ -48,6 +48,37 @@ def open_upload(path, formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "GIF", 
     return image
 
 
+MIN_SIDE = 8  # pixels: a smaller picture has nothing to restyle
+
+
+def as_rgb_picture(image: Image.Image) -> tuple[Image.Image, list]:
+    """An opened upload as the RGB picture a model reads, and what was done to it (Notices): an animated
+    picture's first frame, the camera's EXIF rotation applied, 16-bit, CMYK and palette images converted,
+    transparency composited on white (as the emoji corpus was). A picture under MIN_SIDE pixels a side is refused."""
+    from PIL import ImageOps
+
+    from pipelines.common.validation import Notice
+
+    notices = []
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+        notices.append(Notice("image.first_frame", "an animated picture: its first frame is used",
+                              "움직이는 그림이라 첫 장면만 씁니다."))
+    image = ImageOps.exif_transpose(image) or image
+    if min(image.size) < MIN_SIDE:
+        raise UserInputError("image.small", f"the picture is {image.width} × {image.height} pixels; it needs at least "
+                             f"{MIN_SIDE} a side", "그림이 {width} × {height} 픽셀입니다. 한 변이 {limit} 픽셀 이상이어야 합니다.",
+                             width=image.width, height=image.height, limit=MIN_SIDE)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey: scale to 8 bits, not clip
+        image = Image.fromarray((np.asarray(image, dtype=np.float64) / max(float(np.asarray(image).max()), 1) * 255).astype(np.uint8))
+    if image.mode == "P" or "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        white = Image.new("RGBA", image.size, "white")
+        image = Image.alpha_composite(white, image.convert("RGBA"))
+    return image.convert("RGB"), notices
+
+
 def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
     """(N, C, H, W) in [-1, 1] (C = 1 or 3) → a list of PIL images."""
     if images.ndim != 4 or images.shape[1] not in (1, 3):
