@@ -18,7 +18,7 @@ from pipelines.common.validation import UserInputError, quote
 from pipelines.text_to_music.tokens import TIME_SIGNATURES, Note, Piece
 
 MAX_MELODY_NOTES = 512  # a song's tune is far shorter; more is not a melody to harmonise on this machine
-MAX_MELODY_BEATS = 512
+MAX_MELODY_BEATS = 256  # 64 bars of 4/4: under 5 minutes at the slowest mood's tempo
 MAX_FILE_BYTES = 1_000_000
 SINGABLE = (36, 96)  # C2 … C7: a melody lower or higher than this is not one a voice or a lead instrument carries
 NOTE = re.compile(r"^(?:([A-Ga-g])([#b]?)(-?[0-9])|([Rr]))(?:/([0-9]+(?:\.[0-9]+)?))?$")  # ASCII digits only

@@ -42,6 +42,7 @@ MAX_PRIMER_BYTES = 1_000_000
 korean_names({"mood": "분위기", "tempo": "템포", "instrument": "악기", "seconds": "길이(초)", "temperature": "온도",
               "top_k": "상위 k개", "parts": "파트", "harmony_instrument": "화음 악기", "bass_instrument": "베이스 악기",
               "part": "파트", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
+MAX_AUDIO_SECONDS = 300  # the longest audio rendered (a harmonised melody of MAX_MELODY_BEATS at the slowest mood)
 MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)
 
 
@@ -243,7 +244,7 @@ class TextToMusicPipeline:
         report(progress, 0.1, Notice("progress.mood", f"mood: {mood}", "분위기: {mood}", mood=KOREAN[mood]))
         notes = [(s, d, p) for s, d, p in melody.notes]
         tempo = request.tempo or SIGNATURES[mood].default_tempo
-        return self._arrange(piece, notes, mood, tempo, request.seed, request.parts, {}, None, {}, progress)
+        return self._arrange(piece, notes, Performance(mood, tempo, request.seed, request.parts or PARTS), progress=progress)
 
     def _compose(self, request: MusicRequest, mood: str, probabilities: Optional[dict[str, float]] = None,
                  timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
@@ -260,32 +261,44 @@ class TextToMusicPipeline:
         programs = {name: value for name, value in (("melody", request.instrument), ("harmony", request.harmony_instrument),
                                                     ("bass", request.bass_instrument)) if value >= 0}
         melody = [(n.start / 4, n.duration / 4, n.pitch) for n in piece.notes]
-        return self._arrange(piece, melody, mood, tempo, request.seed, request.parts, programs, probabilities, timings, progress)
+        performance = Performance(mood, tempo, request.seed, request.parts or PARTS, programs)
+        return self._arrange(piece, melody, performance, probabilities, timings, progress)
 
-    def _arrange(self, piece: Piece, melody: list, mood: str, tempo: int, seed: int, parts: Optional[tuple[str, ...]],
-                 programs: dict[str, int], probabilities: Optional[dict[str, float]], timings: dict[str, float],
-                 progress: Optional[ProgressFn]) -> MusicResult:
+    def _arrange(self, piece: Piece, melody: list, how: Performance, probabilities: Optional[dict[str, float]] = None,
+                 timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
         """Harmony under `piece`'s top line, the parts asked for around `melody` (in beats), MIDI, audio and roll."""
-        start, parts = time.perf_counter(), parts or PARTS
-        lower = get_harmonizer().lower_voices(piece, seed, SIGNATURES[mood].mode) if {"harmony", "bass"} & set(parts) else None
+        timings, start, mood = dict(timings or {}), time.perf_counter(), how.mood
+        wanted = {"harmony", "bass"} & set(how.parts)
+        lower = get_harmonizer().lower_voices(piece, how.seed, SIGNATURES[mood].mode) if wanted else None
         bars = [b / 4 for b in (piece.bars or range(0, max(piece.length, 1), piece.bar_length))]
         arranged = arrange(melody, voice_notes(lower) if lower is not None else [[], [], []], mood, piece.time_signature,
-                           bars, parts, programs)
+                           bars, how.parts, how.programs)
         if not arranged:  # drums alone, for a mood that has none
             raise UserInputError("music.no_drums", f"{mood} music has no drums: choose another part to play",
                                  "{mood} 음악에는 드럼이 없습니다. 연주할 다른 파트를 고르세요.", mood=KOREAN[mood])
         timings["harmony"] = time.perf_counter() - start
         report(progress, 0.9, Notice("progress.render", "playing the parts", "파트를 연주하는 중"))
         start = time.perf_counter()
-        folder, name = output_folder("music"), f"{mood}-{seed}"
-        midi_path = write_arrangement(arranged, folder / f"{name}.mid", tempo, piece.time_signature)
+        folder, name = output_folder("music"), f"{mood}-{how.seed}"
+        midi_path = write_arrangement(arranged, folder / f"{name}.mid", how.tempo, piece.time_signature)
         end_beats = max([bars[-1] + piece.bar_length / 4] + [s + d for part in arranged for s, d, *_ in part.notes])
-        audio_path = render_audio(midi_path, folder / f"{name}.ogg", min(end_beats * 60 / tempo, MAX_SECONDS + 5))
+        audio_path = render_audio(midi_path, folder / f"{name}.ogg", min(end_beats * 60 / how.tempo, MAX_AUDIO_SECONDS))
         timings["render"] = time.perf_counter() - start
         report(progress, 1.0, DONE)
-        program = programs.get("melody", SIGNATURES[mood].program)
-        return MusicResult(mood, probabilities, midi_path, audio_path, arrangement_roll(arranged, bars, piece.bar_length / 4),
-                           piece, tempo, program, seed, timings, arranged)
+        roll = arrangement_roll(arranged, bars, piece.bar_length / 4)
+        program = how.programs.get("melody", SIGNATURES[mood].program)
+        return MusicResult(mood, probabilities, midi_path, audio_path, roll, piece, how.tempo, program, how.seed, timings, arranged)
+
+
+@dataclass(frozen=True)
+class Performance:
+    """How an arrangement is played: its mood's ensemble, tempo, seed, the parts asked for, instruments overridden."""
+
+    mood: str
+    tempo: int
+    seed: int
+    parts: tuple[str, ...] = PARTS
+    programs: dict[str, int] = field(default_factory=dict)
 
 
 def fitting_mood(piece: Piece) -> str:
