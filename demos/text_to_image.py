@@ -24,7 +24,7 @@ from pipelines.common.images import text_tile
 from pipelines.common.validation import say
 from pipelines.text_to_image.backends import default_model, get_backend, model_notes
 from pipelines.text_to_image.limits import EMBEDDED, EMOJI_LIMITS, ModelLimits, expected_limits
-from pipelines.text_to_image.metadata import FIELDS as PNG_FIELDS, settings_to_restore
+from pipelines.text_to_image.metadata import REQUEST_FIELDS as PNG_FIELDS, settings_to_restore
 from pipelines.text_to_image.pipeline import CompareResult, ImageResult, get_pipeline
 from pipelines.text_to_image.request import (MAX_COMPARE, MAX_IMAGES, MIN_STRENGTH, STYLE_AUTO, CompareRequest,
                                              ImageRequest, StyleChoice)

@@ -60,6 +60,8 @@ class Settings:
     learn_models: str
     # GS_FASHION_MNIST_DIR: the idx files of Fashion-MNIST (Debian's dataset-fashion-mnist).
     fashion_mnist_dir: Path
+    # GS_STARGAN_MODEL: checkpoint folder of the emoji StarGAN trained here (image → image restyling).
+    stargan_model: str
     # GS_EMOJI_MODEL: checkpoint folder of the embedded text-to-image model trained here.
     emoji_model: str
     # GS_IMAGE_MODELS: comma-separated Stable Diffusion models offered in the picker (hub ids,
@@ -141,6 +143,7 @@ def get_settings() -> Settings:
         mood_tagger=_env("GS_MOOD_TAGGER", str(ASSETS_DIR / "mood" / "tagger")),
         learn_models=_env("GS_LEARN_MODELS", str(ASSETS_DIR / "learn")),
         fashion_mnist_dir=Path(_env("GS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")),
+        stargan_model=_env("GS_STARGAN_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_stargan")),
         emoji_model=_env("GS_EMOJI_MODEL", str(ASSETS_DIR / "text_to_image" / "emoji_ldm")),
         image_models=tuple(m.strip() for m in _env("GS_IMAGE_MODELS", "stabilityai/sd-turbo").split(",") if m.strip()),
         image_model=_env("GS_IMAGE_MODEL", ""),

@@ -27,11 +27,15 @@ from pipelines.common.emoji_diffusion.styles import STYLES
 
 JSON_KEY = "generative-studio"
 A1111_KEY = "parameters"
-FIELDS = tuple(f.name for f in fields(ImageRequest) if f.name != "num_images")  # a PNG holds one image
+# A PNG holds one image's request, and for an image-to-image result the source picture's hash and the mode.
+REQUEST_FIELDS = tuple(f.name for f in fields(ImageRequest) if f.name != "num_images")
+FIELDS = REQUEST_FIELDS + ("source_sha256", "mode")
 MAX_TEXT = 2000  # characters kept from a text field
 INT_RANGE = {"steps": (1, 1000), "width": (8, 8192), "height": (8, 8192), "seed": (0, 2**32 - 1)}
 FLOAT_RANGE = {"guidance": (0.0, 100.0), "strength": (MIN_STRENGTH, 1.0)}
-CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES}  # the page's dropdowns hold no other value
+CHOICES = {"scheduler": SCHEDULER_CHOICES, "style": (STYLE_AUTO,) + STYLES,  # the page's dropdowns hold no other value
+           "mode": ("text_to_image", "image_to_image")}
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # This app's scheduler names ↔ A1111's sampler names ("default", the model's own, is written as no sampler).
 A1111_SAMPLERS = {"ddim": "DDIM", "euler": "Euler", "dpm++": "DPM++ 2M", "pndm": "PNDM"}
 FROM_A1111 = {v.lower(): k for k, v in A1111_SAMPLERS.items()} | {"plms": "pndm", "dpm++ 2m karras": "dpm++"}
@@ -59,13 +63,16 @@ def a1111_text(settings: dict[str, Any]) -> str:
         params.append(("Style", settings["style"]))
     if settings.get("strength") is not None:  # the emoji model's start, as A1111 writes an img2img's
         params.append(("Denoising strength", settings["strength"]))
+    if settings.get("source_sha256"):  # image to image: which picture it started from
+        params.append(("Source hash", settings["source_sha256"]))
     lines.append(", ".join(f"{k}: {_a1111_quote(v)}" for k, v in params))
     return "\n".join(lines)
 
 
 def save_png(image: Image.Image, settings: dict[str, Any], path: Path) -> Path:
     info = PngImagePlugin.PngInfo()
-    info.add_itxt(JSON_KEY, json.dumps({k: settings.get(k) for k in FIELDS}, ensure_ascii=False))
+    stored = {k: settings.get(k) for k in FIELDS if k in REQUEST_FIELDS or settings.get(k) is not None}
+    info.add_itxt(JSON_KEY, json.dumps(stored, ensure_ascii=False))
     info.add_itxt(A1111_KEY, a1111_text(settings))
     image.save(path, format="PNG", pnginfo=info)
     return Path(path)
@@ -119,6 +126,9 @@ def _clean(settings: dict[str, Any]) -> dict[str, Any]:
                 out[key] = float(value)
         elif key in CHOICES:
             if value in CHOICES[key]:
+                out[key] = value
+        elif key == "source_sha256":
+            if isinstance(value, str) and SHA256.match(value):
                 out[key] = value
         elif isinstance(value, str) and len(value) <= MAX_TEXT and not any("\ud800" <= c <= "\udfff" for c in value):
             out[key] = value
