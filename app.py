@@ -24,7 +24,7 @@ from gradio.utils import get_upload_folder  # noqa: E402
 from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, strings  # noqa: E402
-from demos.limits import ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
+from demos.limits import UPLOAD_ENVELOPE, ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
 from demos.page_js import SLIDER_NOTES  # noqa: E402
 from pipelines.common.outputs import serve_from  # noqa: E402
 
@@ -150,7 +150,9 @@ BODY_MIDDLEWARE, BODY_ERRORS = body_limits(SETTINGS, MAX_FILE_SIZE)
 SERVED_FILES = ServedFiles(SETTINGS.files_max_mb * 1024 * 1024, SETTINGS.files_max_age)
 # enable_monitoring: Gradio opens /monitoring/summary (request counts per endpoint) to anyone unless told False.
 LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, js=SLIDER_NOTES, theme=THEME, show_error=True,
-                      state_session_capacity=SESSION_CAPACITY, max_file_size=MAX_FILE_SIZE,
+                      # Gradio's own file check at our upload body limit: a file past it has made the body pass it
+                      # first, so the refusal is always ours (a sentence in the user's language), never Gradio's text.
+                      state_session_capacity=SESSION_CAPACITY, max_file_size=MAX_FILE_SIZE + UPLOAD_ENVELOPE,
                       enable_monitoring=SETTINGS.monitoring,
                       app_kwargs={"exception_handlers": request_errors() | BODY_ERRORS, "middleware": BODY_MIDDLEWARE,
                                   "lifespan": SERVED_FILES.lifespan()})

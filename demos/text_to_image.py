@@ -12,6 +12,7 @@ from typing import Any, Optional, Union
 
 import gradio as gr
 
+from demos import image_to_image
 from demos.api import file_out, publish
 from demos.controls import seed_box
 from demos.errors import inform, status_line, user_errors, warn
@@ -286,4 +287,5 @@ def build() -> gr.Blocks:
                     example_labels=[p for p, _, _ in EXAMPLES])
         ui |= comparison_view(choices)
         wire(demo, ui)
+        image_to_image.section(choices)  # after the comparison: its endpoints follow the tab's own
     return demo

@@ -11,7 +11,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 # The endpoints PRODUCT.md promises (stable names) that exist in this app, plus the tabs' extra ones.
 PROMISED = {"/text_to_image", "/compare_images", "/tag_mood", "/text_to_music", "/latent_samples", "/latent_arithmetic",
             "/latent_interpolate", "/quiz_new_round", "/quiz_answer"}
-EXTRA = {"/compare_music", "/harmonize", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
+EXTRA = {"/compare_music", "/harmonize", "/image_to_image", "/restyle", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
          "/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train"}
 UNNAMED = re.compile(r"^(param_\d+|parameter_\d+|value_\d+|\d+(st|nd|rd|th)|key|)$")
 
@@ -75,6 +75,7 @@ def test_every_enumerated_parameter_lists_its_choices(client):
         ("/compare_images", "schedulers"): set(SCHEDULER_CHOICES), ("/text_to_music", "mood"): {"auto", *MOODS},
         ("/text_to_music", "model"): {"studio", "musicgen"}, ("/text_to_music", "parts"): set(PARTS),
         ("/harmonize", "mood"): {"auto", *MOODS}, ("/harmonize", "parts"): set(PARTS),
+        ("/image_to_image", "style"): set(STYLES), ("/restyle", "model"): {"emoji-stargan", "emoji-diffusion"},
         **{(f"/latent_{n}", "generator"): set(GENERATORS) for n in ("samples", "arithmetic", "interpolate", "edit", "nearest")},
         ("/latent_compare", "generators"): set(GENERATORS), ("/latent_interpolate", "mode"): set(INTERPOLATION_MODES),
         ("/quiz_new_round", "mode"): set(CHOICES), ("/quiz_answer", "choice"): {*CHOICES["pair"], *CHOICES["single"]},

@@ -92,3 +92,22 @@ def test_a_file_that_is_not_a_picture_gets_a_sentence(tmp_path):
     fake.write_text("not a picture")
     with pytest.raises(UserInputError, match="not an image"):
         get_image_to_image().run(ImageToImageRequest(image=str(fake)))
+
+
+def test_the_endpoints_redraw_and_restyle(client, picture, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    result = client.predict(image=handle_file(str(picture)), style="twemoji", seed=5, num_images=2, api_name="/image_to_image")
+    assert result["labels"] == ["5", "6"] and all(Path(f).is_file() for f in result["images"]) and "2" in result["summary"]
+    row = client.predict(image=handle_file(str(picture)), model="emoji-diffusion", seed=1, api_name="/restyle")
+    assert row["labels"] == list(STYLES) and len(row["images"]) == 7
+    frames = [Image.new("RGB", (32, 32), c) for c in ("red", "blue")]
+    frames[0].save(tmp_path / "moving.gif", save_all=True, append_images=frames[1:])
+    moving = client.predict(image=handle_file(str(tmp_path / "moving.gif")), seed=1, api_name="/image_to_image")
+    assert "first frame" in moving["summary"]
+    (tmp_path / "text.png").write_text("hello")
+    with pytest.raises(AppError, match="not an image"):
+        client.predict(image=handle_file(str(tmp_path / "text.png")), api_name="/image_to_image")
+    with pytest.raises(AppError, match="uploaded"):
+        client.predict(image="/etc/passwd", api_name="/image_to_image")
