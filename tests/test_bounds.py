@@ -9,10 +9,13 @@ the server (libsndfile's Vorbis encoder), and the emoji model failed at every si
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
+from PIL import Image
 
 from tests.test_fuzz import BASE, PYTHON_TEXT
 from tests.test_kill import start_app
@@ -33,10 +36,16 @@ SWEEP = {
     "latent.pc": [("latent_edit", f"pc{i}") for i in range(1, 6)], "latent.trait_amount": [("latent_edit", "trait_amount")],
     "learn.count": [("learn_samples", "count")], "learn.latent": [("learn_train", "latent_dim")],
     "learn.steps": [("learn_train", "steps")], "learn.denoise_steps": [("learn_denoise", "steps")],
+    "i2i.count": [("image_to_image", "num_images")], "i2i.strength": [("image_to_image", "strength"), ("restyle", "strength")],
 }
 PAGE_ONLY = {"learn.frame"}
 # What the page asks for before a control's value means anything (the trait needs samples with and without it).
+PICTURE = Path(tempfile.mkdtemp()) / "picture.png"  # what the image → image sliders redraw
+Image.new("RGB", (40, 40), (200, 60, 60)).save(PICTURE)
 CONTEXT = {("latent_edit", "trait_amount"): dict(trait_with=[1, 2], trait_without=[3, 4]),
+           ("image_to_image", "num_images"): dict(image=handle_file(str(PICTURE)), steps=4),
+           ("image_to_image", "strength"): dict(image=handle_file(str(PICTURE)), steps=4),
+           ("restyle", "strength"): dict(image=handle_file(str(PICTURE))),
            ("learn_decode", "frames"): dict(x2=0.5, y2=0.5)}  # frames are a line's: it needs its second point
 # Number boxes have no bounds in the page: their documented ranges.
 NUMBERS = [
