@@ -1,0 +1,115 @@
+"""Restyling emoji the StarGAN never saw: does the picture keep its concept and reach the style asked for?
+
+    python -m bench.image_to_image [--concepts 60] [--stargan assets/text_to_image/emoji_stargan]
+
+On concepts held out from the StarGAN's training (every tenth, stargan/train.py), each drawn in one style is moved to
+every other style by the StarGAN and by the emoji model's SDEdit (no prompt, strength 0.6, 25 steps). Measured:
+- concept kept: among the target style's training drawings plus the held-out concept's own drawing in that style, is
+  the nearest (in a style classifier's penultimate features) the same emoji? top-1 and top-5, against chance;
+- style reached: a small style classifier trained here on the corpus's training concepts says the target style;
+- seconds per image on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+from pipelines.common.emoji_diffusion.styles import STYLES
+from pipelines.text_to_image import emoji_corpus
+from pipelines.text_to_image.backends import get_backend
+from pipelines.text_to_image.image_to_image import as_tensor, stargan_images
+from pipelines.text_to_image.limits import EMBEDDED
+from pipelines.text_to_image.stargan.train import held_out_concepts
+
+
+class StyleNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),
+                                      nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten())
+        self.head = nn.Linear(512, len(STYLES))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def to_input(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+def train_style_net(images: np.ndarray, styles: np.ndarray, steps: int = 600) -> StyleNet:
+    torch.manual_seed(0)
+    net, x, y = StyleNet(), to_input(images), torch.from_numpy(styles.astype(np.int64))
+    optimizer = torch.optim.Adam(net.parameters(), 2e-3)
+    for _ in range(steps):
+        batch = torch.randint(len(x), (64,))
+        loss = F.cross_entropy(net(x[batch]), y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return net.eval()
+
+
+def sdedit(picture: Image.Image, style: str, seed: int) -> Image.Image:
+    backend = get_backend(EMBEDDED)
+    out = backend.pipe("", style=style, image=as_tensor(picture), strength=0.6, num_inference_steps=25,
+                       generator=[torch.Generator().manual_seed(seed)])
+    return out.images[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--concepts", type=int, default=60, help="held-out concepts to restyle")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    corpus = emoji_corpus.load()
+    held = sorted(held_out_concepts(len(corpus.concepts)))
+    train = ~np.isin(corpus.concept, held)
+    net = train_style_net(corpus.images[train], corpus.style[train])
+    with torch.no_grad():
+        features = net.features(to_input(corpus.images)).numpy()
+    rows, rng = {}, np.random.default_rng(0)
+    drawn_in = {c: np.where(corpus.concept == c)[0] for c in held}
+    for concept in [c for c in held if len(drawn_in[c]) >= 3][: args.concepts]:  # drawn in three styles or more
+        drawn = drawn_in[concept]
+        source = int(rng.choice(drawn))
+        picture = Image.fromarray(corpus.images[source])
+        for target in {STYLES[corpus.style[i]] for i in drawn} - {STYLES[corpus.style[source]]}:
+            for name, make in (("StarGAN", lambda p, s: stargan_images(p, [s])[0]), ("SDEdit", lambda p, s: sdedit(p, s, 0))):
+                start = time.perf_counter()
+                out = make(picture, target)
+                seconds = time.perf_counter() - start
+                rows.setdefault(name, []).append(score(net, features, corpus, out, concept, STYLES.index(target), train) + (seconds,))
+    print_table(rows)
+
+
+def score(net, features, corpus, image: Image.Image, concept: int, target: int, train: np.ndarray) -> tuple:
+    """(style reached, concept top-1, concept top-5, candidates) for one restyled picture."""
+    with torch.no_grad():
+        x = to_input(np.asarray(image.convert("RGB").resize((64, 64)))[None])
+        logits, feature = net(x)[0], net.features(x)[0].numpy()
+    pool = np.where((corpus.style == target) & (train | (corpus.concept == concept)))[0]
+    order = pool[np.argsort(((features[pool] - feature) ** 2).sum(1))]
+    ranked = list(dict.fromkeys(int(corpus.concept[i]) for i in order))
+    return int(logits.argmax()) == target, ranked[0] == concept, concept in ranked[:5], len(ranked)
+
+
+def print_table(rows: dict) -> None:
+    print("| model | restyles | style reached % | concept top-1 % | top-5 % | chance top-1 / top-5 % | s / image |")
+    print("|---|---|---|---|---|---|---|")
+    for name, scores in rows.items():
+        a = np.array(scores, dtype=float)
+        chance = 100 / a[:, 3].mean()
+        print(f"| {name} | {len(a)} | {100 * a[:, 0].mean():.1f} | {100 * a[:, 1].mean():.1f} | {100 * a[:, 2].mean():.1f} | "
+              f"{chance:.2f} / {5 * chance:.2f} | {a[:, 4].mean():.3f} |")
+
+
+if __name__ == "__main__":
+    main()
