@@ -21,7 +21,7 @@ from demos.page_js import revealing
 from pipelines.common.emoji_diffusion.pipeline import IMAGE_STRENGTH
 from pipelines.common.emoji_diffusion.styles import STYLE_NAMES, STYLES
 from pipelines.text_to_image.image_to_image import (STARGAN, ImageToImageRequest, PictureResult, RestyleRequest,
-                                                    StyleTarget, get_image_to_image)
+                                                    StyleTarget, compare_restyles, get_image_to_image)
 from pipelines.text_to_image.limits import EMBEDDED
 from pipelines.text_to_image.request import MAX_IMAGES, MIN_STRENGTH
 from pipelines.common.validation import say
@@ -75,6 +75,14 @@ def page_restyle(image, model, seed, strength, request: gr.Request = None, progr
     return [(str(f), STYLE_NAMES[s][lang == "ko"]) for f, s in zip(result.files, result.labels)], summary(result, lang)
 
 
+@user_errors
+def page_compare(image, seed, request: gr.Request = None, progress=gr.Progress()):
+    lang = language(request)
+    grid, path, rows = compare_restyles(picture_path(image), seed, watched(progress_in(progress, lang)))
+    return [(str(path), MESSAGES("compared", lang, seed=rows[0].settings["seed"]))], MESSAGES(
+        "compared_times", lang, stargan=rows[0].seconds, diffusion=rows[1].seconds)
+
+
 # -- the typed endpoints ---------------------------------------------------------------------------------
 def api_image_to_image(image: FileData, prompt: str = "", negative_prompt: str = "", model: str = EMBEDDED,
                        style: Optional[StyleTarget] = None, strength: float = IMAGE_STRENGTH, steps: Optional[int] = None,
@@ -110,6 +118,18 @@ def api_restyle(image: FileData, model: RestyleModel = "emoji-stargan", seed: in
     return as_api(restyle_row(file_in(image, "image"), model, seed, strength), language(request))
 
 
+def api_compare_restyles(image: FileData, seed: int = -1, request: gr.Request = None) -> dict:
+    """The picture in all seven styles by the StarGAN and by the emoji model (SDEdit), side by side, with times.
+
+    Returns:
+        {"grid": one labelled PNG (StarGAN's row above diffusion's), "cells": [{"model", "style", "seconds"}], "seed"}
+    """
+    grid, path, rows = compare_restyles(file_in(image, "image"), seed, watched())
+    cells = [{"model": model, "style": style, "seconds": round(row.seconds / len(STYLES), 4)}
+             for model, row in zip((STARGAN, EMBEDDED), rows) for style in STYLES]
+    return {"grid": file_out(path), "cells": cells, "seed": rows[0].settings["seed"]}
+
+
 # -- the page --------------------------------------------------------------------------------------------
 def section(models: list[tuple]) -> None:
     """The area's controls, results and events, inside the Text → Image tab."""
@@ -131,6 +151,7 @@ def section(models: list[tuple]) -> None:
             with gr.Row():
                 run = gr.Button(t("i2i.run"), variant="primary", elem_id="i2i-run")
                 row = gr.Button(t("i2i.restyle"), elem_id="i2i-restyle")
+                both = gr.Button(t("i2i.compare"), elem_id="i2i-compare")
             status = gr.Markdown(elem_id="i2i-status")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label=t("i2i.results"), columns=4, object_fit="contain", format="png", height=330,
@@ -138,9 +159,12 @@ def section(models: list[tuple]) -> None:
             info = gr.Markdown(elem_id="i2i-info")
     publish(api_image_to_image, "image_to_image")
     publish(api_restyle, "restyle")
+    publish(api_compare_restyles, "compare_restyles")
     private = dict(api_visibility="private")
     drawn = run.click(status_line(page_redraw, 3), [editor, prompt, model, style, strength, seed, count],
                       [gallery, info, status], **private)
     revealing(drawn, "#i2i-gallery", "#i2i-status")
     restyled = row.click(status_line(page_restyle, 3), [editor, model, seed, strength], [gallery, info, status], **private)
     revealing(restyled, "#i2i-gallery", "#i2i-status")
+    compared = both.click(status_line(page_compare, 3), [editor, seed], [gallery, info, status], **private)
+    revealing(compared, "#i2i-gallery", "#i2i-status")

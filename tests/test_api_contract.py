@@ -11,7 +11,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 # The endpoints PRODUCT.md promises (stable names) that exist in this app, plus the tabs' extra ones.
 PROMISED = {"/text_to_image", "/compare_images", "/tag_mood", "/text_to_music", "/latent_samples", "/latent_arithmetic",
             "/latent_interpolate", "/quiz_new_round", "/quiz_answer"}
-EXTRA = {"/compare_music", "/harmonize", "/image_to_image", "/restyle", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
+EXTRA = {"/compare_music", "/harmonize", "/image_to_image", "/restyle", "/compare_restyles", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
          "/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train"}
 UNNAMED = re.compile(r"^(param_\d+|parameter_\d+|value_\d+|\d+(st|nd|rd|th)|key|)$")
 

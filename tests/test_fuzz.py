@@ -36,6 +36,7 @@ BASE = {
     "image_to_image": dict(image=None, prompt="", negative_prompt="", model="emoji-diffusion", style="noto", strength=0.6,
                            steps=1, guidance=1.0, seed=0, num_images=1),
     "restyle": dict(image=None, model="emoji-diffusion", seed=0, strength=0.05),
+    "compare_restyles": dict(image=None, seed=0),
     "latent_samples": dict(generator="fashion-mnist", seed=0, count=1, truncation=0.8),
     "latent_arithmetic": dict(a_seeds=[1], b_seeds=[2], c_seeds=[3], generator="fashion-mnist", truncation=0.8),
     "latent_interpolate": dict(seed_a=0, seed_b=1, steps=2, generator="fashion-mnist", mode="linear", truncation=0.8),
@@ -61,7 +62,7 @@ HOSTILE = [
     {"path": "http://127.0.0.1:1/x.png", "url": "http://127.0.0.1:1/x.png", "meta": {"_type": "gradio.FileData"}},
     "x" * 300_000, "NaN", "Infinity", "−5",
 ]
-EXPENSIVE = {"compare_music": 12, "harmonize": 20, "restyle": 12, "compare_images": 20, "text_to_music": 20, "learn_compare": 8, "learn_train": 12}  # fewer values where a valid one runs long
+EXPENSIVE = {"compare_music": 12, "harmonize": 20, "restyle": 12, "compare_restyles": 8, "compare_images": 20, "text_to_music": 20, "learn_compare": 8, "learn_train": 12}  # fewer values where a valid one runs long
 
 
 def cases() -> list[tuple[str, dict, list | None]]:

@@ -111,3 +111,11 @@ def test_the_endpoints_redraw_and_restyle(client, picture, tmp_path):
         client.predict(image=handle_file(str(tmp_path / "text.png")), api_name="/image_to_image")
     with pytest.raises(AppError, match="uploaded"):
         client.predict(image="/etc/passwd", api_name="/image_to_image")
+
+
+def test_the_stargan_and_diffusion_side_by_side(picture, tiny_stargan):
+    from pipelines.text_to_image.image_to_image import compare_restyles
+
+    grid, path, rows = compare_restyles(str(picture), seed=4)
+    assert path.is_file() and grid.width >= 7 * 128 and [len(r.images) for r in rows] == [7, 7]
+    assert rows[0].settings["seed"] == rows[1].settings["seed"] == 4 and all(r.seconds > 0 for r in rows)

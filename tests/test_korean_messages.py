@@ -56,6 +56,7 @@ CASES = [
     ("compare_music", ["", 1, 0], "글이 비어"),
     ("image_to_image", [None, "", "", "emoji-diffusion", None, 0.6, None, None, 0, 1], "요청과 함께 업로드한 파일"),
     ("restyle", [None, "emoji-stargan", 0, 0.6], "요청과 함께 업로드한 파일"),
+    ("compare_restyles", [None, 0], "요청과 함께 업로드한 파일"),
     ("compare_music", ["a", 100, 0], "길이(초)는"),
     ("latent_samples", ["x", 0, 1, 0.8], "생성기는"),
     ("latent_samples", ["fashion-mnist", -5, 1, 0.8], "시드는 0부터"),

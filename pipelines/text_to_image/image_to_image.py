@@ -174,6 +174,24 @@ class ImageToImagePipeline:
                                                            "seconds": round(seconds, 3)}, seconds, notices)
 
 
+def compare_restyles(image: Any, seed: int = -1, progress: Optional[ProgressFn] = None) -> tuple[Image.Image, Path, list]:
+    """The StarGAN's row above the emoji model's (SDEdit), the same picture and seed: one labelled grid, each
+    cell with its time (the StarGAN's row is one pass: its time shared by the seven), and the rows' results."""
+    from pipelines.common.images import image_grid
+
+    pipeline, rows, seed = get_image_to_image(), [], seed_or_random(seed)
+    for i, model in enumerate((STARGAN, EMBEDDED)):
+        report(progress, i / 2, Notice("progress.model", model, "{model}", model=model))
+        rows.append(pipeline.restyle(RestyleRequest(image=image, model=model, seed=seed)))
+    labels = [f"{model} · {style} · {row.seconds / len(STYLES):.2f} s"
+              for model, row in zip((STARGAN, EMBEDDED), rows) for style in STYLES]
+    grid = image_grid([im for row in rows for im in row.images], cols=len(STYLES), labels=labels, cell=128)
+    path = output_folder("images") / f"restyles_{seed}.png"
+    grid.save(path)
+    report(progress, 1.0, DONE)
+    return grid, path, rows
+
+
 def model_steps(backend, request: ImageToImageRequest) -> tuple[int, float]:
     """The request's steps and guidance within the model's limits (its defaults where not given)."""
     limits = backend.limits
