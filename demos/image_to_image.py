@@ -23,6 +23,7 @@ from pipelines.common.emoji_diffusion.styles import STYLE_NAMES, STYLES
 from pipelines.text_to_image.image_to_image import (STARGAN, ImageToImageRequest, PictureResult, RestyleRequest,
                                                     StyleTarget, compare_restyles, get_image_to_image)
 from pipelines.text_to_image.limits import EMBEDDED
+from pipelines.text_to_image.metadata import read_settings
 from pipelines.text_to_image.request import MAX_IMAGES, MIN_STRENGTH
 from pipelines.common.validation import say
 
@@ -81,6 +82,21 @@ def page_compare(image, seed, request: gr.Request = None, progress=gr.Progress()
     grid, path, rows = compare_restyles(picture_path(image), seed, watched(progress_in(progress, lang)))
     return [(str(path), MESSAGES("compared", lang, seed=rows[0].settings["seed"]))], MESSAGES(
         "compared_times", lang, stargan=rows[0].seconds, diffusion=rows[1].seconds)
+
+
+def page_restore(image):
+    """A picture this area made, dropped back in: its prompt, model, style, strength and seed return to the controls
+    (any other picture changes nothing)."""
+    try:
+        settings = read_settings(picture_path(image) if not isinstance(image, dict) else image.get("background"))
+    except (ValueError, FileNotFoundError, TypeError):
+        settings = {}
+    if settings.get("mode") != "image_to_image":
+        return [gr.update()] * len(RESTORED)
+    return [settings.get(key, gr.update()) for key in RESTORED]
+
+
+RESTORED = ("prompt", "model", "style", "strength", "seed")  # the controls a dropped result sets, in order
 
 
 # -- the typed endpoints ---------------------------------------------------------------------------------
@@ -166,5 +182,6 @@ def section(models: list[tuple]) -> None:
     revealing(drawn, "#i2i-gallery", "#i2i-status")
     restyled = row.click(status_line(page_restyle, 3), [editor, model, seed, strength], [gallery, info, status], **private)
     revealing(restyled, "#i2i-gallery", "#i2i-status")
+    editor.upload(page_restore, editor, [prompt, model, style, strength, seed], **private)
     compared = both.click(status_line(page_compare, 3), [editor, seed], [gallery, info, status], **private)
     revealing(compared, "#i2i-gallery", "#i2i-status")

@@ -119,3 +119,14 @@ def test_the_stargan_and_diffusion_side_by_side(picture, tiny_stargan):
     grid, path, rows = compare_restyles(str(picture), seed=4)
     assert path.is_file() and grid.width >= 7 * 128 and [len(r.images) for r in rows] == [7, 7]
     assert rows[0].settings["seed"] == rows[1].settings["seed"] == 4 and all(r.seconds > 0 for r in rows)
+
+
+def test_a_result_dropped_back_restores_its_settings(picture):
+    from demos.image_to_image import RESTORED, page_restore
+
+    result = get_image_to_image().run(ImageToImageRequest(image=str(picture), prompt="red apple", style="emojione",
+                                                          strength=0.45, seed=9, steps=4))
+    restored = dict(zip(RESTORED, page_restore({"background": str(result.files[0]), "layers": [], "composite": None})))
+    assert restored == {"prompt": "red apple", "model": "emoji-diffusion", "style": "emojione", "strength": 0.45, "seed": 9}
+    untouched = page_restore({"background": str(picture), "layers": [], "composite": None})
+    assert all(not isinstance(value, (str, int, float)) for value in untouched)  # a plain picture changes nothing
