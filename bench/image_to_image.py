@@ -7,7 +7,9 @@ every other style by the StarGAN and by the emoji model's SDEdit (no prompt, str
 - concept kept: among the target style's training drawings plus the held-out concept's own drawing in that style, is
   the nearest (in a style classifier's penultimate features) the same emoji? top-1 and top-5, against chance;
 - style reached: a small style classifier trained here on the corpus's training concepts says the target style;
-- seconds per image on this machine.
+- seconds per image on this machine;
+- sketches: a blob of colour drawn in one corner with a prompt ("red apple", …): the share of SDEdit results whose
+  ink (pixels far from white) has its centroid in the blob's quadrant.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
                 seconds = time.perf_counter() - start
                 rows.setdefault(name, []).append(score(net, features, corpus, out, concept, STYLES.index(target), train) + (seconds,))
     print_table(rows)
+    print(f"\nsketches (a blob in a corner + a prompt, SDEdit at strength 0.8): ink in the blob's quadrant "
+          f"{sketch_layout():.0f} % of 48 (chance 25 %)")
 
 
 def score(net, features, corpus, image: Image.Image, concept: int, target: int, train: np.ndarray) -> tuple:
@@ -99,6 +103,32 @@ def score(net, features, corpus, image: Image.Image, concept: int, target: int, 
     order = pool[np.argsort(((features[pool] - feature) ** 2).sum(1))]
     ranked = list(dict.fromkeys(int(corpus.concept[i]) for i in order))
     return int(logits.argmax()) == target, ranked[0] == concept, concept in ranked[:5], len(ranked)
+
+
+CORNERS = {"top-left": (0, 0), "top-right": (1, 0), "bottom-left": (0, 1), "bottom-right": (1, 1)}
+
+
+def sketch_layout(prompts=("red apple", "sun", "blue heart", "green tree"), seeds=range(3), strength: float = 0.8) -> float:
+    """Share of sketches whose result has its ink where the blob was drawn: a blob of the prompt's colour in one
+    corner of a white 256 px canvas, redrawn by SDEdit with the prompt; the ink's centroid (pixels far from white)
+    must fall in the blob's quadrant (chance: 25 %)."""
+    colours = {"red apple": (220, 40, 40), "sun": (250, 200, 40), "blue heart": (40, 90, 220), "green tree": (40, 160, 60)}
+    hits = total = 0
+    for prompt in prompts:
+        for corner, (cx, cy) in CORNERS.items():
+            canvas = Image.new("RGB", (256, 256), "white")
+            canvas.paste(colours[prompt], (20 + 128 * cx, 20 + 128 * cy, 108 + 128 * cx, 108 + 128 * cy))
+            for seed in seeds:
+                backend = get_backend(EMBEDDED)
+                out = np.asarray(backend.pipe(prompt, image=as_tensor(canvas.resize((64, 64), Image.LANCZOS)),
+                                              strength=strength, num_inference_steps=25,
+                                              generator=[torch.Generator().manual_seed(seed)]).images[0], float)
+                ink = np.argwhere(np.abs(out - 255).sum(-1) > 90)
+                if len(ink):
+                    y, x = ink.mean(0)
+                    hits += (x >= 32) == bool(cx) and (y >= 32) == bool(cy)
+                total += 1
+    return 100 * hits / total
 
 
 def print_table(rows: dict) -> None:
