@@ -21,12 +21,13 @@ if not SETTINGS.monitoring:  # Gradio records calls for its monitoring dashboard
 import gradio as gr  # noqa: E402
 from gradio.utils import get_upload_folder  # noqa: E402
 
-from demos import face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
+from demos import creations, face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, strings  # noqa: E402
 from demos.limits import UPLOAD_ENVELOPE, ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
 from demos.page_js import SLIDER_NOTES  # noqa: E402
 from pipelines.common.outputs import serve_from  # noqa: E402
+from pipelines.common.store.database import get_database  # noqa: E402
 
 t, _ = strings("app")  # demos/strings/app.toml
 
@@ -121,10 +122,13 @@ fewer_malloc_arenas()  # before Gradio starts its worker threads (demos/limits.p
 serve_from(get_upload_folder())
 with gr.Blocks(title="Generative Studio") as demo:
     gr.Markdown(t("app.title"))
-    with gr.Tabs():
+    with gr.Tabs() as tabs:
         for key, module in TABS:
             with gr.Tab(t(key), id=key):
                 module.build()
+        # Last: "open in its tab" puts a creation's settings back into the controls the tabs above registered.
+        with gr.Tab(creations.t("history.tab"), id="tab.history") as history_tab:
+            creations.build(history_tab, tabs)
 
     def ping() -> str:
         """Health check: answers at once, touches no model (the floor under every endpoint's time)."""
@@ -156,6 +160,8 @@ LAUNCH_OPTIONS = dict(i18n=I18N, css=CSS, js=SLIDER_NOTES, theme=THEME, show_err
                       enable_monitoring=SETTINGS.monitoring,
                       app_kwargs={"exception_handlers": request_errors() | BODY_ERRORS, "middleware": BODY_MIDDLEWARE,
                                   "lifespan": SERVED_FILES.lifespan()})
+if SETTINGS.sign_in == "password":  # the whole app asks for an account (python -m pipelines.common.accounts add NAME)
+    LAUNCH_OPTIONS |= dict(auth=creations.check_account, auth_message="Sign in with your account · 계정으로 로그인하세요")
 
 
 def report_data_dir() -> None:
@@ -165,6 +171,10 @@ def report_data_dir() -> None:
     log.info(data_dir_survival())
     if (problem := data_dir_problem()) is not None:
         log.warning(problem)
+    try:  # opened now, so its migrations run before the first visitor (and a wrong GS_DATABASE_URL is said at once)
+        log.info("Creations, accounts and quiz totals: %s (sign-in: %s).", get_database().where(), SETTINGS.sign_in)
+    except ValueError as exc:
+        log.warning("The database cannot be reached yet (%s); the app runs and tries again on each request.", exc)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ and the API get only the images until the guess is made.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Optional
 
 import gradio as gr
 from gradio.components.api_component import Api
 
-from demos.api import file_out
+from demos import history
+from demos.api import file_out, publish
 from demos.errors import status_line, user_errors
 from demos.i18n import language, strings
 from demos.page_js import reveal, revealing
@@ -46,15 +48,20 @@ def score_text(score: Score, lang: str = "en") -> str:
                     streak=score.streak, best=score.best_streak)
 
 
-def players_text(lang: str = "en") -> str:
+def players_text(lang: str = "en", player: Optional[str] = None) -> str:
+    """All players' totals, then the player's own all time (kept across visits), when they have answered before."""
     try:
         totals = get_pipeline().stats()
-    except ValueError as exc:  # the data folder cannot be written: say so where the totals would be
+        own = get_pipeline().stats(player=player) if player else None
+    except ValueError as exc:  # the database cannot be reached or written: say so where the totals would be
         return f"⚠️ {say(exc, lang)}"
     if not totals.answers:
         return MESSAGES("no_players", lang)
-    return MESSAGES("players", lang, percent=totals.percent, answers=totals.answers,
+    line = MESSAGES("players", lang, percent=totals.percent, answers=totals.answers,
                     untrained=HUMAN_BASELINES["untrained"], trained=HUMAN_BASELINES["trained"])
+    if own and own.answers:
+        line += "\n\n" + MESSAGES("all_time", lang, correct=own.correct, answers=own.answers, percent=own.percent)
+    return line
 
 
 def guess_radio(mode: str, interactive: bool, lang: str = "en") -> gr.Radio:
@@ -67,10 +74,10 @@ def start_round(mode, state):
     return dealt.round.mode, [str(path) for path in dealt.files], {**state, "round": dealt.round}
 
 
-def judge(choice, state):
-    """Judge a guess against the player's open round (the pipeline records it before it is shown)."""
+def judge(choice, state, player: Optional[str]):
+    """Judge a guess against the player's open round (the pipeline records it, with who answered, before it is shown)."""
     current = state["round"]
-    outcome = get_pipeline().answer(AnswerRequest(choice=choice, round=current, score=state["score"]))
+    outcome = get_pipeline().answer(AnswerRequest(choice=choice, round=current, score=state["score"], player=player))
     return current, outcome, {"round": None, "score": outcome.score}
 
 
@@ -97,8 +104,8 @@ def ui_new_round(mode, state, request: gr.Request = None, progress=gr.Progress()
 
 @user_errors
 def ui_answer(choice, state, request: gr.Request = None):
-    lang = language(request)
-    current, outcome, state = judge(choice, state)
+    lang, player = language(request), history.who(request)
+    current, outcome, state = judge(choice, state, player)
     if current.mode == "pair":  # mark the faces themselves
         real_left = outcome.real == "left"
         left = MESSAGES("marked_real" if real_left else "marked_generated", lang, label=MESSAGES("label_left", lang))
@@ -106,7 +113,7 @@ def ui_answer(choice, state, request: gr.Request = None):
     else:
         left = MESSAGES(f"marked_{outcome.real}", lang, label=MESSAGES("face", lang))
         right = gr.Image()
-    return (result_text(current, outcome, lang), score_text(outcome.score, lang), players_text(lang), state,
+    return (result_text(current, outcome, lang), score_text(outcome.score, lang), players_text(lang, player), state,
             gr.Radio(interactive=False), gr.Image(label=left), right)
 
 
@@ -131,9 +138,25 @@ def api_quiz_answer(choice, state, request: gr.Request = None):
     Returns {"correct", "real" (where the real photo was, or what the face was), "score": this client's
     session score, "tip", "message": the result as a sentence in the request's language}."""
     lang = language(request)
-    current, outcome, state = judge(choice, state)
+    current, outcome, state = judge(choice, state, history.who(request))
     return {"correct": outcome.correct, "real": outcome.real, "score": asdict(outcome.score),
             "tip": tip_text(outcome.tip, lang), "message": result_text(current, outcome, lang)}, state
+
+
+def api_quiz_stats(request: gr.Request = None) -> dict:
+    """All players' answers so far, in all and per mode, and the caller's own.
+
+    Returns:
+        {"answers", "correct", "percent" (None before any answer), "modes": {"pair": {"answers", "correct", "percent"},
+         "single": {…}}, "you": the caller's own totals, the same fields}
+    """
+    def as_dict(totals) -> dict:
+        percent = None if totals.percent is None else round(totals.percent, 2)
+        return {"answers": totals.answers, "correct": totals.correct, "percent": percent}
+
+    pipeline, player = get_pipeline(), history.who(request)
+    return {**as_dict(pipeline.stats()), "modes": {mode: as_dict(pipeline.stats(mode)) for mode in CHOICES},
+            "you": as_dict(pipeline.stats(player=player)) if player else as_dict(pipeline.stats(player="-"))}
 
 
 def build() -> gr.Blocks:
@@ -167,6 +190,7 @@ def build() -> gr.Blocks:
         api_answer = gr.Button(visible=False)
         api_new.click(api_quiz_new_round, [api_mode, state], [api_round, state], api_name="quiz_new_round")
         api_answer.click(api_quiz_answer, [api_choice, state], [api_outcome, state], api_name="quiz_answer")
+        publish(api_quiz_stats, "quiz_stats")
 
         page = [left, right, state, guess, result]
         # A round starts when the page opens; a failed action says why in the result line, changing nothing else.

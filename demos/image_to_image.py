@@ -12,6 +12,7 @@ from typing import Any, Literal, Optional
 import gradio as gr
 from gradio.data_classes import FileData
 
+from demos import history
 from demos.api import file_in, file_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
@@ -37,15 +38,31 @@ def picture_path(value: Any) -> Optional[str]:
     return value.get("composite") if isinstance(value, dict) else value
 
 
-def redraw(image, prompt, negative_prompt, model, style, strength, steps, guidance, seed, num_images, progress=None) -> PictureResult:
-    request = ImageToImageRequest(image=image, prompt=prompt, negative_prompt=negative_prompt, model=model, style=style,
-                                  strength=strength, steps=steps, guidance=guidance, seed=seed, num_images=num_images)
-    return get_image_to_image().run(request, progress=watched(progress))
+def redraw(request, image, prompt, negative_prompt, model, style, strength, steps, guidance, seed, num_images,
+           progress=None) -> PictureResult:
+    asked = ImageToImageRequest(image=image, prompt=prompt, negative_prompt=negative_prompt, model=model, style=style,
+                                strength=strength, steps=steps, guidance=guidance, seed=seed, num_images=num_images)
+    return keep(request, get_image_to_image().run(asked, progress=watched(progress)), image, prompt)
 
 
-def restyle_row(image, model, seed, strength, progress=None) -> PictureResult:
-    return get_image_to_image().restyle(RestyleRequest(image=image, model=model, seed=seed, strength=strength),
-                                        progress=watched(progress))
+def restyle_row(request, image, model, seed, strength, progress=None) -> PictureResult:
+    result = get_image_to_image().restyle(RestyleRequest(image=image, model=model, seed=seed, strength=strength),
+                                          progress=watched(progress))
+    return keep(request, result, image, "")
+
+
+def keep(request, result: PictureResult, source, prompt: str) -> PictureResult:
+    """The results in the requester's creations, with the picture they came from (reopened into the editor)."""
+    history.kept(request, "image_to_image", prompt or MESSAGES("restyled", language(request)), result.settings,
+                 [*result.files, (SOURCE, source)])
+    return result
+
+
+def reopened(creation, path_of) -> list:
+    """"Open in its tab": the source picture back in the editor, the settings back in the controls."""
+    source = path_of(SOURCE)
+    return [{"background": str(source), "layers": [], "composite": str(source)},
+            *[creation.settings.get(key, gr.update()) for key in RESTORED]]
 
 
 def summary(result: PictureResult, lang: str) -> str:
@@ -63,7 +80,7 @@ def as_api(result: PictureResult, lang: str) -> dict:
 @user_errors
 def page_redraw(image, prompt, model, style, strength, seed, num_images, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = redraw(picture_path(image), prompt, "", model, style, strength, None, None, seed, num_images,
+    result = redraw(request, picture_path(image), prompt, "", model, style, strength, None, None, seed, num_images,
                     progress_in(progress, lang))
     return [(str(f), label) for f, label in zip(result.files, result.labels)], summary(result, lang)
 
@@ -71,7 +88,7 @@ def page_redraw(image, prompt, model, style, strength, seed, num_images, request
 @user_errors
 def page_restyle(image, model, seed, strength, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
-    result = restyle_row(picture_path(image), model if model in (STARGAN, EMBEDDED) else STARGAN, seed, strength,
+    result = restyle_row(request, picture_path(image), model if model in (STARGAN, EMBEDDED) else STARGAN, seed, strength,
                          progress_in(progress, lang))
     return [(str(f), STYLE_NAMES[s][lang == "ko"]) for f, s in zip(result.files, result.labels)], summary(result, lang)
 
@@ -97,6 +114,7 @@ def page_restore(image):
 
 
 RESTORED = ("prompt", "model", "style", "strength", "seed")  # the controls a dropped result sets, in order
+SOURCE = "source.png"  # the name a kept creation gives the picture it was made from
 
 
 # -- the typed endpoints ---------------------------------------------------------------------------------
@@ -120,7 +138,7 @@ def api_image_to_image(image: FileData, prompt: str = "", negative_prompt: str =
         {"images": PNG files (each with its settings and the source's SHA-256), "labels": each one's seed,
          "settings", "seconds", "summary"}
     """
-    result = redraw(file_in(image, "image"), prompt, negative_prompt, model, style, strength, steps, guidance, seed, num_images)
+    result = redraw(request, file_in(image, "image"), prompt, negative_prompt, model, style, strength, steps, guidance, seed, num_images)
     return as_api(result, language(request))
 
 
@@ -131,7 +149,7 @@ def api_restyle(image: FileData, model: RestyleModel = "emoji-stargan", seed: in
     Returns:
         {"images": 7 PNG files in the order of "labels" (the styles), "settings", "seconds", "summary"}
     """
-    return as_api(restyle_row(file_in(image, "image"), model, seed, strength), language(request))
+    return as_api(restyle_row(request, file_in(image, "image"), model, seed, strength), language(request))
 
 
 def api_compare_restyles(image: FileData, seed: int = -1, request: gr.Request = None) -> dict:
@@ -183,5 +201,6 @@ def section(models: list[tuple]) -> None:
     restyled = row.click(status_line(page_restyle, 3), [editor, model, seed, strength], [gallery, info, status], **private)
     revealing(restyled, "#i2i-gallery", "#i2i-status")
     editor.upload(page_restore, editor, [prompt, model, style, strength, seed], **private)
+    history.reopens("image_to_image", "tab.image", [editor, prompt, model, style, strength, seed], reopened)
     compared = both.click(status_line(page_compare, 3), [editor, seed], [gallery, info, status], **private)
     revealing(compared, "#i2i-gallery", "#i2i-status")

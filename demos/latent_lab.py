@@ -14,6 +14,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 from PIL import Image
 
+from demos import history
 from demos.api import file_in, image_out, images_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
@@ -70,6 +71,30 @@ def compare(generators, seed, count, truncation, progress=None) -> dict[str, Lat
     return get_pipeline().compare(CompareRequest(generators=generators, seed=seed, count=count, truncation=truncation), progress=progress)
 
 
+def kept(action: Callable) -> Callable:
+    """`action`, whose pictures are then kept in the requester's creations with its settings: for the actions a user
+    asks for (a button, an API call), not the samples drawn when the page opens or the edits while a slider moves."""
+    names = action.__code__.co_varnames[: action.__code__.co_argcount]
+
+    def keeping(request, *values):
+        result = action(*values)
+        pictures = list(result.values()) if isinstance(result, dict) else result.images
+        settings = {"action": action.__name__, **dict(zip(names, values))}
+        lang = language(request)
+        generator = MESSAGES(values[0], lang) if values[0] in MESSAGES else str(values[0])
+        title = MESSAGES(f"kept_{action.__name__}", lang, generator=generator, seed=settings.get("seed", ""))
+        history.kept(request, "latent", title, settings, history.picture_files(pictures, action.__name__))
+        return result
+
+    keeping.__name__ = action.__name__
+    return keeping
+
+
+def reopened(creation, path_of) -> list:
+    """"Open in its tab": samples' generator, seed, count and truncation back into the sampling controls."""
+    return [creation.settings.get(key, gr.update()) for key in ("generator", "seed", "count", "truncation")]
+
+
 # -- the page: results as gallery captions and images, in the page's language ------------------------
 def captioned(result: LatentImages, lang: str = "en") -> list[tuple]:
     """(image, caption) pairs: the seed in `lang` where there is one, else the pipeline's label (a strip's place)."""
@@ -78,18 +103,21 @@ def captioned(result: LatentImages, lang: str = "en") -> list[tuple]:
     return list(zip(result.images, result.labels))
 
 
-def on_page(action: Callable, render: Callable = lambda result, lang: result) -> Callable:
-    """The page's handler of `action`: its result through `render`; the result and any error in the page's language."""
+def on_page(action: Callable, render: Callable = lambda result, lang: result, keep: bool = False) -> Callable:
+    """The page's handler of `action`: its result through `render`; the result and any error in the page's language.
+    With `keep`, what it made goes into the user's creations."""
     def handler(request: gr.Request, *values):  # Gradio passes the request to a first parameter typed so
-        return render(action(*values), language(request))
+        result = kept(action)(request, *values) if keep else action(*values)
+        return render(result, language(request))
 
     handler.__name__ = handler.__qualname__ = f"page_{action.__name__}"
     return user_errors(handler)
 
 
-page_samples = on_page(samples, lambda result, lang: (captioned(result, lang), result.seeds))
-page_arithmetic = on_page(arithmetic, lambda images, lang: tuple(images.values()))
-page_interpolate = on_page(interpolate, lambda result, lang: captioned(result))
+page_samples = on_page(samples, lambda result, lang: (captioned(result, lang), result.seeds))  # as the page opens
+page_sample_button = on_page(samples, lambda result, lang: (captioned(result, lang), result.seeds), keep=True)
+page_arithmetic = on_page(arithmetic, lambda images, lang: tuple(images.values()), keep=True)
+page_interpolate = on_page(interpolate, lambda result, lang: captioned(result), keep=True)
 page_edit = on_page(edit)
 
 
@@ -129,7 +157,7 @@ def api_latent_samples(generator: latent.GeneratorChoice = GENERATOR, seed: int 
     Returns:
         {"images": PNG files, "seeds": the seed of each, "seconds": generation time}
     """
-    return files(samples(generator, seed, count, truncation))
+    return files(kept(samples)(request, generator, seed, count, truncation))
 
 
 def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[int], generator: latent.GeneratorChoice = GENERATOR,
@@ -145,7 +173,8 @@ def api_latent_arithmetic(a_seeds: list[int], b_seeds: list[int], c_seeds: list[
     Returns:
         {"image": the result, "mean_a", "mean_b", "mean_c": each group's mean}
     """
-    return {name: image_out(image, name) for name, image in arithmetic(generator, a_seeds, b_seeds, c_seeds, truncation).items()}
+    made = kept(arithmetic)(request, generator, a_seeds, b_seeds, c_seeds, truncation)
+    return {name: image_out(image, name) for name, image in made.items()}
 
 
 def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = latent.STEPS.default, generator: latent.GeneratorChoice = GENERATOR,
@@ -163,7 +192,7 @@ def api_latent_interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = latent
     Returns:
         {"images": the frames, "fractions": each frame's position from 0 to 1}
     """
-    result = interpolate(generator, seed_a, seed_b, steps, mode, truncation)
+    result = kept(interpolate)(request, generator, seed_a, seed_b, steps, mode, truncation)
     return {"images": images_out(result.images), "fractions": [float(x) for x in result.labels]}
 
 
@@ -325,7 +354,8 @@ def sampling_events(demo: gr.Blocks, ui: SimpleNamespace) -> None:
     inputs, outputs = [ui.generator, ui.seed, ui.count, ui.truncation], [ui.gallery, ui.shown_seeds, ui.status]
     # Samples appear when the page opens; errors go to the status line under each action's button.
     gr.on([ui.generator.change, demo.load], status_line(page_samples, 3), inputs, outputs, api_visibility="private")
-    on_click(ui.sample_btn, page_samples, inputs, outputs, ui.gallery)
+    on_click(ui.sample_btn, page_sample_button, inputs, outputs, ui.gallery)
+    history.reopens("latent", "tab.latent", inputs, reopened)
     targets = [*ui.groups, ui.seed_a, ui.seed_b, ui.edit_seed, ui.trait_with, ui.trait_without]  # CLICK_TARGETS' order
     ui.gallery.select(pick_sample, [ui.shown_seeds, ui.gallery, ui.target, *targets], [*targets, ui.gallery], api_visibility="private")
     for box, clear in zip(ui.groups, ui.clears):

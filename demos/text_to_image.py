@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 
 import gradio as gr
 
-from demos import image_to_image
+from demos import history, image_to_image
 from demos.api import file_out, publish
 from demos.controls import seed_box
 from demos.errors import inform, status_line, user_errors, warn
@@ -53,9 +53,11 @@ def model_picker() -> list[tuple]:
 
 
 # -- the shared actions ---------------------------------------------------------------------------------
-def draw(progress, *sent) -> ImageResult:
-    """Pictures for a request as sent (ImageRequest's fields, in order)."""
-    return get_pipeline().generate(ImageRequest.from_user(*sent), progress=watched(progress))
+def draw(progress, request, *sent) -> ImageResult:
+    """Pictures for a request as sent (ImageRequest's fields, in order), kept in the requester's creations."""
+    result = get_pipeline().generate(ImageRequest.from_user(*sent), progress=watched(progress))
+    history.kept(request, "image", result.request.prompt, result.settings, result.files)
+    return result
 
 
 def compare(prompt, models, seed, steps, schedulers, lang: str, progress=None) -> CompareResult:
@@ -94,7 +96,7 @@ def text_to_image(prompt, negative_prompt, model, steps, guidance, width, height
                   scheduler=MODEL_DEFAULT, style=STYLE_AUTO, strength=None, request: gr.Request = None,
                   progress=gr.Progress(track_tqdm=True)):
     lang = language(request)
-    result = draw(progress_in(progress, lang), prompt, negative_prompt, model, steps, guidance, width, height, seed,
+    result = draw(progress_in(progress, lang), request, prompt, negative_prompt, model, steps, guidance, width, height, seed,
                   num_images, scheduler, style, strength)
     gallery = [(str(f), MESSAGES("caption", lang, seed=s)) for f, s in zip(result.files, result.seeds)]
     return gallery, result.settings, describe(result, lang)
@@ -129,13 +131,20 @@ def load_png(path, request: gr.Request = None):
     """Settings from a dropped PNG into the controls; fields missing, or dropped by read_settings (wrong type,
     range or choice), are left as they are. A file without settings changes nothing and says why (a warning,
     not an error on every control)."""
-    lang, settings = language(request), {}
+    lang = language(request)
     try:
         if path:
-            settings = settings_to_restore(path)  # the pipeline's rule: what a PNG restores, its start included
+            restored = restored_controls(path)
             inform(MESSAGES("loaded", lang), lang)
+            return restored
     except ValueError as exc:
         warn(MESSAGES("not_loaded", lang, reason=say(exc, lang)), lang)
+    return [gr.update() for _ in PNG_FIELDS]
+
+
+def restored_controls(path) -> list:
+    """The controls' values a PNG's settings restore (the pipeline's rule, its start included); others unchanged."""
+    settings = settings_to_restore(path)
     return [settings[k] if k in settings else gr.update() for k in PNG_FIELDS]
 
 
@@ -166,7 +175,7 @@ def api_text_to_image(prompt: str, negative_prompt: str = "", model: str = EMBED
         {"images": PNG files, "seeds": the seed of each, "settings": everything used, "seconds": generation time,
          "notices": translation/truncation notes, "summary": one line in the request's language}
     """
-    result = draw(None, prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
+    result = draw(None, request, prompt, negative_prompt, model, steps, guidance, width, height, seed, num_images, scheduler,
                   style, strength)  # watched: stops when the client goes away
     return {"images": [file_out(f) for f in result.files], "seeds": result.seeds, "settings": result.settings,
             "seconds": round(result.seconds, 3), "notices": result.notices, "summary": describe(result, language(request))}
@@ -266,6 +275,9 @@ def wire(demo: gr.Blocks, ui: dict[str, Any]) -> None:
     defaults = [ui[name] for name in ("model", *MODEL_BOUNDED)]
     ui["model"].input(model_defaults, ui["model"], defaults, **private)
     ui["png"].upload(load_png, ui["png"], [ui[name] for name in PNG_FIELDS], **private)
+    # "Open in its tab" from My creations: the first picture's settings, as a dropped PNG's
+    history.reopens("image", "tab.image", [ui[name] for name in PNG_FIELDS],
+                    lambda creation, path_of: restored_controls(path_of(creation.files[0].name)))
     if default_model() != EMBEDDED:  # a Stable Diffusion default: load it with the page, controls to its defaults
         demo.load(model_defaults, ui["model"], defaults, **private)
     inputs = [ui[name] for name in ("prompt", "compare_models", "seed", "compare_steps", "compare_schedulers")]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Optional
 
 import gradio as gr
 from gradio.data_classes import FileData
 
+from demos import history
 from demos.api import file_in, file_out, image_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
@@ -99,6 +101,31 @@ def on_page(result, lang: str) -> tuple:
             describe(result, lang), legend(result, lang))
 
 
+def kept(request, asked, result):
+    """The piece in the requester's creations (audio, MIDI, piano roll), with what was asked (the seed drawn
+    included); returns the result."""
+    settings = {k: v for k, v in asdict(asked).items() if k not in ("primer", "melody")}
+    settings |= {"action": "harmonize" if isinstance(asked, HarmonizeRequest) else "compose", "seed": result.seed}
+    roll = history.picture_files([result.piano_roll], "piano_roll") if result.piano_roll else []
+    title = settings.get("text") or settings.get("melody_notes") or mood_name(result.mood, language(request))
+    history.kept(request, "music", str(title), settings, [result.audio_path, result.midi_path, *roll])
+    return result
+
+
+REOPENED = ("text", "mood", "model", "seconds", "temperature", "top_k", "seed", "tempo", "instrument",
+            "harmony_instrument", "bass_instrument", "parts", "primer_notes")  # a composed piece's controls
+SHARED = ("seed", "tempo", "parts")  # the controls Harmonize shares with composing
+HARMONIZED = ("melody_notes", "mood")  # and Harmonize's own
+
+
+def reopened(creation, path_of) -> list:
+    """"Open in its tab": a composed piece's settings back into the controls, a harmonized melody's into Harmonize's."""
+    settings, harmonized = creation.settings, creation.settings.get("action") == "harmonize"
+    composing = [settings.get(k, gr.update()) if k in SHARED or not harmonized else gr.update() for k in REOPENED]
+    own = [settings.get(k, gr.update()) if harmonized else gr.update() for k in HARMONIZED]
+    return [list(PARTS) if value is None else value for value in composing] + own  # parts None = every part
+
+
 def as_program(instrument):
     """A typed custom instrument arrives as text: "40" → 40 (the request checks the range)."""
     return parse_int(instrument, "instrument") if isinstance(instrument, str) else instrument
@@ -117,14 +144,14 @@ def text_to_music(text, mood, model, seconds, temperature, top_k, seed, tempo, i
     music = MusicRequest(text=text, mood=mood, model=model, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
                          instrument=as_program(instrument), harmony_instrument=as_program(harmony),
                          bass_instrument=as_program(bass), parts=parts, primer=primer, primer_notes=primer_notes)
-    return on_page(get_pipeline().compose(music, progress=watched(progress_in(progress, lang))), lang)
+    return on_page(kept(request, music, get_pipeline().compose(music, progress=watched(progress_in(progress, lang)))), lang)
 
 
 @user_errors
 def harmonize(melody, melody_notes, mood, seed, tempo, parts, request: gr.Request = None, progress=gr.Progress()):
     lang = language(request)
     asked = HarmonizeRequest(melody=melody, melody_notes=melody_notes, mood=mood, seed=seed, tempo=tempo, parts=parts)
-    return on_page(get_pipeline().harmonize(asked, progress=watched(progress_in(progress, lang))), lang)
+    return on_page(kept(request, asked, get_pipeline().harmonize(asked, progress=watched(progress_in(progress, lang)))), lang)
 
 
 @user_errors
@@ -182,7 +209,8 @@ def api_text_to_music(text: str = "", mood: MoodChoice = "auto", seconds: float 
     music = MusicRequest(text=text, mood=mood, seconds=seconds, temperature=temperature, top_k=top_k, seed=seed, tempo=tempo,
                          instrument=instrument, primer=file_in(primer, "primer", required=False), primer_notes=primer_notes,
                          parts=parts, harmony_instrument=harmony_instrument, bass_instrument=bass_instrument, model=model)
-    return music_result(get_pipeline().compose(music, progress=watched()), language(request))  # stops if the client goes away
+    # watched(): stops if the client goes away
+    return music_result(kept(request, music, get_pipeline().compose(music, progress=watched())), language(request))
 
 
 def api_harmonize(melody: Optional[FileData] = None, melody_notes: str = "", mood: MoodChoice = "auto", seed: int = -1,
@@ -201,7 +229,7 @@ def api_harmonize(melody: Optional[FileData] = None, melody_notes: str = "", moo
     """
     asked = HarmonizeRequest(melody=file_in(melody, "melody", required=False), melody_notes=melody_notes, mood=mood,
                              seed=seed, tempo=tempo, parts=parts)
-    return music_result(get_pipeline().harmonize(asked, progress=watched()), language(request))
+    return music_result(kept(request, asked, get_pipeline().harmonize(asked, progress=watched())), language(request))
 
 
 def api_compare_music(text: str, seconds: float = 15, seed: int = -1, request: gr.Request = None) -> dict:
@@ -314,6 +342,9 @@ def build() -> gr.Blocks:
         publish(api_harmonize, "harmonize")
         publish(api_compare_music, "compare_music")
         a = advanced
+        controls = [text, mood, model, seconds, a["temperature"], a["top_k"], a["seed"], a["tempo"], *a["instruments"],
+                    a["parts"], a["primer_notes"], own["notes"], own["mood"]]
+        history.reopens("music", "tab.music", controls, reopened)
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         piece = [tagged, audio, midi, roll, info, roll_legend, status]
         show = dict(queue=False, show_progress="hidden", api_visibility="private")

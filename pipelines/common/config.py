@@ -98,8 +98,21 @@ class Settings:
     # GS_MONITORING: 1 opens Gradio's monitoring routes (/monitoring/summary: request counts per endpoint, and
     # the dashboard, whose secret URL is printed at launch); 0 (default) closes them.
     monitoring: bool
+    # GS_DATABASE_URL: the database of accounts, histories and quiz totals (SQLAlchemy URL, e.g.
+    # postgresql+psycopg://user:pw@host/db, shared by every replica). Default: SQLite in GS_DATA_DIR (studio.sqlite3).
+    database_url: str
+    # GS_SIGN_IN: who a user is. "off" (default on a laptop): no accounts, each browser has its own history;
+    # "hf" (default on a Space): Sign in with Hugging Face, anonymous use still allowed; "password": the whole app
+    # asks for an account (python -m pipelines.common.accounts add NAME).
+    sign_in: str
+    # GS_HISTORY_MAX_ITEMS / GS_HISTORY_MAX_MB: one user's kept creations; beyond either the oldest go (and they are told).
+    history_max_items: int
+    history_max_mb: int
+    # GS_ANON_DAYS: an anonymous history not visited for this many days is deleted.
+    anon_days: int
 
 
+SIGN_IN_MODES = ("off", "hf", "password")
 SPACE_STORAGE = Path("/data")  # where a Hugging Face Space mounts its persistent storage, when it has some
 
 
@@ -129,6 +142,9 @@ def get_settings() -> Settings:
     device = _env("GS_DEVICE", "cpu").lower()
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"GS_DEVICE={device!r} must be 'auto', 'cpu' or 'cuda'")
+    sign_in = _env("GS_SIGN_IN", "hf" if os.environ.get("SPACE_ID") else "off").lower()
+    if sign_in not in SIGN_IN_MODES:
+        raise ValueError(f"GS_SIGN_IN={sign_in!r} must be 'off', 'hf' or 'password'")
     return Settings(
         data_dir=Path(_env("GS_DATA_DIR", str(default_data_dir()))).expanduser(),
         device=device,
@@ -156,6 +172,11 @@ def get_settings() -> Settings:
         files_max_age=max(1, _env_int("GS_FILES_MAX_AGE", 3600)),
         files_max_mb=max(1, _env_int("GS_FILES_MAX_MB", 500)),
         monitoring=_env("GS_MONITORING", "0") not in ("0", "false", "no"),
+        database_url=_env("GS_DATABASE_URL", ""),
+        sign_in=sign_in,
+        history_max_items=max(1, _env_int("GS_HISTORY_MAX_ITEMS", 200)),
+        history_max_mb=max(1, _env_int("GS_HISTORY_MAX_MB", 100)),
+        anon_days=max(1, _env_int("GS_ANON_DAYS", 30)),
     )
 
 

@@ -104,6 +104,7 @@ class AnswerRequest:
     choice: str  # pair: "left"/"right" (where the real photo is); single: "real"/"generated"
     round: Optional[Round]  # the player's open round, from their server-side state (None: none is open)
     score: Score = field(default_factory=Score)  # the player's score before this answer
+    player: Optional[str] = None  # who answers (a user id of the app's database), for their all-time score
 
     def __post_init__(self) -> None:
         if self.round is not None and not self.round.answered:  # with no open round, the quiz says that instead
@@ -187,7 +188,7 @@ class FaceQuizPipeline:
 
     @cached_property
     def answers(self) -> QuizStats:
-        """Every player's answers, in SQLite under the data directory (opened on first use)."""
+        """Every player's answers, in the app's database (opened on first use)."""
         return QuizStats()
 
     def new_round(self, request: RoundRequest) -> NewRound:
@@ -196,11 +197,11 @@ class FaceQuizPipeline:
 
     def answer(self, request: AnswerRequest) -> Outcome:
         # Committed before the player sees the result; a failed write leaves the round open.
-        return load_quiz().answer(request, record=lambda mode, correct: self.answers.record(mode, correct))
+        return load_quiz().answer(request, record=lambda mode, correct: self.answers.record(mode, correct, request.player))
 
-    def stats(self) -> Totals:
-        """Every player's answers so far."""
-        return self.answers.totals()
+    def stats(self, mode: Optional[str] = None, player: Optional[str] = None) -> Totals:
+        """Every player's answers so far (of one mode, of one player)."""
+        return self.answers.totals(mode, player)
 
 
 @cached_loader

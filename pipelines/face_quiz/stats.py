@@ -1,9 +1,8 @@
-"""Totals across all players, in SQLite under the data directory.
+"""Totals across all players, and each player's own, in the app's one database (pipelines/common/store).
 
-WAL mode lets readers and one writer work at once; each call opens its own connection,
-so concurrent answers from Gradio's worker threads are safe, and every answer is committed
-before the player sees the result. Resetting is an admin action (this module's CLI), never
-a side effect of the app.
+Every answer is a row, committed before the player sees the result; totals are counts over the rows, so two
+replicas answering at once stay exact (no read-modify-write). Answers kept by an older version in
+face_quiz.sqlite3 are imported once. Resetting is an admin action (this module's CLI), never a side effect.
 
     python -m pipelines.face_quiz.stats            # show the totals
     python -m pipelines.face_quiz.stats --reset    # delete every recorded answer
@@ -14,22 +13,19 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from sqlalchemy import Integer, delete, func, select
+
 from pipelines.common.config import get_settings
+from pipelines.common.store.database import Database, StorageUnavailable, get_database
+from pipelines.common.store.tables import Note, QuizAnswer
 from pipelines.common.validation import UserInputError, quote
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    id INTEGER PRIMARY KEY,
-    mode TEXT NOT NULL CHECK (mode IN ('pair', 'single')),
-    correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
-    answered_at REAL NOT NULL
-)
-"""
+LEGACY_FILE = "face_quiz.sqlite3"  # where versions before the shared database kept the answers
 
 
 @dataclass
@@ -51,46 +47,55 @@ def unwritable(path: Path) -> UserInputError:
 
 
 class QuizStats:
-    """Raises `unwritable(...)` (a ValueError with a sentence) wherever SQLite or the folder refuses."""
+    """The answers in `database` (default: the app's). A path opens SQLite there (tests, the CLI on a file).
+    Raises `unwritable(...)` or StorageUnavailable (ValueErrors with a sentence) wherever storage refuses."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else get_settings().data_dir / "face_quiz.sqlite3"
-        with self._storage():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as conn, conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(SCHEMA)
+    def __init__(self, database: Database | str | Path | None = None) -> None:
+        if isinstance(database, (str, Path)):
+            path = Path(database)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                database = Database(f"sqlite:///{path}")
+            except (OSError, StorageUnavailable):
+                raise unwritable(path.parent) from None
+        self.db = database or get_database()
+        import_legacy(self.db, get_settings().data_dir / LEGACY_FILE)
 
-    @contextmanager
-    def _storage(self):
-        try:
-            yield
-        except sqlite3.OperationalError as exc:  # SQLite's own text ("unable to open database file") is not for players
-            if "locked" in str(exc) or "busy" in str(exc):  # another writer held it past the 30 s timeout
-                raise UserInputError("storage.busy", "the answers could not be saved just now (the database is busy); "
-                                     "please send the same guess again", "지금은 답을 저장하지 못했습니다(데이터베이스가 "
-                                     "사용 중입니다). 같은 답을 다시 보내 주세요.") from None
-            raise unwritable(self.path.parent) from None
-        except OSError:
-            raise unwritable(self.path.parent) from None
+    def record(self, mode: str, correct: bool, player: Optional[str] = None) -> None:
+        with self.db.session() as s:
+            s.add(QuizAnswer(mode=mode, correct=bool(correct), answered=time.time(), user_id=player))
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
-
-    def record(self, mode: str, correct: bool) -> None:
-        with self._storage(), closing(self._connect()) as conn, conn:
-            conn.execute("INSERT INTO answers (mode, correct, answered_at) VALUES (?, ?, ?)", (mode, int(correct), time.time()))
-
-    def totals(self, mode: Optional[str] = None) -> Totals:
-        query = "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM answers" + (" WHERE mode = ?" if mode else "")
-        with self._storage(), closing(self._connect()) as conn:
-            answers, correct = conn.execute(query, (mode,) if mode else ()).fetchone()
-        return Totals(answers, correct)
+    def totals(self, mode: Optional[str] = None, player: Optional[str] = None) -> Totals:
+        query = select(func.count(), func.coalesce(func.sum(func.cast(QuizAnswer.correct, Integer)), 0))
+        if mode:
+            query = query.where(QuizAnswer.mode == mode)
+        if player:
+            query = query.where(QuizAnswer.user_id == player)
+        with self.db.session() as s:
+            answers, correct = s.execute(query).one()
+        return Totals(int(answers), int(correct))
 
     def reset(self) -> int:
         """Admin only: delete every answer; returns how many there were."""
-        with closing(self._connect()) as conn, conn:
-            return conn.execute("DELETE FROM answers").rowcount
+        with self.db.session() as s:
+            return s.execute(delete(QuizAnswer)).rowcount
+
+
+def import_legacy(db: Database, path: Path) -> int:
+    """Answers an older version kept in its own SQLite file, copied in once (a note records it); returns how many."""
+    if not path.is_file():
+        return 0
+    with db.session() as s:
+        if s.get(Note, "legacy_quiz_imported") is not None:
+            return 0
+        try:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as old:
+                rows = old.execute("SELECT mode, correct, answered_at FROM answers").fetchall()
+        except sqlite3.Error:
+            rows = []  # not the old quiz file after all: nothing to import
+        s.add_all(QuizAnswer(mode=m, correct=bool(c), answered=t) for m, c, t in rows)
+        s.add(Note(key="legacy_quiz_imported", value=f"{len(rows)} answers from {path}"))
+    return len(rows)
 
 
 def main() -> None:
@@ -99,9 +104,9 @@ def main() -> None:
     args = p.parse_args()
     stats = QuizStats()
     if args.reset:
-        print(f"deleted {stats.reset()} answers from {stats.path}")
+        print(f"deleted {stats.reset()} answers from {stats.db.where()}")
     totals = stats.totals()
-    print(f"{stats.path}: {totals.answers} answers, {totals.correct} right ({totals.percent or 0:.1f} %)")
+    print(f"{stats.db.where()}: {totals.answers} answers, {totals.correct} right ({totals.percent or 0:.1f} %)")
 
 
 if __name__ == "__main__":
