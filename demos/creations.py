@@ -19,6 +19,7 @@ from demos.errors import status_line, user_errors
 from demos.i18n import language
 from pipelines.common.config import get_settings
 from pipelines.common.images import text_tile
+from pipelines.common.korean import korean_names
 from pipelines.common.outputs import output_folder
 from pipelines.common.store.database import get_database
 from pipelines.common.store.history import MAX_PAGE, PAGE_SIZE, Creation, ListRequest
@@ -26,6 +27,7 @@ from pipelines.common.store.users import PASSWORD
 from pipelines.common.validation import check_number
 
 t, MESSAGES = keeping.t, keeping.MESSAGES
+korean_names({"page": "쪽 번호", "page_size": "쪽 크기"})
 AUDIO = (".ogg", ".wav", ".mp3")
 
 

@@ -12,7 +12,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 PROMISED = {"/text_to_image", "/compare_images", "/tag_mood", "/text_to_music", "/latent_samples", "/latent_arithmetic",
             "/latent_interpolate", "/quiz_new_round", "/quiz_answer"}
 EXTRA = {"/compare_music", "/harmonize", "/image_to_image", "/restyle", "/compare_restyles", "/latent_edit", "/latent_nearest", "/latent_compare", "/ping",
-         "/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train"}
+         "/learn_samples", "/learn_compare", "/learn_decode", "/learn_denoise", "/learn_train",
+         "/history", "/history_delete", "/quiz_stats"}
 UNNAMED = re.compile(r"^(param_\d+|parameter_\d+|value_\d+|\d+(st|nd|rd|th)|key|)$")
 
 
@@ -88,7 +89,7 @@ def test_every_enumerated_parameter_lists_its_choices(client):
               for p in info["parameters"]}
     assert {key: listed.get(key) for key in expected} == expected
     # No other parameter is a plain string that secretly takes only a few values: those named here are free text.
-    free_text = {"prompt", "negative_prompt", "model", "text", "primer_notes", "melody_notes", "steps", "trait_with", "trait_without", "models"}
+    free_text = {"prompt", "negative_prompt", "model", "text", "primer_notes", "melody_notes", "steps", "trait_with", "trait_without", "models", "id"}
     plain_strings = {(name, p["parameter_name"]) for name, info in endpoints.items() for p in info["parameters"]
                      if p["type"].get("type") == "string" and "enum" not in p["type"]}
     assert {key for key in plain_strings if key[1] not in free_text} == set()

@@ -13,6 +13,7 @@ from pipelines.face_quiz.domain import QuizDomain
 from pipelines.face_quiz.fakes import FakeFaces, FakePool, near_copy_threshold
 from pipelines.face_quiz.pipeline import DISPLAY_SIZE, AnswerRequest, FaceQuiz, Round, RoundRequest, Score
 from pipelines.face_quiz.stats import QuizStats
+from tests.conftest import free_port
 from pipelines.common.dcgan.model import DCGANConfig, Generator
 
 TINY = DCGANConfig(z_dim=8, image_size=64, base_size=4, channels=3, ngf=2)
@@ -179,15 +180,11 @@ def test_a_round_is_answered_once_even_from_many_threads(quiz):
     assert len(results) == 1
 
 
-def test_a_busy_database_asks_for_the_same_guess_again(tmp_path, monkeypatch):
-    import sqlite3
+def test_a_database_that_does_not_answer_is_a_sentence_in_both_languages(tmp_path):
+    from pipelines.common.store.database import Database
 
-    stats = QuizStats(tmp_path / "stats.sqlite3")
-
-    def locked():
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(stats, "_connect", locked)
-    with pytest.raises(ValueError, match="busy") as busy:
-        stats.record("pair", True)
-    assert "permissions" not in str(busy.value) and "데이터베이스" in busy.value.ko
+    free = free_port()  # nothing listens there: what the app meets while its PostgreSQL restarts
+    with pytest.raises(ValueError, match="cannot be reached just now") as down:
+        QuizStats(Database(f"postgresql+psycopg://nobody@127.0.0.1:{free}/studio"))
+    assert "psycopg" not in str(down.value) and "connection" not in str(down.value).lower()
+    assert "데이터베이스" in down.value.ko

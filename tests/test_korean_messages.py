@@ -58,6 +58,8 @@ CASES = [
     ("restyle", [None, "emoji-stargan", 0, 0.6], "요청과 함께 업로드한 파일"),
     ("compare_restyles", [None, 0], "요청과 함께 업로드한 파일"),
     ("compare_music", ["a", 100, 0], "길이(초)는"),
+    ("history", [10**9], "쪽 번호는"),
+    ("history_delete", ["nothing-here"], "기록에 'nothing-here' 항목이 없습니다"),
     ("latent_samples", ["x", 0, 1, 0.8], "생성기는"),
     ("latent_samples", ["fashion-mnist", -5, 1, 0.8], "시드는 0부터"),
     ("latent_samples", ["fashion-mnist", 0, 1, 2], "다양성(절단 ψ)은"),
@@ -115,7 +117,7 @@ def test_every_endpoint_answers_bad_input_in_korean(app_url):
     from gradio_client import Client
 
     endpoints = Client(app_url, verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {n.lstrip("/") for n in endpoints} - covered == {"ping"}  # every endpoint that takes input
+    assert {n.lstrip("/") for n in endpoints} - covered == {"ping", "quiz_stats"}  # every endpoint that takes input
 
 
 def test_the_checker_catches_what_it_should():
