@@ -131,9 +131,11 @@ class PostgresServer:
 def postgres_server() -> Iterator[PostgresServer]:
     """A running throwaway server for the whole session (a missing installation fails, saying what to run)."""
     try:
-        server = PostgresServer()
+        server, missing = PostgresServer(), None
     except PostgresMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
+        server, missing = None, str(exc)
+    if missing:
+        pytest.fail(missing, pytrace=False)
     with server:
         yield server
 

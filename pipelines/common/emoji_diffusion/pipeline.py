@@ -22,6 +22,7 @@ import torch
 
 from diffusers import AutoencoderKL, DiffusionPipeline, ImagePipelineOutput, UNet2DConditionModel
 from diffusers.image_processor import VaeImageProcessor
+from pipelines.common.batch_invariance import make_batch_invariant
 from pipelines.common.emoji_diffusion.prior import LayoutPrior
 from pipelines.common.emoji_diffusion.styles import DEFAULT_STYLE, STYLES
 
@@ -100,8 +101,9 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
     def check_inputs(self, prompt, style, num_inference_steps, guidance_scale, height, width, strength) -> None:
         if prompt is not None and not isinstance(prompt, (str, list)):
             raise ValueError(f"prompt must be text or a list of texts, got {type(prompt).__name__}")
-        if style not in self.config.styles:
-            raise ValueError(f"unknown style {str(style)[:80]!r}; choose one of {', '.join(self.config.styles)}")
+        for one in ([style] if isinstance(style, str) else style):  # one style, or one per prompt
+            if one not in self.config.styles:
+                raise ValueError(f"unknown style {str(one)[:80]!r}; choose one of {', '.join(self.config.styles)}")
         if not isinstance(num_inference_steps, int) or not 1 <= num_inference_steps <= 1000:
             raise ValueError(f"num_inference_steps must be a whole number from 1 to 1000, got {num_inference_steps!r}")
         if not 0 <= float(guidance_scale) <= 50:
@@ -132,7 +134,7 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
     def __call__(
         self,
         prompt: Union[str, list[str], None] = None,
-        style: str = DEFAULT_STYLE,
+        style: Union[str, list[str]] = DEFAULT_STYLE,
         negative_prompt: Optional[str] = None,
         num_inference_steps: int = 25,
         guidance_scale: float = 5.0,
@@ -152,7 +154,8 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         """Images for a prompt (or precomputed `prompt_embeds`) in one of the styles.
 
         Each image i draws its starting latents from `generator[i]` when a list is given (as diffusers
-        does), so one image reproduces alone from its own seed. `strength` (default: the model's own) is the
+        does), so one image reproduces alone from its own seed. `style` is one style, or a list of one per prompt
+        (requests batched together, `pipelines/text_to_image/batched.py`). `strength` (default: the model's own) is the
         share of the schedule run from the prior's guess (at least one step); 1 starts from pure noise.
         `image` ([B or 1, 3, H, W] in [-1, 1]) replaces the prior's guess with the picture's own latents
         (SDEdit, diffusers' img2img semantics): strength 0.3 keeps its shapes and colours, 1 only its seed.
@@ -167,7 +170,11 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         embeds, uncond = self.conditioning(prompt, negative_prompt, num_images_per_prompt, prompt_embeds,
                                            negative_prompt_embeds)
         batch = embeds.shape[0]
-        styles = torch.full((batch,), self.config.styles.index(style), dtype=torch.long, device=self.device)
+        per_prompt = [style] if isinstance(style, str) else list(style)
+        if not per_prompt or batch % len(per_prompt):
+            raise ValueError(f"{len(per_prompt)} styles for {batch} images")
+        styles = torch.tensor([self.config.styles.index(s) for s in per_prompt], dtype=torch.long, device=self.device)
+        styles = styles.repeat_interleave(batch // len(per_prompt))
 
         if latents is None:
             latents = self.initial_noise(batch, height, width, generator)
@@ -275,4 +282,6 @@ def load_emoji_pipeline(folder: str) -> EmojiDiffusionPipeline:
     pipe = EmojiDiffusionPipeline.from_pretrained(str(resolve_model_source(folder, what="the embedded image model")),
                                                   dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
+    # Requests are drawn in batches (text_to_image/batched.py): a seed must give the same picture in any of them.
+    make_batch_invariant(pipe.unet, pipe.vae, pipe.prior)
     return pipe

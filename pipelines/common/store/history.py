@@ -29,6 +29,7 @@ from pipelines.common.store.users import new_id
 from pipelines.common.validation import UserInputError, check_choice, check_number, quote
 
 KINDS = ("image", "image_to_image", "music", "latent")  # what the tabs keep; "open in its tab" knows each
+ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what new_id() makes; anything else is no id at all
 PAGE_SIZE = 24
 MAX_PAGE = 10_000
 MAX_TITLE = 120
@@ -149,7 +150,7 @@ class History:
 
     @staticmethod
     def _owned(s, user_id: str, item_id: Any) -> Item:
-        item = s.get(Item, item_id) if isinstance(item_id, str) and 0 < len(item_id) <= 64 else None
+        item = s.get(Item, item_id) if isinstance(item_id, str) and ITEM_ID.match(item_id) else None
         if item is None or item.user_id != user_id:  # someone else's: the same answer as none at all
             raise not_found(item_id)
         return item
