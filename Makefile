@@ -19,12 +19,12 @@ CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 
-.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-harmony harmony-corpus train-stargan train-image train-learn emoji-corpus clean
+.PHONY: run test setup test-setup system-data bench train-fashion train-quiz train-music train-harmony harmony-corpus train-stargan train-image train-learn emoji-corpus clean postgres
 
 run: setup system-data
 	$(PY) app.py
 
-test: test-setup system-data $(CHROMIUM) $(EMOJI_FONT)
+test: test-setup system-data $(CHROMIUM) $(EMOJI_FONT) postgres
 	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False $(PY) -m pytest
 
 setup: $(VENV)/.installed
@@ -63,6 +63,12 @@ $(PORTAUDIO):
 
 $(CHROMIUM):
 	$(APT_INSTALL) chromium fonts-nanum || ($(SUDO) apt-get update -q && $(APT_INSTALL) chromium fonts-nanum)
+
+# PostgreSQL's server, for the replica tests and bench.history (tests/postgres.py starts a throwaway one on a free
+# port, as the postgres user when run as root; Debian's own default cluster is never used). The server's path has
+# its version in it, hence the glob.
+postgres:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(APT_INSTALL) postgresql || ($(SUDO) apt-get update -q && $(APT_INSTALL) postgresql)
 
 # Emoji in the page (buttons such as 🎲) render in the browser tests and screenshots.
 $(EMOJI_FONT):

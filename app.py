@@ -21,7 +21,7 @@ if not SETTINGS.monitoring:  # Gradio records calls for its monitoring dashboard
 import gradio as gr  # noqa: E402
 from gradio.utils import get_upload_folder  # noqa: E402
 
-from demos import creations, face_quiz, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
+from demos import creations, face_quiz, history, latent_lab, learn, text_to_image, text_to_music  # noqa: E402
 from demos.api import guard_inputs, publish, request_errors  # noqa: E402
 from demos.i18n import I18N, strings  # noqa: E402
 from demos.limits import UPLOAD_ENVELOPE, ServedFiles, body_limits, fewer_malloc_arenas  # noqa: E402
@@ -50,7 +50,8 @@ CSS = """
 /* The PNG drop zone's label floats over the zone, covering its icon: it takes its own line above the zone instead. */
 #image-png label[data-testid=block-label] { position: static; width: fit-content; }
 @media (max-width: 500px) {
-  .tab-container button { padding: 6px 3px !important; font-size: 13px !important; }
+  /* all six tabs in one row at 390 px (else Gradio folds the last ones into its "⋯" menu) */
+  .tab-container button { padding: 6px 1px !important; font-size: 12.5px !important; }
   /* all four pictures in one row, in a box no taller than they are */
   #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
   #image-gallery, #image-gallery .grid-wrap { height: auto !important; }
@@ -122,13 +123,14 @@ fewer_malloc_arenas()  # before Gradio starts its worker threads (demos/limits.p
 serve_from(get_upload_folder())
 with gr.Blocks(title="Generative Studio") as demo:
     gr.Markdown(t("app.title"))
+    browser = history.browser_identity()  # who this browser is, for My creations (outside the tabs: always there)
     with gr.Tabs() as tabs:
         for key, module in TABS:
             with gr.Tab(t(key), id=key):
                 module.build()
         # Last: "open in its tab" puts a creation's settings back into the controls the tabs above registered.
         with gr.Tab(creations.t("history.tab"), id="tab.history") as history_tab:
-            creations.build(history_tab, tabs)
+            creations.build(history_tab, tabs, browser)
 
     def ping() -> str:
         """Health check: answers at once, touches no model (the floor under every endpoint's time)."""

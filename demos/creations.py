@@ -185,10 +185,10 @@ def api_history_delete(id: str, request: gr.Request = None) -> dict:  # noqa: A0
     return {"deleted": id, "remaining": page_of(request)[1]}
 
 
-def build(tab: gr.Tab, tabs: gr.Tabs) -> gr.Blocks:
+def build(tab: gr.Tab, tabs: gr.Tabs, token: gr.BrowserState) -> gr.Blocks:
+    """The tab; `token` is the page's BrowserState (history.browser_identity), bound to the session as the page loads."""
     with gr.Blocks() as demo:
         gr.Markdown(t("history.intro"))
-        token = gr.BrowserState("", storage_key="generative-studio-browser")  # this browser's anonymous history
         if get_settings().sign_in == "hf":
             gr.LoginButton()
         note = gr.Markdown(elem_id="history-note")

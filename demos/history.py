@@ -12,6 +12,7 @@ database cannot be reached, the result is shown and a toast says it was not kept
 from __future__ import annotations
 
 import logging
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass
@@ -67,6 +68,23 @@ def bind_page(token: Optional[str], request: gr.Request, profile: Optional[gr.OA
     the_users.bind_session(request.session_hash, user)
     sweep()
     return token
+
+
+def browser_identity() -> gr.BrowserState:
+    """The browser's anonymous token, kept in its localStorage and bound to the page's session when the page loads.
+    Built at the top of the page, outside the tabs: a tab's components start only when it is first opened. The
+    secret it is encrypted with is the database's, so a restart or another replica still reads it."""
+    token = gr.BrowserState("", storage_key="generative-studio-browser", secret=browser_secret())
+    return token
+
+
+def browser_secret() -> str:
+    """The secret BrowserState encrypts the token with: one per database (kept in it), the same for every replica."""
+    try:
+        return users().shared_secret("browser_state")
+    except ValueError as exc:  # no database at start-up: tokens are read by this process only, until a restart
+        log.warning("browser tokens use a secret of this process only: %s", exc)
+        return secrets.token_urlsafe(24)
 
 
 def sweep() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from gradio_client import Client
 
+from pipelines.common.store.database import SQLITE_FILE
 from pipelines.face_quiz.stats import QuizStats
 from tests.conftest import free_port
 
@@ -71,7 +72,7 @@ def test_kill_9_mid_load_loses_no_acknowledged_answer(tmp_path):
         for thread in players:
             thread.join(timeout=60)
     assert len(acknowledged) >= 30
-    assert QuizStats(tmp_path / "face_quiz.sqlite3").totals().answers >= len(acknowledged)
+    assert QuizStats(tmp_path / SQLITE_FILE).totals().answers >= len(acknowledged)
 
     again, url = start_app(tmp_path)  # the database opens again after the kill
     try:

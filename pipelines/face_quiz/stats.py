@@ -11,6 +11,7 @@ face_quiz.sqlite3 are imported once. Resetting is an admin action (this module's
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sqlite3
 import time
 from contextlib import closing
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import Integer, delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from pipelines.common.config import get_settings
 from pipelines.common.store.database import Database, StorageUnavailable, get_database
@@ -85,8 +87,17 @@ def import_legacy(db: Database, path: Path) -> int:
     """Answers an older version kept in its own SQLite file, copied in once (a note records it); returns how many."""
     if not path.is_file():
         return 0
+    # One note per file (by its content): each replica's old file is imported once, whoever starts first.
+    key = "legacy_quiz:" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    try:
+        return _import(db, path, key)
+    except IntegrityError:  # another replica imported the same file at the same moment
+        return 0
+
+
+def _import(db: Database, path: Path, key: str) -> int:
     with db.session() as s:
-        if s.get(Note, "legacy_quiz_imported") is not None:
+        if s.get(Note, key) is not None:
             return 0
         try:
             with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as old:
@@ -94,7 +105,7 @@ def import_legacy(db: Database, path: Path) -> int:
         except sqlite3.Error:
             rows = []  # not the old quiz file after all: nothing to import
         s.add_all(QuizAnswer(mode=m, correct=bool(c), answered=t) for m, c, t in rows)
-        s.add(Note(key="legacy_quiz_imported", value=f"{len(rows)} answers from {path}"))
+        s.add(Note(key=key, value=f"{len(rows)} answers from {path}"))
     return len(rows)
 
 

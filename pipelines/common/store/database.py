@@ -13,7 +13,9 @@ recovers by itself when the database is back (pool_pre_ping replaces connections
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -21,7 +23,7 @@ from typing import Iterator, Optional
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.common.config import get_settings
@@ -69,13 +71,24 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there). Replicas starting together on
-    PostgreSQL take turns through an advisory lock (migrations/env.py)."""
+    """Bring the schema to the newest migration (a no-op when it is there). Processes starting together take turns:
+    on PostgreSQL through an advisory lock (migrations/env.py), on SQLite through a lock on a file beside it."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _file_lock(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrating", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+        yield
 
 
 class Database:
@@ -84,7 +97,7 @@ class Database:
         self.engine = make_engine(url)
         try:
             migrate(self.engine)
-        except (OperationalError, DBAPIError) as exc:
+        except (OperationalError, DBAPIError, OSError) as exc:
             self.engine.dispose()
             log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
             raise StorageUnavailable() from None
@@ -98,7 +111,7 @@ class Database:
                 yield session
         except IntegrityError:  # two requests creating the same row at once: the caller retries (users.py)
             raise
-        except (OperationalError, DBAPIError) as exc:
+        except (OperationalError, DBAPIError, PoolTimeout) as exc:  # PoolTimeout: every connection busy for 10 s
             log.warning("database error: %s", str(exc).splitlines()[0][:200])
             raise StorageUnavailable() from None
 
@@ -116,14 +129,16 @@ class Database:
 
 
 _database: Optional[Database] = None
+_opening = threading.Lock()  # the page's load events arrive together: one of them opens (and migrates) the database
 
 
 def get_database() -> Database:
     """The process's database, opened (and migrated) on first use; raises StorageUnavailable while it cannot be
     reached, and tries again on the next call."""
     global _database
-    if _database is None:
-        _database = Database(database_url())
+    with _opening:
+        if _database is None:
+            _database = Database(database_url())
     return _database
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipelines.common.store.database import Database
-from pipelines.common.store.tables import Item, PageSession, QuizAnswer, User
+from pipelines.common.store.tables import Item, Note, PageSession, QuizAnswer, User
 from pipelines.common.validation import UserInputError, quote
 
 ANON, HF, PASSWORD = "anon", "hf", "password"
@@ -161,6 +161,17 @@ class Users:
             moved = s.execute(update(Item).where(Item.user_id == from_user).values(user_id=to_user)).rowcount
             s.execute(update(QuizAnswer).where(QuizAnswer.user_id == from_user).values(user_id=to_user))
             return moved
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret kept in the database under `name`, made on first use: the same in every replica."""
+        def get() -> str:
+            with self.db.session() as s:
+                note = s.get(Note, f"secret.{name}")
+                if note is None:
+                    note = Note(key=f"secret.{name}", value=secrets.token_urlsafe(32))
+                    s.add(note)
+                return note.value
+        return retried(get)
 
     def expire(self, days: float) -> int:
         """Delete anonymous users (their items and files with them) not seen for `days`; returns how many."""
