@@ -40,6 +40,11 @@ CSS = """
 .latent-big img { width: 100%; height: 100%; object-fit: contain; image-rendering: auto; }
 #quiz-faces { flex-wrap: nowrap !important; }
 #quiz-faces > * { min-width: 0 !important; }
+/* The page's side margins: Gradio's 32 px from 410 px wide up, down to 12 px on a 390 px phone, where the six tabs
+   need the room. Outside @media on purpose: Gradio scopes a custom rule inside @media to its content (.contain),
+   which the page's own margin is not in. */
+.main.app { padding-left: clamp(12px, calc(100vw - 378px), 32px) !important;
+  padding-right: clamp(12px, calc(100vw - 378px), 32px) !important; }
 /* Korean breaks between words, not inside them ("가이던스" stays on one line). */
 .gradio-container { word-break: keep-all; }
 /* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
@@ -50,7 +55,8 @@ CSS = """
 /* The PNG drop zone's label floats over the zone, covering its icon: it takes its own line above the zone instead. */
 #image-png label[data-testid=block-label] { position: static; width: fit-content; }
 @media (max-width: 500px) {
-  /* all six tabs in one row at 390 px (else Gradio folds the last ones into its "⋯" menu) */
+  /* all six tabs in one row at 390 px (else Gradio folds the last ones into its "⋯" menu): narrower tabs, and
+     narrower page margins (below) */
   .tab-container button { padding: 6px 1px !important; font-size: 12.5px !important; }
   /* all four pictures in one row, in a box no taller than they are */
   #image-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,7 @@ from gradio_client import Client
 
 from pipelines.text_to_image.metadata import read_settings
 
-from tests.conftest import free_port
+from tests.test_kill import start_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,26 +75,10 @@ def test_quiz_stats_count_every_answer_and_the_callers_own(client, app_url):
     assert own["you"]["answers"] == 1 and before["you"]["answers"] == 0
 
 
-def start_app(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env={**os.environ, **env, "GRADIO_SERVER_PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/gradio_api/info", timeout=5).status_code in (200, 401):
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    process.kill()
-    raise AssertionError("the app did not start within 3 minutes")
-
-
 def test_an_accounts_creations_survive_a_restart_and_others_cannot_sign_in(tmp_path):
-    env = {"GS_DATA_DIR": str(tmp_path), "GS_SIGN_IN": "password", "HF_HUB_OFFLINE": "1"}
     subprocess.run([sys.executable, "-m", "pipelines.common.accounts", "add", "ada"], cwd=ROOT, input="lovelace1843\n",
-                   env={**os.environ, **env}, check=True, capture_output=True, text=True, timeout=120)
-    process, url = start_app(env)
+                   env={**os.environ, "GS_DATA_DIR": str(tmp_path)}, check=True, capture_output=True, text=True, timeout=120)
+    process, url = start_app(tmp_path, GS_SIGN_IN="password")
     try:
         with pytest.raises(Exception):
             Client(url, auth=("ada", "wrong password"), verbose=False)
@@ -106,7 +89,7 @@ def test_an_accounts_creations_survive_a_restart_and_others_cannot_sign_in(tmp_p
     finally:
         os.kill(process.pid, signal.SIGKILL)  # no goodbye: what was acknowledged must already be on disk
         process.wait(timeout=30)
-    again, url = start_app(env)
+    again, url = start_app(tmp_path, GS_SIGN_IN="password")
     try:
         kept = Client(url, auth=("ada", "lovelace1843"), verbose=False).predict(api_name="/history")  # a new session
         assert kept["total"] == 1 and kept["items"][0]["settings"]["seed"] == made["seeds"][0]

@@ -24,17 +24,18 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_app(data_dir: Path, log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """`python app.py` on a free port with its data in `data_dir`; its output goes to `log` (or nowhere)."""
+def start_app(data_dir: Path, log: Path | None = None, **settings: str) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free port with its data in `data_dir` and other `settings` (GS_SIGN_IN="password", …);
+    its output goes to `log` (or nowhere)."""
     port = free_port()
-    env = {**os.environ, "GS_DATA_DIR": str(data_dir), "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "GS_DATA_DIR": str(data_dir), "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1", **settings}
     output = open(log, "wb") if log else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/gradio_api/info", timeout=5).status_code == 200:
+            if httpx.get(f"{url}/gradio_api/info", timeout=5).status_code in (200, 401):  # 401: a login comes first
                 return process, url
         except httpx.HTTPError:
             time.sleep(0.5)
