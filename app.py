@@ -45,6 +45,10 @@ CSS = """
    which the page's own margin is not in. */
 .main.app { padding-left: clamp(12px, calc(100vw - 378px), 32px) !important;
   padding-right: clamp(12px, calc(100vw - 378px), 32px) !important; }
+/* Saved: small previews, six to a row (three on a phone), however few there are. */
+#history-gallery .grid-container { grid-template-columns: repeat(6, minmax(0, 1fr)) !important; }
+#history-gallery, #history-gallery .grid-wrap { height: auto !important; max-height: none !important; min-height: 0 !important; }
+@media (max-width: 500px) { #history-gallery .grid-container { grid-template-columns: repeat(3, minmax(0, 1fr)) !important; } }
 /* Korean breaks between words, not inside them ("가이던스" stays on one line). */
 .gradio-container { word-break: keep-all; }
 /* Text → Image: the seed under a thumbnail shows on hover (the summary line lists them all), not over a third of it. */
