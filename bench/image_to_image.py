@@ -1,11 +1,16 @@
 """Restyling emoji the StarGAN never saw: does the picture keep its concept and reach the style asked for?
 
-    python -m bench.image_to_image [--concepts 60] [--stargan assets/text_to_image/emoji_stargan]
+    python -m bench.image_to_image [--concepts 60] [--models StarGAN,SDEdit,Unchanged] [--no-sketches]
+    GS_STARGAN_MODEL=data/stargan/export python -m bench.image_to_image    # another StarGAN checkpoint
 
 On concepts held out from the StarGAN's training (every tenth, stargan/train.py), each drawn in one style is moved to
 every other style by the StarGAN and by the emoji model's SDEdit (no prompt, strength 0.6, 25 steps). Measured:
 - concept kept: among the target style's training drawings plus the held-out concept's own drawing in that style, is
-  the nearest (in a style classifier's penultimate features) the same emoji? top-1 and top-5, against chance;
+  the nearest the same emoji? top-1 and top-5, against chance; nearest in two senses: in pixels (16 × 16, the
+  layout and colours a viewer sees first) and in a style classifier's penultimate features (which learn style,
+  so they find a concept only where it survives in fine detail);
+- "Unchanged" (the input returned as it is) is the floor of style and the ceiling of layout: a model that only
+  copied would match it;
 - style reached: a small style classifier trained here on the corpus's training concepts says the target style;
 - seconds per image on this machine;
 - sketches: a blob of colour drawn in one corner with a prompt ("red apple", …): the share of SDEdit results whose
@@ -69,7 +74,12 @@ def sdedit(picture: Image.Image, style: str, seed: int) -> Image.Image:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concepts", type=int, default=60, help="held-out concepts to restyle")
+    parser.add_argument("--models", default="StarGAN,SDEdit,Unchanged", help="which rows, comma-separated")
+    parser.add_argument("--no-sketches", action="store_true", help="skip the sketch layout measure")
     args = parser.parse_args(argv)
+    makers = {"StarGAN": lambda p, s: stargan_images(p, [s])[0], "SDEdit": lambda p, s: sdedit(p, s, 0),
+              "Unchanged": lambda p, s: p}
+    makers = {name: makers[name] for name in args.models.split(",")}
     torch.set_num_threads(2)
     corpus = emoji_corpus.load()
     held = sorted(held_out_concepts(len(corpus.concepts)))
@@ -84,25 +94,39 @@ def main(argv: list[str] | None = None) -> None:
         source = int(rng.choice(drawn))
         picture = Image.fromarray(corpus.images[source])
         for target in {STYLES[corpus.style[i]] for i in drawn} - {STYLES[corpus.style[source]]}:
-            for name, make in (("StarGAN", lambda p, s: stargan_images(p, [s])[0]), ("SDEdit", lambda p, s: sdedit(p, s, 0))):
+            for name, make in makers.items():
                 start = time.perf_counter()
                 out = make(picture, target)
                 seconds = time.perf_counter() - start
                 rows.setdefault(name, []).append(score(net, features, corpus, out, concept, STYLES.index(target), train) + (seconds,))
     print_table(rows)
+    if args.no_sketches:
+        return
     print(f"\nsketches (a blob in a corner + a prompt, SDEdit at strength 0.8): ink in the blob's quadrant "
           f"{sketch_layout():.0f} % of 48 (chance 25 %)")
 
 
+def pixels(images: np.ndarray) -> np.ndarray:
+    """16 × 16 RGB (area-averaged) of [N, 64, 64, 3] uint8 tiles, flattened: what a picture looks like from afar."""
+    return images.reshape(len(images), 16, 4, 16, 4, 3).mean((2, 4)).reshape(len(images), -1) / 255.0
+
+
+def ranked_concepts(corpus, pool: np.ndarray, gallery: np.ndarray, query: np.ndarray) -> list[int]:
+    order = pool[np.argsort(((gallery[pool] - query) ** 2).sum(1))]
+    return list(dict.fromkeys(int(corpus.concept[i]) for i in order))
+
+
 def score(net, features, corpus, image: Image.Image, concept: int, target: int, train: np.ndarray) -> tuple:
-    """(style reached, concept top-1, concept top-5, candidates) for one restyled picture."""
+    """(style reached, concept top-1 and top-5 in pixels, the same in style features, candidates) for one picture."""
+    tile = np.asarray(image.convert("RGB").resize((64, 64)))
     with torch.no_grad():
-        x = to_input(np.asarray(image.convert("RGB").resize((64, 64)))[None])
+        x = to_input(tile[None])
         logits, feature = net(x)[0], net.features(x)[0].numpy()
     pool = np.where((corpus.style == target) & (train | (corpus.concept == concept)))[0]
-    order = pool[np.argsort(((features[pool] - feature) ** 2).sum(1))]
-    ranked = list(dict.fromkeys(int(corpus.concept[i]) for i in order))
-    return int(logits.argmax()) == target, ranked[0] == concept, concept in ranked[:5], len(ranked)
+    by_pixels = ranked_concepts(corpus, pool, pixels(corpus.images), pixels(tile[None])[0])
+    by_features = ranked_concepts(corpus, pool, features, feature)
+    return (int(logits.argmax()) == target, by_pixels[0] == concept, concept in by_pixels[:5],
+            by_features[0] == concept, concept in by_features[:5], len(by_pixels))
 
 
 CORNERS = {"top-left": (0, 0), "top-right": (1, 0), "bottom-left": (0, 1), "bottom-right": (1, 1)}
@@ -132,13 +156,14 @@ def sketch_layout(prompts=("red apple", "sun", "blue heart", "green tree"), seed
 
 
 def print_table(rows: dict) -> None:
-    print("| model | restyles | style reached % | concept top-1 % | top-5 % | chance top-1 / top-5 % | s / image |")
+    print("| model | restyles | style reached % | concept top-1 / top-5 %, pixels | concept top-1 / top-5 %, style "
+          "features | chance top-1 / top-5 % | s / image |")
     print("|---|---|---|---|---|---|---|")
     for name, scores in rows.items():
         a = np.array(scores, dtype=float)
-        chance = 100 / a[:, 3].mean()
-        print(f"| {name} | {len(a)} | {100 * a[:, 0].mean():.1f} | {100 * a[:, 1].mean():.1f} | {100 * a[:, 2].mean():.1f} | "
-              f"{chance:.2f} / {5 * chance:.2f} | {a[:, 4].mean():.3f} |")
+        chance = 100 / a[:, 5].mean()
+        print(f"| {name} | {len(a)} | {100 * a[:, 0].mean():.1f} | {100 * a[:, 1].mean():.1f} / {100 * a[:, 2].mean():.1f} | "
+              f"{100 * a[:, 3].mean():.1f} / {100 * a[:, 4].mean():.1f} | {chance:.2f} / {5 * chance:.2f} | {a[:, 6].mean():.3f} |")
 
 
 if __name__ == "__main__":

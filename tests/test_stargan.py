@@ -40,3 +40,16 @@ def test_training_runs_a_few_steps_reproducibly(tmp_path):
     out = generator(torch.zeros(3, 3, 64, 64), torch.tensor([0, 3, 6]))
     assert out.shape == (3, 3, 64, 64) and out.abs().max() <= 1
     assert train.held_out_concepts(12) == {0, 10}
+
+
+def test_a_warm_start_continues_from_a_states_weights_with_the_content_term(tmp_path):
+    corpus = tiny_corpus(tmp_path / "corpus.npz")
+    small = ["--batch-size", "2", "--g-channels", "4", "--g-blocks", "1", "--d-channels", "4", "--log-every", "3",
+             "--save-every", "3", "--threads", "1", "--corpus", str(corpus)]
+    train.main(small + ["--iterations", "6", "--out", str(tmp_path / "first"), "--state", str(tmp_path / "first.pt")])
+    warm = train.main(small + ["--iterations", "3", "--lambda-content", "10", "--warm-start", str(tmp_path / "first.pt"),
+                               "--out", str(tmp_path / "warm")])
+    cold = train.main(small + ["--iterations", "3", "--lambda-content", "10", "--out", str(tmp_path / "cold")])
+    record = read_record(warm)
+    assert "first.pt at step 6" in record["warm_start"] and record["args"]["lambda_content"] == 10
+    assert (warm / "generator.safetensors").read_bytes() != (cold / "generator.safetensors").read_bytes()
