@@ -134,7 +134,7 @@ def test_the_page_says_so_where_the_totals_would_be(monkeypatch, tmp_path):
     from pipelines.face_quiz.stats import unwritable
 
     class Unwritable:
-        def totals(self):
+        def totals(self, mode=None, player=None):
             raise unwritable(tmp_path)
 
     monkeypatch.setitem(get_pipeline().__dict__, "answers", Unwritable())  # the cached_property's slot

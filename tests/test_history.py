@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from pipelines.common.store.database import Database, StorageUnavailable
+from pipelines.common.store.database import Database, StorageUnavailable, StorageUnwritable
 from pipelines.common.store.history import History, KeepRequest, ListRequest
 from pipelines.common.store.tables import User
 from pipelines.common.store.users import HF, PASSWORD, Users
 from pipelines.face_quiz.stats import QuizStats, import_legacy
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,5 +186,8 @@ def test_settings_too_large_are_not_kept_whole(db, tmp_path):
 def test_a_database_that_cannot_be_opened_is_a_sentence(tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("in the way")
-    with pytest.raises(StorageUnavailable, match="cannot be reached"):
+    with pytest.raises(StorageUnwritable, match="cannot save to its data folder") as refused:
         Database(f"sqlite:///{blocked / 'studio.sqlite3'}")
+    assert "데이터 폴더" in refused.value.ko and "Errno" not in str(refused.value)
+    with pytest.raises(StorageUnavailable, match="cannot be reached"):  # a server that does not answer
+        Database(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/studio")

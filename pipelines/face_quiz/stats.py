@@ -23,9 +23,9 @@ from sqlalchemy import Integer, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pipelines.common.config import get_settings
-from pipelines.common.store.database import Database, StorageUnavailable, get_database
+from pipelines.common.store.database import Database, StorageUnwritable, get_database
 from pipelines.common.store.tables import Note, QuizAnswer
-from pipelines.common.validation import UserInputError, quote
+from pipelines.common.validation import UserInputError
 
 LEGACY_FILE = "face_quiz.sqlite3"  # where versions before the shared database kept the answers
 
@@ -42,10 +42,7 @@ class Totals:
 
 def unwritable(path: Path) -> UserInputError:
     """The sentence for a data folder the app cannot write to (a read-only disk, a folder of another user)."""
-    return UserInputError("storage.unwritable", f"the app cannot save to its data folder ({quote(str(path))}), so answers "
-                          "are not recorded right now; the host can fix the folder's permissions or set GS_DATA_DIR",
-                          "앱이 데이터 폴더({path})에 저장할 수 없어 지금은 답이 기록되지 않습니다. 관리자가 폴더 권한을 "
-                          "고치거나 GS_DATA_DIR을 설정해야 합니다.", path=quote(str(path)))
+    return StorageUnwritable(path)
 
 
 class QuizStats:
@@ -54,12 +51,7 @@ class QuizStats:
 
     def __init__(self, database: Database | str | Path | None = None) -> None:
         if isinstance(database, (str, Path)):
-            path = Path(database)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                database = Database(f"sqlite:///{path}")
-            except (OSError, StorageUnavailable):
-                raise unwritable(path.parent) from None
+            database = Database(f"sqlite:///{database}")
         self.db = database or get_database()
         import_legacy(self.db, get_settings().data_dir / LEGACY_FILE)
 

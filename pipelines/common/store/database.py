@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Timeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.common.config import get_settings
-from pipelines.common.validation import UserInputError
+from pipelines.common.validation import UserInputError, quote
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_FILE = "studio.sqlite3"
@@ -42,13 +42,21 @@ class StorageUnavailable(UserInputError):
                          "보이며, 저장소가 돌아오면 다시 됩니다.")
 
 
+class StorageUnwritable(UserInputError):
+    """The data folder of a SQLite database cannot be written (a read-only disk, a file in the way, permissions)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("storage.unwritable", f"the app cannot save to its data folder ({quote(str(path))}), so "
+                         "nothing is kept right now (results are still shown); the host can fix the folder's "
+                         "permissions or set GS_DATA_DIR", "앱이 데이터 폴더({path})에 저장할 수 없어 지금은 아무것도 "
+                         "보관되지 않습니다(결과는 그대로 보입니다). 관리자가 폴더 권한을 고치거나 GS_DATA_DIR을 설정해야 "
+                         "합니다.", path=quote(str(path)))
+
+
 def database_url() -> str:
-    """GS_DATABASE_URL, else SQLite in the data folder (created if missing)."""
+    """GS_DATABASE_URL, else SQLite in the data folder."""
     settings = get_settings()
-    if settings.database_url:
-        return settings.database_url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.data_dir / SQLITE_FILE}"
+    return settings.database_url or f"sqlite:///{settings.data_dir / SQLITE_FILE}"
 
 
 def make_engine(url: str) -> Engine:
@@ -95,12 +103,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        folder = Path(self.engine.url.database or ".").parent if self.engine.url.get_backend_name() == "sqlite" else None
         try:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
             migrate(self.engine)
         except (OperationalError, DBAPIError, OSError) as exc:
             self.engine.dispose()
             log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
-            raise StorageUnavailable() from None
+            raise (StorageUnwritable(folder) if folder is not None else StorageUnavailable()) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
