@@ -189,7 +189,7 @@ def build(tab: gr.Tab, tabs: gr.Tabs, token: gr.BrowserState) -> gr.Blocks:
     """The tab; `token` is the page's BrowserState (history.browser_identity), bound to the session as the page loads."""
     with gr.Blocks() as demo:
         gr.Markdown(t("history.intro"))
-        if get_settings().sign_in == "hf":
+        if keeping.hf_sign_in():
             gr.LoginButton()
         note = gr.Markdown(elem_id="history-note")
         with gr.Row():

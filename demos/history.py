@@ -87,6 +87,22 @@ def browser_secret() -> str:
         return secrets.token_urlsafe(24)
 
 
+def hf_sign_in() -> bool:
+    """Whether to offer "Sign in with Hugging Face": GS_SIGN_IN=hf on a Space, or off a Space where a Hugging Face token
+    is set up (Gradio then signs in as that account, for trying it locally). Without either, Gradio would refuse to
+    start, so the app says why in the log and runs without sign-in instead."""
+    if get_settings().sign_in != HF:
+        return False
+    import os
+
+    from huggingface_hub import get_token
+
+    if os.environ.get("SPACE_ID") or get_token():
+        return True
+    log.warning("GS_SIGN_IN=hf works on a Hugging Face Space (or locally after `hf auth login`); running without sign-in")
+    return False
+
+
 def sweep() -> None:
     """Delete anonymous histories not visited for GS_ANON_DAYS (at most once an hour per process)."""
     if time.monotonic() - _last_sweep[0] < EXPIRE_EVERY:

@@ -72,3 +72,12 @@ def test_password_the_login_names_the_user_whatever_the_session(mode):
 def test_keeping_with_no_request_keeps_nothing(mode, tmp_path):
     mode("off")
     assert history.kept(None, "image", "t", {}, [tmp_path]) is None
+
+
+def test_hf_off_a_space_without_a_token_runs_without_sign_in(mode, monkeypatch):
+    mode("hf")
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.setattr("huggingface_hub.get_token", lambda: None)
+    assert not history.hf_sign_in()  # Gradio's local sign-in would refuse to start the app without a token
+    monkeypatch.setenv("SPACE_ID", "someone/studio")
+    assert history.hf_sign_in()
