@@ -241,6 +241,85 @@ def sqlite_bytes(data_dir: Path) -> int:
     return sum(f.stat().st_size for f in data_dir.glob("studio.sqlite3*"))
 
 
+def measure_sqlite(root: Path, args, apps: list) -> dict:
+    """SQLite with one replica: quiz rate, then keeping and listing `args.items` creations."""
+    sqlite_dir = root / "sqlite" / "data"
+    sqlite_dir.mkdir(parents=True)
+    url = f"sqlite:///{sqlite_dir / 'studio.sqlite3'}"
+    add_accounts(url)
+    apps.append(App("sqlite", root, "", args.items).wait())
+    pool = make_pool(apps[-1].url)
+    sizes = [p.stat().st_size / 1024 for p, _ in pool]
+    print(f"picture pool: {len(pool)} PNGs from /text_to_image, {min(sizes):.1f}–{max(sizes):.1f} kB "
+          f"(mean {statistics.mean(sizes):.1f} kB)", flush=True)
+    quiz = quiz_rate([apps[-1].url], args.players, args.seconds, url)
+    apps[-1].stop()
+    quiz["storage"] = storage_rate(url, args.players, args.seconds / 4)
+    empty = sqlite_bytes(sqlite_dir)
+    keep = keep_items(url, pool, args.items)
+    disk = sqlite_bytes(sqlite_dir) - empty
+    apps.append(App("sqlite", root, "", args.items).wait())
+    listed = list_everything(apps[-1])
+    apps[-1].stop()
+    print("SQLite:", quiz, keep, disk, listed, flush=True)
+    return dict(quiz=quiz, keep=keep, disk=disk, list=listed, pool=pool, sizes=sizes)
+
+
+def measure_postgres(root: Path, args, apps: list, pool: list) -> dict:
+    """PostgreSQL: the quiz rate with two replicas and with one, then keeping and listing `args.items` creations."""
+    from tests.postgres import PostgresServer
+
+    with PostgresServer() as server:
+        add_accounts(server.url)
+        a, b = App("pg-a", root, server.url, args.items), App("pg-b", root, server.url, args.items)
+        apps += [a.wait(), b.wait()]
+        two = quiz_rate([a.url, b.url], args.players, args.seconds, server.url)
+        one = quiz_rate([a.url], args.players, args.seconds, server.url)
+        a.stop(), b.stop()
+        two["storage"] = one["storage"] = storage_rate(server.url, args.players, args.seconds / 4)
+        empty = server.disk_bytes()
+        keep = keep_items(server.url, pool, args.items)
+        disk = server.disk_bytes() - empty
+        apps.append(App("pg-a", root, server.url, args.items).wait())
+        listed = list_everything(apps[-1])
+        apps[-1].stop()
+    print("PostgreSQL:", two, one, keep, disk, listed, flush=True)
+    return dict(quiz=two, quiz_one=one, keep=keep, disk=disk, list=listed)
+
+
+def print_quiz(args, sqlite: dict, pg: dict) -> None:
+    print(f"\n## Quiz answers per second ({args.players} players, {args.seconds:.0f} s each, {os.cpu_count()} CPUs; "
+          "an answer = /quiz_new_round + /quiz_answer)\n")
+    print("| database | replicas | answers/s | round median ms | p95 ms | errors | acknowledged | rows added | "
+          "storage alone, records/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, replicas, q in (("SQLite", 1, sqlite["quiz"]), ("PostgreSQL", 2, pg["quiz"]), ("PostgreSQL", 1, pg["quiz_one"])):
+        print(f"| {name} | {replicas} | {q['rate']:.1f} | {q['median_ms']:.0f} | {q['p95_ms']:.0f} | {q['errors']} | "
+              f"{q['acked']} | {q['stored']} | {q['storage']:.0f} |")
+    print(f"\nPostgreSQL with two replicas / SQLite with one: {pg['quiz']['rate'] / sqlite['quiz']['rate']:.2f}×; "
+          f"PostgreSQL with one / SQLite with one: {pg['quiz_one']['rate'] / sqlite['quiz']['rate']:.2f}×; storage alone "
+          f"({args.players} threads calling QuizStats.record, no app), PostgreSQL / SQLite: "
+          f"{pg['quiz_one']['storage'] / sqlite['quiz']['storage']:.2f}×")
+
+
+def print_history(args, sqlite: dict, pg: dict) -> None:
+    mean_kb = statistics.mean(sqlite["sizes"])
+    print(f"\n## {args.items} creations in one account (one PNG each, {mean_kb:.1f} kB mean; inserted through History)\n")
+    print("| database | keep items/s | disk added MB | MB per 1,000 | app RSS before listing MiB | after every page | "
+          "peak | median page ms | served copies MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, m in (("SQLite", sqlite), ("PostgreSQL", pg)):
+        lst = m["list"]
+        assert lst["listed"] == lst["total"] == args.items, lst
+        print(f"| {name} | {args.items / m['keep']:.0f} | {m['disk'] / 2**20:.1f} | {m['disk'] / 2**20 * 1000 / args.items:.1f} | "
+              f"{lst['idle']:.0f} | {lst['after']:.0f} | {lst['peak']:.0f} | {lst['page_ms']:.0f} | {lst['served'] / 2**20:.1f} |")
+    pictures = args.items * mean_kb / 1024
+    print(f"\nthe pictures themselves: {pictures:.1f} MB; disk / pictures: SQLite {sqlite['disk'] / 2**20 / pictures:.2f}×, "
+          f"PostgreSQL {pg['disk'] / 2**20 / pictures:.2f}×; PostgreSQL / SQLite disk: {pg['disk'] / sqlite['disk']:.2f}×; "
+          f"RSS growth from listing every page: SQLite {sqlite['list']['after'] - sqlite['list']['idle']:+.0f} MiB, "
+          f"PostgreSQL {pg['list']['after'] - pg['list']['idle']:+.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--players", type=int, default=8)
@@ -249,84 +328,17 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["GS_HISTORY_MAX_ITEMS"], os.environ["GS_HISTORY_MAX_MB"] = str(args.items), "1000"  # before settings load
     os.environ.pop("GS_DATABASE_URL", None)
-
-    from tests.postgres import PostgresServer
-
     root = Path(tempfile.mkdtemp(prefix="gs-bench-history-"))
     apps: list[App] = []
     try:
-        # SQLite, one replica
-        sqlite_dir = root / "sqlite" / "data"
-        sqlite_dir.mkdir(parents=True)
-        sqlite_url = f"sqlite:///{sqlite_dir / 'studio.sqlite3'}"
-        add_accounts(sqlite_url)
-        apps.append(App("sqlite", root, "", args.items).wait())
-        pool = make_pool(apps[-1].url)
-        sizes = [p.stat().st_size / 1024 for p, _ in pool]
-        print(f"picture pool: {len(pool)} PNGs from /text_to_image, {min(sizes):.1f}–{max(sizes):.1f} kB "
-              f"(mean {statistics.mean(sizes):.1f} kB)", flush=True)
-        sqlite_quiz = quiz_rate([apps[-1].url], args.players, args.seconds, sqlite_url)
-        print("SQLite quiz:", sqlite_quiz, flush=True)
-        apps[-1].stop()
-        sqlite_quiz["storage"] = storage_rate(sqlite_url, args.players, args.seconds / 4)
-        empty = sqlite_bytes(sqlite_dir)
-        sqlite_keep = keep_items(sqlite_url, pool, args.items)
-        sqlite_disk = sqlite_bytes(sqlite_dir) - empty
-        apps.append(App("sqlite", root, "", args.items).wait())
-        sqlite_list = list_everything(apps[-1])
-        apps[-1].stop()
-        print("SQLite history:", sqlite_keep, sqlite_disk, sqlite_list, flush=True)
-
-        # PostgreSQL, two replicas
-        with PostgresServer() as server:
-            add_accounts(server.url)
-            a, b = App("pg-a", root, server.url, args.items), App("pg-b", root, server.url, args.items)
-            apps += [a.wait(), b.wait()]
-            pg2_quiz = quiz_rate([a.url, b.url], args.players, args.seconds, server.url)
-            print("PostgreSQL quiz, two replicas:", pg2_quiz, flush=True)
-            pg1_quiz = quiz_rate([a.url], args.players, args.seconds, server.url)
-            print("PostgreSQL quiz, one replica:", pg1_quiz, flush=True)
-            a.stop(), b.stop()
-            pg2_quiz["storage"] = pg1_quiz["storage"] = storage_rate(server.url, args.players, args.seconds / 4)
-            empty = server.disk_bytes()
-            pg_keep = keep_items(server.url, pool, args.items)
-            pg_disk = server.disk_bytes() - empty
-            apps.append(App("pg-a", root, server.url, args.items).wait())
-            pg_list = list_everything(apps[-1])
-            apps[-1].stop()
-            print("PostgreSQL history:", pg_keep, pg_disk, pg_list, flush=True)
+        sqlite = measure_sqlite(root, args, apps)
+        pg = measure_postgres(root, args, apps, sqlite["pool"])
     finally:
         for app in apps:
             app.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-    print(f"\n## Quiz answers per second ({args.players} players, {args.seconds:.0f} s each, {os.cpu_count()} CPUs; "
-          "an answer = /quiz_new_round + /quiz_answer)\n")
-    print("| database | replicas | answers/s | round median ms | p95 ms | errors | acknowledged | rows added | "
-          "storage alone, records/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, replicas, q in (("SQLite", 1, sqlite_quiz), ("PostgreSQL", 2, pg2_quiz), ("PostgreSQL", 1, pg1_quiz)):
-        print(f"| {name} | {replicas} | {q['rate']:.1f} | {q['median_ms']:.0f} | {q['p95_ms']:.0f} | {q['errors']} | "
-              f"{q['acked']} | {q['stored']} | {q['storage']:.0f} |")
-    print(f"\nPostgreSQL with two replicas / SQLite with one: {pg2_quiz['rate'] / sqlite_quiz['rate']:.2f}×; "
-          f"PostgreSQL with one / SQLite with one: {pg1_quiz['rate'] / sqlite_quiz['rate']:.2f}×; storage alone "
-          f"({args.players} threads calling QuizStats.record, no app), PostgreSQL / SQLite: "
-          f"{pg1_quiz['storage'] / sqlite_quiz['storage']:.2f}×")
-
-    print(f"\n## {args.items} creations in one account (one PNG each, "
-          f"{statistics.mean(sizes):.1f} kB mean; inserted through History)\n")
-    print("| database | keep items/s | disk added MB | MB per 1,000 | app RSS before listing MiB | after every page | "
-          "peak | median page ms | served copies MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, keep, disk, lst in (("SQLite", sqlite_keep, sqlite_disk, sqlite_list), ("PostgreSQL", pg_keep, pg_disk, pg_list)):
-        assert lst["listed"] == lst["total"] == args.items, lst
-        print(f"| {name} | {args.items / keep:.0f} | {disk / 2**20:.1f} | {disk / 2**20 * 1000 / args.items:.1f} | "
-              f"{lst['idle']:.0f} | {lst['after']:.0f} | {lst['peak']:.0f} | {lst['page_ms']:.0f} | {lst['served'] / 2**20:.1f} |")
-    pictures = args.items * statistics.mean(sizes) / 1024
-    print(f"\nthe pictures themselves: {pictures:.1f} MB; disk / pictures: SQLite {sqlite_disk / 2**20 / pictures:.2f}×, "
-          f"PostgreSQL {pg_disk / 2**20 / pictures:.2f}×; PostgreSQL / SQLite disk: {pg_disk / sqlite_disk:.2f}×; "
-          f"RSS growth from listing every page: SQLite {sqlite_list['after'] - sqlite_list['idle']:+.0f} MiB, "
-          f"PostgreSQL {pg_list['after'] - pg_list['idle']:+.0f} MiB")
+    print_quiz(args, sqlite, pg)
+    print_history(args, sqlite, pg)
 
 
 if __name__ == "__main__":
