@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concepts", type=int, default=60, help="held-out concepts to restyle")
     parser.add_argument("--models", default="StarGAN,SDEdit,Unchanged", help="which rows, comma-separated")
     parser.add_argument("--no-sketches", action="store_true", help="skip the sketch layout measure")
+    parser.add_argument("--figure", default=None, help="only draw the README's figure (a held-out emoji) into this PNG")
     args = parser.parse_args(argv)
+    if args.figure:
+        return restyle_figure(args.figure)
     makers = {"StarGAN": lambda p, s: stargan_images(p, [s])[0], "SDEdit": lambda p, s: sdedit(p, s, 0),
               "Unchanged": lambda p, s: p}
     makers = {name: makers[name] for name in args.models.split(",")}
@@ -104,6 +107,23 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"\nsketches (a blob in a corner + a prompt, SDEdit at strength 0.8): ink in the blob's quadrant "
           f"{sketch_layout():.0f} % of 48 (chance 25 %)")
+
+
+def restyle_figure(path: str, concept_rank: int = 3) -> None:
+    """A held-out emoji drawn in all seven styles: its Noto drawing restyled into each style by the StarGAN (row 2)
+    and SDEdit (row 3), under the corpus's own drawings of it in those styles (row 1), which neither model saw."""
+    from pipelines.common.images import image_grid
+
+    corpus = emoji_corpus.load()
+    full = [c for c in sorted(held_out_concepts(len(corpus.concepts))) if len(set(corpus.style[corpus.concept == c])) == len(STYLES)]
+    concept = full[concept_rank]
+    tiles = {STYLES[corpus.style[i]]: Image.fromarray(corpus.images[i]) for i in np.where(corpus.concept == concept)[0]}
+    source = tiles["noto"]
+    rows = [[tiles[s] for s in STYLES], stargan_images(source, list(STYLES)), [sdedit(source, s, 0) for s in STYLES]]
+    labels = [f"{who} · {s}" for who in ("drawn", "StarGAN", "SDEdit") for s in STYLES]
+    grid = image_grid([im.resize((96, 96)) for row in rows for im in row], cols=len(STYLES), labels=labels, cell=112)
+    grid.convert("RGB").quantize(128).save(path, optimize=True)
+    print(f"{path}: {corpus.concepts[concept].en}, from its Noto drawing")
 
 
 def pixels(images: np.ndarray) -> np.ndarray:
