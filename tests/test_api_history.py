@@ -64,12 +64,12 @@ def raw_call(app_url: str, name: str, data: list) -> str:
     return httpx.get(f"{app_url}/gradio_api/call/{name}/{posted.json()['event_id']}", timeout=60).text
 
 
-def test_quiz_stats_count_every_answer_and_the_callers_own(client, app_url):
-    before = client.predict(api_name="/quiz_stats")
-    player = Client(app_url, verbose=False)
+def test_quiz_stats_count_every_answer_and_the_callers_own(app_url):
+    observer, player = Client(app_url, verbose=False), Client(app_url, verbose=False)  # new players: none answered yet
+    before = observer.predict(api_name="/quiz_stats")
     player.predict("single", api_name="/quiz_new_round")
     player.predict("real", api_name="/quiz_answer")
-    after, own = client.predict(api_name="/quiz_stats"), player.predict(api_name="/quiz_stats")
+    after, own = observer.predict(api_name="/quiz_stats"), player.predict(api_name="/quiz_stats")
     assert after["answers"] == before["answers"] + 1
     assert after["modes"]["single"]["answers"] == before["modes"]["single"]["answers"] + 1
     assert own["you"]["answers"] == 1 and before["you"]["answers"] == 0
