@@ -21,7 +21,6 @@ from pipelines.common.config import get_settings
 from pipelines.common.images import text_tile
 from pipelines.common.korean import korean_names
 from pipelines.common.outputs import output_folder
-from pipelines.common.store.database import get_database
 from pipelines.common.store.history import MAX_PAGE, PAGE_SIZE, Creation, ListRequest
 from pipelines.common.store.users import PASSWORD
 from pipelines.common.validation import check_number
