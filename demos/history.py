@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from PIL import Image
 from demos.errors import warn
 from demos.i18n import language, strings
 from pipelines.common.config import get_settings
+from pipelines.common.outputs import output_folder
 from pipelines.common.store.database import get_database
 from pipelines.common.store.history import Creation, History, KeepRequest
 from pipelines.common.store.users import HF, PASSWORD, Users
@@ -137,8 +137,9 @@ def kept(request: Optional[gr.Request], kind: str, title: str, settings: dict[st
 
 
 def picture_files(images: Iterable[Image.Image], name: str = "image") -> list[Path]:
-    """In-memory pictures (the Latent Lab's) as PNG files to keep."""
-    folder = Path(tempfile.mkdtemp(prefix="gs-keep-"))
+    """In-memory pictures (the Latent Lab's, a piano roll) as PNG files to keep: in an output folder, which the app
+    prunes like every other (a temporary folder of their own was never deleted)."""
+    folder = output_folder("keep")
     paths = []
     for i, image in enumerate(images):
         paths.append(folder / f"{name}_{i}.png")
