@@ -11,12 +11,14 @@ database cannot be reached, the result is shown and a toast says it was not kept
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import gradio as gr
 from PIL import Image
@@ -24,7 +26,6 @@ from PIL import Image
 from demos.errors import warn
 from demos.i18n import language, strings
 from pipelines.common.config import get_settings
-from pipelines.common.outputs import output_folder
 from pipelines.common.store.database import get_database
 from pipelines.common.store.history import Creation, History, KeepRequest
 from pipelines.common.store.users import HF, PASSWORD, Users
@@ -136,15 +137,16 @@ def kept(request: Optional[gr.Request], kind: str, title: str, settings: dict[st
     return result.item_id
 
 
-def picture_files(images: Iterable[Image.Image], name: str = "image") -> list[Path]:
-    """In-memory pictures (the Latent Lab's, a piano roll) as PNG files to keep: in an output folder, which the app
-    prunes like every other (a temporary folder of their own was never deleted)."""
-    folder = output_folder("keep")
-    paths = []
-    for i, image in enumerate(images):
-        paths.append(folder / f"{name}_{i}.png")
-        image.save(paths[-1], format="PNG")
-    return paths
+@contextlib.contextmanager
+def picture_files(images: Iterable[Image.Image], name: str = "image") -> Iterator[list[Path]]:
+    """In-memory pictures (the Latent Lab's, a piano roll) as PNG files for `kept`, which stores their bytes in the
+    database; the files are deleted on leaving (in the served folder they would be a second copy of what is shown)."""
+    with tempfile.TemporaryDirectory(prefix="gs-keep-") as folder:
+        paths = []
+        for i, image in enumerate(images):
+            paths.append(Path(folder) / f"{name}_{i}.png")
+            image.save(paths[-1], format="PNG")
+        yield paths
 
 
 # -- reopening a creation in its tab ---------------------------------------------------------------------

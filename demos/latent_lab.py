@@ -83,7 +83,8 @@ def kept(action: Callable) -> Callable:
         lang = language(request)
         generator = MESSAGES(values[0], lang) if values[0] in MESSAGES else str(values[0])
         title = MESSAGES(f"kept_{action.__name__}", lang, generator=generator, seed=settings.get("seed", ""))
-        history.kept(request, "latent", title, settings, history.picture_files(pictures, action.__name__))
+        with history.picture_files(pictures, action.__name__) as files:
+            history.kept(request, "latent", title, settings, files)
         return result
 
     keeping.__name__ = action.__name__

@@ -106,9 +106,9 @@ def kept(request, asked, result):
     included); returns the result."""
     settings = {k: v for k, v in asdict(asked).items() if k not in ("primer", "melody")}
     settings |= {"action": "harmonize" if isinstance(asked, HarmonizeRequest) else "compose", "seed": result.seed}
-    roll = history.picture_files([result.piano_roll], "piano_roll") if result.piano_roll else []
     title = settings.get("text") or settings.get("melody_notes") or mood_name(result.mood, language(request))
-    history.kept(request, "music", str(title), settings, [result.audio_path, result.midi_path, *roll])
+    with history.picture_files([result.piano_roll] if result.piano_roll else [], "piano_roll") as roll:
+        history.kept(request, "music", str(title), settings, [result.audio_path, result.midi_path, *roll])
     return result
 
 
