@@ -45,8 +45,9 @@ $(VENV)/.installed: requirements.txt | $(PORTAUDIO)
 
 # open-clip-torch only for the CLIP vocabulary file it ships (SD's tokenizer, offline); --no-deps because
 # its dependencies (torchvision, timm) would replace the pinned CPU torch.
-$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt requirements-train.txt
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt requirements-train.txt requirements-ray.txt
 	$(PIP) install -r requirements-test.txt -r requirements-train.txt
+	$(PIP) install -r requirements-ray.txt
 	$(PIP) install --no-deps open-clip-torch==3.3.0
 	touch $@
 
@@ -85,6 +86,7 @@ bench: test-setup system-data $(EMOJI_FONT)
 	$(MAKE) harmony-corpus && $(PY) -m bench.harmony --models assets/music/harmony data/harmony/coconet
 	$(PY) -m bench.learn
 	$(PY) -m bench.busy_app
+	$(PY) -m bench.serving
 
 # Retrain the shipped generators (on one CPU core: about 40 and 12 minutes).
 train-fashion: setup system-data

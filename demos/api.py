@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import gradio as gr
 from gradio.context import get_blocks_context
@@ -21,6 +21,7 @@ from PIL import Image
 
 from demos.errors import user_errors
 from demos.i18n import language, strings
+from pipelines.common.config import get_settings
 from pipelines.common.korean import korean_names
 from pipelines.common.outputs import output_folder
 from pipelines.common.validation import UserInputError
@@ -28,10 +29,19 @@ from pipelines.common.validation import UserInputError
 korean_names({"primer": "프라이머", "image": "그림"})  # the files the endpoints take
 
 
-def publish(fn: Callable, api_name: str) -> None:
+def batched(model: str) -> dict:
+    """The queue of the events whose work `model` batches (pipelines/common/batching.py): one concurrency group per
+    model, the page's events and the typed endpoints together, GS_BATCH_CONCURRENCY of them at once (the requests
+    waiting in the model's queue share its passes; with GS_CONCURRENCY's 4 the passes would stay small)."""
+    return dict(concurrency_id=f"model-{model}", concurrency_limit=get_settings().batch_concurrency)
+
+
+def publish(fn: Callable, api_name: str, queue: Optional[dict] = None) -> None:
     """Register `fn` as the public typed endpoint `/api_name`; its one result is named "result".
-    Give `fn` a `request: gr.Request = None` parameter: errors are then written in the client's language."""
-    dependency = gr.api(user_errors(fn), api_name=api_name, api_description=(fn.__doc__ or "").strip().split("\n\n")[0])
+    Give `fn` a `request: gr.Request = None` parameter: errors are then written in the client's language.
+    `queue`: its concurrency group (`batched(model)`), else GS_CONCURRENCY of its own."""
+    dependency = gr.api(user_errors(fn), api_name=api_name, api_description=(fn.__doc__ or "").strip().split("\n\n")[0],
+                        **(queue or {}))
     blocks = get_blocks_context().blocks
     for block_id in dependency["outputs"]:
         blocks[block_id].label = "result"  # gr.api would call it "1st"

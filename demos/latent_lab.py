@@ -15,7 +15,7 @@ from gradio.data_classes import FileData
 from PIL import Image
 
 from demos import history
-from demos.api import file_in, image_out, images_out, publish
+from demos.api import batched, file_in, image_out, images_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
 from demos.i18n import language, progress_in, strings
@@ -346,7 +346,7 @@ def compare_tab(ui: SimpleNamespace) -> None:
 # -- the page's events (private: programs call the typed endpoints) ----------------------------------
 def on_click(button: gr.Button, handler: Callable, inputs: list, outputs: list, result: gr.Component) -> None:
     """A button's event: errors in its status line (the last output), then `result` (or the error) scrolled into view."""
-    event = button.click(status_line(handler, len(outputs)), inputs, outputs, api_visibility="private")
+    event = button.click(status_line(handler, len(outputs)), inputs, outputs, api_visibility="private", **batched("latent"))
     revealing(event, f"#{result.elem_id}", f"#{outputs[-1].elem_id}")
 
 
@@ -354,7 +354,8 @@ def sampling_events(demo: gr.Blocks, ui: SimpleNamespace) -> None:
     ui.dice.click(random_seed, outputs=ui.seed, api_visibility="private")
     inputs, outputs = [ui.generator, ui.seed, ui.count, ui.truncation], [ui.gallery, ui.shown_seeds, ui.status]
     # Samples appear when the page opens; errors go to the status line under each action's button.
-    gr.on([ui.generator.change, demo.load], status_line(page_samples, 3), inputs, outputs, api_visibility="private")
+    gr.on([ui.generator.change, demo.load], status_line(page_samples, 3), inputs, outputs, api_visibility="private",
+          **batched("latent"))
     on_click(ui.sample_btn, page_sample_button, inputs, outputs, ui.gallery)
     history.reopens("latent", "tab.latent", inputs, reopened)
     targets = [*ui.groups, ui.seed_a, ui.seed_b, ui.edit_seed, ui.trait_with, ui.trait_without]  # CLICK_TARGETS' order
@@ -373,6 +374,7 @@ def action_events(demo: gr.Blocks, ui: SimpleNamespace) -> None:
         [ui.edit_seed.change, *[s.input for s in (*ui.pcs, ui.trait_amount)], ui.generator.change],
         status_line(page_edit, 2), edit_inputs, [ui.edited, ui.edit_status], api_visibility="private",
         trigger_mode="always_last", show_progress="hidden", js=clamped(edit_inputs),  # a number typed past ±5: ±5
+        **batched("latent"),
     )
     gr.on([ui.generator.change, demo.load], lambda g: gr.Button(visible=latent.has_training_set(g)), ui.generator, ui.nearest_btn,
           api_visibility="private")
@@ -389,7 +391,7 @@ def build() -> gr.Blocks:
             for section in (arithmetic_tab, interpolate_tab, sliders_tab, compare_tab):
                 section(ui)
         for name, fn in ENDPOINTS.items():  # published before the page's events, so they own the names
-            publish(fn, name)
+            publish(fn, name, batched("latent"))
         sampling_events(demo, ui)
         action_events(demo, ui)
     return demo

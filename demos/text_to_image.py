@@ -13,7 +13,7 @@ from typing import Any, Optional, Union
 import gradio as gr
 
 from demos import history, image_to_image
-from demos.api import file_out, publish
+from demos.api import batched, file_out, publish
 from demos.controls import seed_box
 from demos.errors import inform, status_line, user_errors, warn
 from demos.i18n import add_strings, bilingual, language, progress_in, strings
@@ -265,12 +265,12 @@ def comparison_view(choices: list[tuple]) -> dict[str, Any]:
 
 def wire(demo: gr.Blocks, ui: dict[str, Any]) -> None:
     """Programs call the typed endpoints (published first, so they own the names); the page's events are private."""
-    publish(api_text_to_image, "text_to_image")
+    publish(api_text_to_image, "text_to_image", batched("emoji"))
     publish(api_compare_images, "compare_images")
     private = dict(api_visibility="private")
     page_generate, outputs = status_line(text_to_image, 4), [ui[name] for name in ("gallery", "settings", "info", "status")]
     for trigger in (ui["generate"].click, ui["prompt"].submit):  # then the pictures or the message, scrolled into view
-        drawn = trigger(page_generate, [ui[name] for name in REQUEST_FIELDS], outputs, **private)
+        drawn = trigger(page_generate, [ui[name] for name in REQUEST_FIELDS], outputs, **private, **batched("emoji"))
         revealing(drawn, "#image-gallery", "#image-status")
     defaults = [ui[name] for name in ("model", *MODEL_BOUNDED)]
     ui["model"].input(model_defaults, ui["model"], defaults, **private)

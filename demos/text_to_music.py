@@ -9,7 +9,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from demos import history
-from demos.api import file_in, file_out, image_out, publish
+from demos.api import batched, file_in, file_out, image_out, publish
 from demos.controls import seed_box
 from demos.errors import status_line, user_errors
 from demos.i18n import language, progress_in, strings
@@ -338,7 +338,7 @@ def build() -> gr.Blocks:
         gr.Examples(EXAMPLES, [text, mood], label="Examples · 예시", example_labels=[text for text, _ in EXAMPLES])
 
         publish(api_tag_mood, "tag_mood")  # programs' typed endpoints first, so they own the names
-        publish(api_text_to_music, "text_to_music")
+        publish(api_text_to_music, "text_to_music", batched("music"))
         publish(api_harmonize, "harmonize")
         publish(api_compare_music, "compare_music")
         a = advanced
@@ -348,12 +348,13 @@ def build() -> gr.Blocks:
         text.submit(tag_mood, text, tagged, api_visibility="private", show_progress="hidden")
         piece = [tagged, audio, midi, roll, info, roll_legend, status]
         show = dict(queue=False, show_progress="hidden", api_visibility="private")
-        for button, handler, inputs in (
+        for button, handler, inputs, queue in (
                 (compose, text_to_music, [text, mood, model, seconds, a["temperature"], a["top_k"], a["seed"], a["tempo"],
-                                          *a["instruments"], a["parts"], a["primer"], a["primer_notes"]]),
-                (own["button"], harmonize, [own["melody"], own["notes"], own["mood"], a["seed"], a["tempo"], a["parts"]])):
+                                          *a["instruments"], a["parts"], a["primer"], a["primer_notes"]], batched("music")),
+                (own["button"], harmonize, [own["melody"], own["notes"], own["mood"], a["seed"], a["tempo"], a["parts"]], {})):
             revealing(button.click(lambda: gr.Image(visible=True), None, roll, **show).then(  # a phone shows results below
-                status_line(handler, len(piece)), inputs, piece, api_visibility="private"), "#music-audio", "#music-status")
+                status_line(handler, len(piece)), inputs, piece, api_visibility="private", **queue), "#music-audio",
+                "#music-status")
         revealing(compare.click(lambda: gr.Row(visible=True), None, compared_row, **show).then(
             status_line(compare_music, 3 + len(compared)), [text, seconds, a["seed"]], [tagged, info, *compared, status],
             api_visibility="private"), "#music-compared", "#music-status")

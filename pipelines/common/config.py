@@ -41,6 +41,21 @@ class Settings:
     torch_threads: int
     # GS_CONCURRENCY: how many requests of one endpoint run at once (Gradio's queue).
     concurrency: int
+    # GS_BATCH_CONCURRENCY: how many requests of the events whose model batches (emoji pictures, composed music,
+    # the Latent Lab) run at once, page and API together, per model: those waiting in the model's queue share its
+    # passes, so a limit as low as GS_CONCURRENCY would leave the passes small (bench/serving.py).
+    batch_concurrency: int
+    # GS_MAX_BATCH: the most images (emoji model, Latent Lab) or music pieces that requests arriving together share
+    # in one pass of a model (pipelines/common/batching.py); 1 runs every request by itself.
+    max_batch: int
+    # GS_MODEL_WORKERS: passes of one model that run at the same time, each in a thread of its own with
+    # GS_TORCH_THREADS threads (on a CPU, what puts more than one core to work). Default: the CPUs over
+    # GS_TORCH_THREADS, at most 4.
+    model_workers: int
+    # GS_RAY_ADDRESS: a Ray cluster ("auto" on one of its nodes, or its head's host:port): the emoji model and the
+    # music models then run there as Ray Serve deployments (pipelines/common/serving); unset (default): in this
+    # process. A cluster that cannot be reached, or is lost, leaves the work in this process (and says so in the log).
+    ray_address: str
     # GS_FACE_GENERATOR: checkpoint folder of the Latent Lab's face generator.
     face_generator: str
     # GS_FASHION_GENERATOR: checkpoint folder of the Fashion-MNIST generator trained here.
@@ -145,11 +160,16 @@ def get_settings() -> Settings:
     sign_in = _env("GS_SIGN_IN", "hf" if os.environ.get("SPACE_ID") else "off").lower()
     if sign_in not in SIGN_IN_MODES:
         raise ValueError(f"GS_SIGN_IN={sign_in!r} must be 'off', 'hf' or 'password'")
+    threads = max(1, _env_int("GS_TORCH_THREADS", 1))
     return Settings(
         data_dir=Path(_env("GS_DATA_DIR", str(default_data_dir()))).expanduser(),
         device=device,
-        torch_threads=max(1, _env_int("GS_TORCH_THREADS", 1)),
+        torch_threads=threads,
         concurrency=max(1, _env_int("GS_CONCURRENCY", 4)),
+        batch_concurrency=max(1, _env_int("GS_BATCH_CONCURRENCY", 16)),
+        max_batch=max(1, _env_int("GS_MAX_BATCH", 32)),
+        model_workers=max(1, _env_int("GS_MODEL_WORKERS", min(4, (os.cpu_count() or 1) // threads))),
+        ray_address=_env("GS_RAY_ADDRESS", ""),
         face_generator=_env("GS_FACE_GENERATOR", str(ASSETS_DIR / "latent" / "digiface_dcgan")),
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),
         quiz_generator=_env("GS_QUIZ_GENERATOR", str(ASSETS_DIR / "face_quiz" / "lfw_dcgan")),

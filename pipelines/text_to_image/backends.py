@@ -19,19 +19,23 @@ from typing import Optional
 import torch
 from PIL import Image
 
+from pipelines.common.batching import Job, MicroBatcher, in_groups, report_all
 from pipelines.common.config import get_settings
 from pipelines.common.gpu import gpu, on_zero_gpu
 from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, is_offline, is_present, resolve_model_source
 from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
+from pipelines.common.serving import remote_or_local
 from pipelines.common.torch_setup import configure_torch, get_device
 from pipelines.common.validation import Notice, quote
+from pipelines.text_to_image.batched import batch_key, draw_together
 from pipelines.text_to_image.limits import EMBEDDED, EMOJI_LIMITS, ModelLimits, expected_limits
 from pipelines.text_to_image.request import ImageRequest
 from pipelines.text_to_image.schedulers import MODEL_DEFAULT, make_scheduler
 
 korean_names({"the image model": "이미지 모델"})
+BATCH_WAIT = 0.01  # seconds the emoji model's queue collects requests: Gradio starts ones sent together ms apart
 
 
 def denoising(step: int, steps: int) -> Notice:
@@ -43,6 +47,7 @@ def denoising(step: int, steps: int) -> Notice:
 class Generation:
     images: list[Image.Image]
     hidden: list[bool] = field(default_factory=list)  # True where the safety filter blanked an image
+    notices: list[Notice] = field(default_factory=list)  # e.g. drawn here because the model cluster did not answer
 
 
 class Backend:
@@ -93,7 +98,13 @@ class EmojiBackend(WordPromptBackend):
         configure_torch()
         self.name = EMBEDDED
         self.pipe = load_emoji_pipeline(folder)
-        self.lock = threading.Lock()  # one pipeline object: its scheduler is swapped per request
+        self.lock = threading.Lock()  # image_to_image's use of `pipe`: its scheduler is swapped per request
+        # Requests arriving together are drawn in one pass (batched.py), GS_MODEL_WORKERS passes at a time, each
+        # with a pipeline of its own (`_own_pipe`: the same modules, its own scheduler).
+        settings = get_settings()
+        self.batcher = MicroBatcher(self._draw_jobs, settings.max_batch, BATCH_WAIT, name="emoji model",
+                                    workers=settings.model_workers)
+        self._pipes = threading.local()
         self.keep_default_scheduler(self.pipe.scheduler)
         size = self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor
         # The shipped model's limits (limits.py), with what its files say: its size, styles and start.
@@ -106,20 +117,40 @@ class EmojiBackend(WordPromptBackend):
         return request.steps if request.strength is None else self.pipe.steps_run(request.steps, request.strength)
 
     def generate(self, request, progress=None):
-        seeds = request.seeds
+        """The request's images: on the Ray cluster where GS_RAY_ADDRESS names one, else here, in one pass with the
+        requests that arrive with it; the same pictures either way."""
+        images, notices = remote_or_local("emoji", request, lambda: self.draw_here(request, progress), progress)
+        return Generation(images, [False] * len(images), notices)
 
-        def on_step(pipe, i, t, kwargs):
-            steps = kwargs["steps"]  # fewer than request.steps where denoising starts from the layout prior's guess
-            report(progress, (i + 1) / steps, denoising(i + 1, steps))
+    def draw_here(self, request: ImageRequest, progress: Optional[ProgressFn] = None) -> list[Image.Image]:
+        """In this process's queue, with the requests of the same steps, guidance, size, start and scheduler."""
+        return self.batcher.submit(batch_key(request), request, len(request.seeds), progress)
 
-        with self.lock:
-            self.pipe.scheduler = self.scheduler_for(request.scheduler)
-            out = self.pipe(request.prompt, style=request.style, negative_prompt=request.negative_prompt or None,
-                            num_inference_steps=request.steps, guidance_scale=request.guidance,
-                            height=request.height, width=request.width, num_images_per_prompt=len(seeds),
-                            strength=request.strength,  # None only without a prior: the pipeline then runs all steps
-                            generator=[cpu_generator(s) for s in seeds], callback_on_step_end=on_step)
-        return Generation(list(out.images), [False] * len(seeds))
+    def draw(self, requests: list[ImageRequest], on_step=None) -> list[list[Image.Image]]:
+        """Requests of one `batch_key`, drawn together: each request's images."""
+        return draw_together(self._own_pipe(), self.scheduler_for(requests[0].scheduler), requests, on_step)
+
+    def _own_pipe(self):
+        """This thread's pipeline: the model's modules (shared: inference leaves them as they are) with a scheduler
+        of its own, which a pass sets up for its steps."""
+        from pipelines.common.emoji_diffusion.pipeline import twin
+
+        pipe = getattr(self._pipes, "pipe", None)
+        if pipe is None:
+            pipe = self._pipes.pipe = twin(self.pipe)
+        return pipe
+
+    def draw_many(self, requests: list[ImageRequest]) -> list[list[Image.Image]]:
+        """Requests of any settings (a Ray Serve batch): drawn in as few passes as their keys allow."""
+        out: list = [None] * len(requests)
+        groups = in_groups([batch_key(r) for r in requests], [len(r.seeds) for r in requests], get_settings().max_batch)
+        for group in groups:
+            for i, images in zip(group, self.draw([requests[i] for i in group])):
+                out[i] = images
+        return out
+
+    def _draw_jobs(self, key, jobs: list[Job]) -> list[list[Image.Image]]:
+        return self.draw([job.item for job in jobs], lambda i, n: report_all(jobs, i / n, denoising(i, n)))
 
 
 class DiffusersBackend(Backend):

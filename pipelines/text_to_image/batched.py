@@ -25,7 +25,8 @@ def batch_key(request: ImageRequest) -> Hashable:
     return (request.steps, request.guidance, request.width, request.height, request.strength, request.scheduler)
 
 
-def draw_together(pipe, scheduler, requests: list[ImageRequest], on_step: Optional[StepFn] = None) -> list[list[Image.Image]]:
+def draw_together(pipe, scheduler, requests: list[ImageRequest],
+                  on_step: Optional[StepFn] = None) -> list[list[Image.Image]]:
     """Each request's images (one list per request, in order), all drawn in one call of `pipe` with `scheduler`.
     The requests share `batch_key`; the caller holds the pipeline (its scheduler is set here)."""
     first = requests[0]

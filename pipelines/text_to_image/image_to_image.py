@@ -32,10 +32,10 @@ from pipelines.common.loading import cached_loader, resolve_model_source
 from pipelines.common.outputs import output_folder
 from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import cpu_generator, seed_or_random
-from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, quote, set_checked
+from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, set_checked
 from pipelines.text_to_image.limits import EMBEDDED
 from pipelines.text_to_image.metadata import save_png
-from pipelines.text_to_image.request import MAX_IMAGES, MIN_STRENGTH, ImageRequest, check_model, check_prompt
+from pipelines.text_to_image.request import MAX_IMAGES, MIN_STRENGTH, check_model, check_prompt
 from pipelines.text_to_image.stargan.model import Generator, StarGANConfig
 
 STARGAN = "emoji-stargan"  # the picker's id for the StarGAN trained here

@@ -77,6 +77,7 @@ class TextToImagePipeline:
         generation = backend.generate(request, progress)
         seconds = time.perf_counter() - start
         seeds = request.seeds
+        notices += generation.notices
         if any(generation.hidden):
             notices.append(Notice("safety.hidden", f"{sum(generation.hidden)} of {len(seeds)} images were hidden by the "
                                   "safety filter.", "그림 {total}장 중 {hidden}장을 안전 필터가 가렸습니다.",

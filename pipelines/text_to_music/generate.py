@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 
@@ -17,7 +17,7 @@ from pipelines.common.progress import ProgressFn, report
 from pipelines.common.seeding import cpu_generator
 from pipelines.common.validation import UserInputError, quote
 from pipelines.text_to_music.grammar import KIND, Grammar, bar_written
-from pipelines.text_to_music.model import MusicGPT
+from pipelines.text_to_music.model import MusicGPT, StaticCache
 from pipelines.text_to_music.tokens import BAR, BOS, EOS, TIME_SIGNATURES, TOKEN_ID, Note, Piece, decode, encode
 
 MAX_SECONDS = 60
@@ -46,21 +46,18 @@ def sample(
     gen, grammar, window = cpu_generator(seed), Grammar(min_bars), model.config.block_size
     for token in prompt:
         grammar.advance(token)
-    tokens, past, fed = list(prompt), None, 0
+    tokens, cache, fed = list(prompt), StaticCache(model.config, 1) if use_cache else None, 0
     while len(tokens) < max_tokens:
-        if not use_cache or past is None or fed >= window:
+        if cache is None or cache.length == 0 or fed >= window:
             context = tokens[-(window // 2) :] if len(tokens) > window - 1 else tokens  # slide by half a window
-            logits, _, past = model(torch.tensor([context]))
+            if cache is not None:
+                cache.length = 0  # a fresh context: the cache starts again
+            logits, _, _ = model(torch.tensor([context]), cache=cache)
             fed = len(context)
         else:
-            logits, _, past = model(torch.tensor([[tokens[-1]]]), past=past)
+            logits, _, _ = model(torch.tensor([[tokens[-1]]]), cache=cache)
             fed += 1
-        logits = logits[0, -1].float() / max(temperature, 1e-3)
-        logits[~grammar.allowed()] = float("-inf")
-        if top_k:
-            kth = torch.topk(logits, min(top_k, int(torch.isfinite(logits).sum()))).values[-1]
-            logits[logits < kth] = float("-inf")
-        token = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
+        token = next_token(logits[0, -1], grammar, temperature, top_k, gen)
         if token == EOS or (token == BAR and grammar.bars >= min_bars):
             break
         tokens.append(token)
@@ -68,6 +65,17 @@ def sample(
         if token == BAR:
             report(progress, grammar.bars / max(min_bars, 1), bar_written(grammar.bars, min_bars))
     return tokens + [EOS]
+
+
+def next_token(logits: torch.Tensor, grammar: Grammar, temperature: float, top_k: int, gen: torch.Generator) -> int:
+    """The next token from one piece's logits, as its grammar allows (shared with batched.py's decoding, so a
+    piece sampled in a batch takes exactly the steps it takes alone)."""
+    logits = logits.float() / max(temperature, 1e-3)
+    logits[~grammar.allowed()] = float("-inf")
+    if top_k:
+        kth = torch.topk(logits, min(top_k, int(torch.isfinite(logits).sum()))).values[-1]
+        logits[logits < kth] = float("-inf")
+    return int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
 
 
 NOTE_NAME = re.compile(r"^([A-Ga-g])([#b]?)(-?[0-9])$")  # ASCII digits: int() would also take "١"
@@ -116,30 +124,76 @@ class Sampled:
     seconds: float  # time taken to sample
 
 
-def generate_piece(
-    model: MusicGPT, seconds: float, tempo: int, temperature: float = 0.9, top_k: int = 0, seed: int = 0,
-    primer: Optional[Piece] = None, meter: Optional[str] = None, progress: Optional[ProgressFn] = None,
-) -> Sampled:
-    """Sample a piece of about `seconds` at `tempo`. With no primer the piece opens with `meter`, or,
-    when that is None, with a meter the model picks itself (as its training pieces do).
+@dataclass(frozen=True)
+class PieceJob:
+    """One piece to sample, as `generate_piece` was asked for it: what the batched decoding (batched.py) and a Ray
+    Serve replica take. Checked already (the tab's `MusicRequest`)."""
 
-    The values are trusted: the tab's `MusicRequest` (pipeline.py) has checked them where they came in."""
-    gen = cpu_generator(seed)
+    prompt: tuple[int, ...]  # the primer's tokens, or BOS and the meter; BOS alone when the model picks the meter
+    seconds: float
+    tempo: int
+    temperature: float = 0.9
+    top_k: int = 0
+    seed: int = 0
+    mood: str = ""  # whose model: a Serve replica loads it by this name
+
+    @property
+    def opening_length(self) -> int:
+        """The prompt's length once the meter is picked: pieces of one length decode in step together."""
+        return max(len(self.prompt), 2)
+
+
+Sampler = Callable[[PieceJob, Optional[ProgressFn]], list[int]]  # a job's tokens, sampled somewhere
+
+
+def piece_job(seconds: float, tempo: int, temperature: float = 0.9, top_k: int = 0, seed: int = 0,
+              primer: Optional[Piece] = None, meter: Optional[str] = None, mood: str = "") -> PieceJob:
     if primer is not None and primer.notes:
         prompt = primer_tokens(primer)
-    elif meter:
-        prompt = [BOS, TOKEN_ID[f"TS_{meter}"]]
-    else:  # the model's own choice of meter, drawn with the same seed
+    else:  # a meter given, or BOS alone: the model picks one (`opening`)
+        prompt = [BOS, TOKEN_ID[f"TS_{meter}"]] if meter else [BOS]
+    return PieceJob(tuple(prompt), seconds, tempo, temperature, top_k, seed, mood)
+
+
+def opening(model: MusicGPT, job: PieceJob) -> list[int]:
+    """The tokens sampling continues: the job's prompt, or BOS and a meter the model picks itself (as its training
+    pieces do), drawn with the job's seed."""
+    if len(job.prompt) > 1:
+        return list(job.prompt)
+    with torch.inference_mode():
         logits = model(torch.tensor([[BOS]]))[0]  # model.py's tuple or transformers' output: the logits come first
-        allowed = torch.from_numpy(KIND == "TS")
-        probs = torch.softmax(logits[0, -1].float().masked_fill(~allowed, float("-inf")), -1)
-        prompt = [BOS, int(torch.multinomial(probs, 1, generator=gen))]
+    allowed = torch.from_numpy(KIND == "TS")
+    probs = torch.softmax(logits[0, -1].float().masked_fill(~allowed, float("-inf")), -1)
+    return [BOS, int(torch.multinomial(probs, 1, generator=cpu_generator(job.seed)))]
+
+
+def length_plan(prompt: list[int], job: PieceJob) -> tuple[int, int]:
+    """(bars to write, most tokens to take) for about `job.seconds` at `job.tempo` in the prompt's meter."""
     grammar = Grammar(0)
     for token in prompt:
         grammar.advance(token)
-    sixteenths = seconds * tempo / 60 * 4
-    min_bars = max(1, round(sixteenths / grammar.bar_length))
+    min_bars = max(1, round(job.seconds * job.tempo / 60 * 4 / grammar.bar_length))
+    return min_bars, len(prompt) + (min_bars + 1) * grammar.max_tokens_per_bar()  # enough for the densest bars
+
+
+def sample_piece(model: MusicGPT, job: PieceJob, progress: Optional[ProgressFn] = None) -> list[int]:
+    """A job's tokens, sampled alone."""
+    prompt = opening(model, job)
+    min_bars, budget = length_plan(prompt, job)
+    return sample(model, prompt, min_bars, budget, job.temperature, job.top_k, job.seed, progress=progress)
+
+
+def generate_piece(
+    model: MusicGPT, seconds: float, tempo: int, temperature: float = 0.9, top_k: int = 0, seed: int = 0,
+    primer: Optional[Piece] = None, meter: Optional[str] = None, progress: Optional[ProgressFn] = None,
+    sampler: Optional[Sampler] = None, mood: str = "",
+) -> Sampled:
+    """Sample a piece of about `seconds` at `tempo`. With no primer the piece opens with `meter`, or,
+    when that is None, with a meter the model picks itself (as its training pieces do). `sampler` (the app's:
+    batched with other requests, or on a Ray cluster; batched.py) samples it instead of this thread, the same way.
+
+    The values are trusted: the tab's `MusicRequest` (pipeline.py) has checked them where they came in."""
+    job = piece_job(seconds, tempo, temperature, top_k, seed, primer, meter, mood)
     start = time.perf_counter()
-    budget = len(prompt) + (min_bars + 1) * grammar.max_tokens_per_bar()  # enough for the densest possible bars
-    tokens = sample(model, prompt, min_bars, budget, temperature, top_k, seed, progress=progress)
+    tokens = sampler(job, progress) if sampler is not None else sample_piece(model, job, progress)
     return Sampled(decode(tokens), tokens, time.perf_counter() - start)

@@ -16,23 +16,24 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from PIL import Image
 
+from pipelines.common.batch_invariance import make_batch_invariant
 from pipelines.common.config import get_settings
 from pipelines.common.korean import korean_names
 from pipelines.common.loading import ModelUnavailableError, cached_loader, resolve_model_source
 from pipelines.common.outputs import output_folder
+from pipelines.common.processes import worker_processes
 from pipelines.common.progress import DONE, ProgressFn, report
 from pipelines.common.seeding import seed_or_random
 from pipelines.common.torch_setup import configure_torch
 from pipelines.common.validation import Notice, UserInputError, check_choice, check_number, quote, set_checked
-from pipelines.text_to_music.arrange import PARTS, Part, arrange, arrangement_roll, write_arrangement
+from pipelines.text_to_music.arrange import PARTS, Part
+from pipelines.text_to_music.batched import sampler_for
 from pipelines.text_to_music.generate import MAX_SECONDS, generate_piece, parse_typed_notes
-from pipelines.text_to_music.harmony.grid import voice_notes
-from pipelines.text_to_music.harmony.harmonizer import get_harmonizer
 from pipelines.text_to_music.melody import Melody, parse_melody_notes, read_melody_file
 from pipelines.text_to_music.model import WEIGHTS_FILE, MusicGPT, load_model
 from pipelines.text_to_music.musicgen import musicgen_audio, musicgen_model, musicgen_present, write_audio
 from pipelines.text_to_music.moods import KOREAN, MOODS, SIGNATURES, mood_scores, features
-from pipelines.text_to_music.render import render_audio
+from pipelines.text_to_music.perform import Performance, perform
 from pipelines.text_to_music.tokens import VOCAB, Piece, from_midi
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ MAX_PRIMER_BYTES = 1_000_000
 korean_names({"mood": "분위기", "tempo": "템포", "instrument": "악기", "seconds": "길이(초)", "temperature": "온도",
               "top_k": "상위 k개", "parts": "파트", "harmony_instrument": "화음 악기", "bass_instrument": "베이스 악기",
               "part": "파트", **{f"the {m!r} music model": f"'{KOREAN[m]}' 음악 모델" for m in MOODS}})
-MAX_AUDIO_SECONDS = 300  # the longest audio rendered (a harmonised melody of MAX_MELODY_BEATS at the slowest mood)
 MAX_TEMPO = 240  # BPM; 0 asks for the mood's own tempo (the slider offers every value from 0, so all are played)
 
 
@@ -187,7 +187,9 @@ def get_music_model(mood: str) -> MusicGPT:
         raise ModelUnavailableError(f"no {mood!r} music model in {str(folder)!r}: train it with `python -m pipelines.text_to_music.train --mood {mood}`",
                                     "{folder}에 '{mood}' 음악 모델이 없습니다. `python -m pipelines.text_to_music.train "
                                     "--mood {key}`(으)로 학습하세요.", folder=repr(str(folder)), mood=KOREAN[mood], key=mood)
-    return load_model(folder)[0]
+    model = load_model(folder)[0]
+    make_batch_invariant(model)  # sampled in batches (batched.py): a seed gives the same piece in any of them
+    return model
 
 
 # -- the pipeline --------------------------------------------------------------------------------
@@ -254,8 +256,10 @@ class TextToMusicPipeline:
         primer = load_primer(request.primer, request.primer_notes, signature.meters[0])
         report(progress, 0.05, Notice("progress.mood", f"mood: {mood}", "분위기: {mood}", mood=KOREAN[mood]))
         start = time.perf_counter()
-        sampled = generate_piece(get_music_model(mood), seconds=request.seconds, tempo=tempo, temperature=request.temperature,
-                                 top_k=request.top_k, seed=request.seed, primer=primer, progress=progress)
+        model = get_music_model(mood)  # sampled with other requests' pieces of this mood, or on the Ray cluster
+        sampled = generate_piece(model, seconds=request.seconds, tempo=tempo, temperature=request.temperature,
+                                 top_k=request.top_k, seed=request.seed, primer=primer, progress=progress,
+                                 sampler=sampler_for(model), mood=mood)
         timings["sample"] = time.perf_counter() - start
         piece = sampled.piece
         programs = {name: value for name, value in (("melody", request.instrument), ("harmony", request.harmony_instrument),
@@ -266,39 +270,17 @@ class TextToMusicPipeline:
 
     def _arrange(self, piece: Piece, melody: list, how: Performance, probabilities: Optional[dict[str, float]] = None,
                  timings: Optional[dict[str, float]] = None, progress: Optional[ProgressFn] = None) -> MusicResult:
-        """Harmony under `piece`'s top line, the parts asked for around `melody` (in beats), MIDI, audio and roll."""
-        timings, start, mood = dict(timings or {}), time.perf_counter(), how.mood
-        wanted = {"harmony", "bass"} & set(how.parts)
-        lower = get_harmonizer().lower_voices(piece, how.seed, SIGNATURES[mood].mode) if wanted else None
-        bars = [b / 4 for b in (piece.bars or range(0, max(piece.length, 1), piece.bar_length))]
-        arranged = arrange(melody, voice_notes(lower) if lower is not None else [[], [], []], mood, piece.time_signature,
-                           bars, how.parts, how.programs)
-        if not arranged:  # drums alone, for a mood that has none
-            raise UserInputError("music.no_drums", f"{mood} music has no drums: choose another part to play",
-                                 "{mood} 음악에는 드럼이 없습니다. 연주할 다른 파트를 고르세요.", mood=KOREAN[mood])
-        timings["harmony"] = time.perf_counter() - start
-        report(progress, 0.9, Notice("progress.render", "playing the parts", "파트를 연주하는 중"))
-        start = time.perf_counter()
-        folder, name = output_folder("music"), f"{mood}-{how.seed}"
-        midi_path = write_arrangement(arranged, folder / f"{name}.mid", how.tempo, piece.time_signature)
-        end_beats = max([bars[-1] + piece.bar_length / 4] + [s + d for part in arranged for s, d, *_ in part.notes])
-        audio_path = render_audio(midi_path, folder / f"{name}.ogg", min(end_beats * 60 / how.tempo, MAX_AUDIO_SECONDS))
-        timings["render"] = time.perf_counter() - start
+        """Harmony under `piece`'s top line, the parts asked for around `melody` (in beats), MIDI, audio and roll:
+        played in a worker process (perform.py says why)."""
+        report(progress, 0.85, Notice("progress.render", "playing the parts", "파트를 연주하는 중"))
+        played = worker_processes.run(perform, piece, melody, how, output_folder("music"))
+        if not played.parts:  # drums alone, for a mood that has none
+            raise UserInputError("music.no_drums", f"{how.mood} music has no drums: choose another part to play",
+                                 "{mood} 음악에는 드럼이 없습니다. 연주할 다른 파트를 고르세요.", mood=KOREAN[how.mood])
         report(progress, 1.0, DONE)
-        roll = arrangement_roll(arranged, bars, piece.bar_length / 4)
-        program = how.programs.get("melody", SIGNATURES[mood].program)
-        return MusicResult(mood, probabilities, midi_path, audio_path, roll, piece, how.tempo, program, how.seed, timings, arranged)
-
-
-@dataclass(frozen=True)
-class Performance:
-    """How an arrangement is played: its mood's ensemble, tempo, seed, the parts asked for, instruments overridden."""
-
-    mood: str
-    tempo: int
-    seed: int
-    parts: tuple[str, ...] = PARTS
-    programs: dict[str, int] = field(default_factory=dict)
+        program = how.programs.get("melody", SIGNATURES[how.mood].program)
+        return MusicResult(how.mood, probabilities, played.midi_path, played.audio_path, played.roll, piece, how.tempo,
+                           program, how.seed, {**(timings or {}), **played.timings}, played.parts)
 
 
 def fitting_mood(piece: Piece) -> str:

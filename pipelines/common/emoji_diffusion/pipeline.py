@@ -170,16 +170,18 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
         embeds, uncond = self.conditioning(prompt, negative_prompt, num_images_per_prompt, prompt_embeds,
                                            negative_prompt_embeds)
         batch = embeds.shape[0]
-        per_prompt = [style] if isinstance(style, str) else list(style)
-        if not per_prompt or batch % len(per_prompt):
-            raise ValueError(f"{len(per_prompt)} styles for {batch} images")
-        styles = torch.tensor([self.config.styles.index(s) for s in per_prompt], dtype=torch.long, device=self.device)
-        styles = styles.repeat_interleave(batch // len(per_prompt))
+        styles = self.style_labels(style, batch)
 
         if latents is None:
             latents = self.initial_noise(batch, height, width, generator)
         latents, timesteps = self.start(latents.to(self.device, self.unet.dtype), embeds, styles, num_inference_steps,
                                         strength, image)
+        latents = self.denoise(latents, timesteps, embeds, styles, guidance_scale, uncond, callback_on_step_end)
+        out = self.postprocess(self.decode_latents(latents), output_type)
+        return ImagePipelineOutput(images=out) if return_dict else (out,)
+
+    def denoise(self, latents, timesteps, embeds, styles, guidance_scale, uncond, callback_on_step_end=None):
+        """The scheduler's steps from `latents` (at timesteps[0]) to the clean latents."""
         for i, t in enumerate(self.progress_bar(timesteps)):
             model_in = self.scheduler.scale_model_input(latents, t)
             v = self.predict_v(model_in, t, embeds, styles, guidance_scale, uncond)
@@ -189,14 +191,22 @@ class EmojiDiffusionPipeline(DiffusionPipeline):
                 callback_on_step_end(self, i, t, {"latents": step.prev_sample, "x_t": latents, "x0": x0,
                                                   "steps": len(timesteps)})
             latents = step.prev_sample
+        return latents
 
-        images = self.decode_latents(latents)
+    def postprocess(self, images: torch.Tensor, output_type: str):
+        """Decoded images in [-1, 1] as "pt" (as they are), "pil", or "np" (the PIL images' bytes, (B, H, W, 3) uint8)."""
         if output_type == "pt":
-            out = images
-        else:  # "np": the PIL images' bytes, (B, H, W, 3) uint8
-            out = self.image_processor.postprocess(images, output_type="pil")
-            out = out if output_type == "pil" else np.stack([np.asarray(image) for image in out])
-        return ImagePipelineOutput(images=out) if return_dict else (out,)
+            return images
+        out = self.image_processor.postprocess(images, output_type="pil")
+        return out if output_type == "pil" else np.stack([np.asarray(image) for image in out])
+
+    def style_labels(self, style: Union[str, list[str]], batch: int) -> torch.Tensor:
+        """The UNet's class labels for `batch` images: one style for all, or one per prompt (repeated per image)."""
+        per_prompt = [style] if isinstance(style, str) else list(style)
+        if not per_prompt or batch % len(per_prompt):
+            raise ValueError(f"{len(per_prompt)} styles for {batch} images")
+        labels = torch.tensor([self.config.styles.index(s) for s in per_prompt], dtype=torch.long, device=self.device)
+        return labels.repeat_interleave(batch // len(per_prompt))
 
     def conditioning(self, prompt, negative_prompt, num_images_per_prompt: int, prompt_embeds=None,
                      negative_prompt_embeds=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -273,6 +283,18 @@ def build_components(channels=(32, 64, 128), vae_channels=(16, 32, 64), latent_c
     scheduler = DDIMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
                               clip_sample=False, timestep_spacing="trailing")
     return unet, vae, scheduler
+
+
+def twin(pipe: EmojiDiffusionPipeline) -> EmojiDiffusionPipeline:
+    """Another pipeline on the same modules (no copy of the weights) with a scheduler of its own, so two threads
+    can draw at once: a call sets its scheduler's timesteps, and nothing else it uses changes."""
+    import copy
+
+    settings = {key: pipe.config[key] for key in ("text_encoder_name", "styles", "max_words", "strength")}
+    other = EmojiDiffusionPipeline(unet=pipe.unet, vae=pipe.vae, scheduler=copy.deepcopy(pipe.scheduler),
+                                   prior=pipe.prior, **settings)
+    other.set_progress_bar_config(disable=True)
+    return other
 
 
 def load_emoji_pipeline(folder: str) -> EmojiDiffusionPipeline:
