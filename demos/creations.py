@@ -31,21 +31,18 @@ AUDIO = (".ogg", ".wav", ".mp3")
 
 
 # -- the shared actions ---------------------------------------------------------------------------------
-def page_of(request: Optional[gr.Request], page: Any = 0) -> tuple[list[Creation], int, int]:
-    """(creations on `page`, how many the caller keeps, their bytes)."""
+def page_of(request: Optional[gr.Request], page: Any = 0, files: str = "all") -> tuple[list[Creation], int, int]:
+    """(creations on `page`, with their files or their previews alone, how many the caller keeps, their bytes)."""
     user = keeping.who(request)
     if user is None:
         return [], 0, 0
-    creations, total = keeping.history().list(user, ListRequest(page=page))
+    creations, total = keeping.history().list(user, ListRequest(page=page, files=files))
     return creations, total, keeping.history().usage(user)[1]
 
 
 def delete(request: Optional[gr.Request], item_id: Any) -> Creation:
     """Delete one of the caller's creations; returns it (an id not theirs: the same sentence as a missing one)."""
-    the_history, user = keeping.history(), keeping.who(request)
-    creation = the_history.get(user or "", item_id)
-    the_history.delete(user, item_id)
-    return creation
+    return keeping.history().delete(keeping.who(request) or "", item_id)
 
 
 def written(creation: Creation, only: Optional[str] = None) -> dict[str, Path]:
@@ -91,7 +88,7 @@ def who_line(request: gr.Request, total: int, size: int, page: int, lang: str) -
 def show_page(page, request: gr.Request):
     lang = language(request)
     page = int(check_number(page, "page", 0, MAX_PAGE, whole=True))
-    creations, total, size = page_of(request, page)
+    creations, total, size = page_of(request, page, files="preview")
     if not creations and page > 0:  # the last item of the last page deleted: show the page before
         return show_page(page - 1, request)
     gallery = [(preview(c), f"{MESSAGES('kind.' + c.kind, lang)} · {c.title}") for c in creations]
@@ -181,7 +178,7 @@ def api_history_delete(id: str, request: gr.Request = None) -> dict:  # noqa: A0
         {"deleted": the id, "remaining": how many creations the caller still keeps}
     """
     delete(request, id)
-    return {"deleted": id, "remaining": page_of(request)[1]}
+    return {"deleted": id, "remaining": page_of(request, files="preview")[1]}
 
 
 def build(tab: gr.Tab, tabs: gr.Tabs, token: gr.BrowserState) -> gr.Blocks:

@@ -166,7 +166,7 @@ def build() -> gr.Blocks:
         with gr.Row(equal_height=True):
             mode = gr.Radio(MODE_CHOICES, value="pair", label=t("quiz.mode"), info=t("quiz.mode_info"), scale=3)
             new_btn = gr.Button(t("quiz.new"), variant="primary", size="lg", scale=1, elem_id="quiz-new")
-        with gr.Row(elem_id="quiz-faces"):  # side by side even on a phone (app.CSS)
+        with gr.Row(elem_id="quiz-faces"):  # side by side even on a phone (demos/studio.py: CSS)
             left = gr.Image(label=t("quiz.left"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-left")
             right = gr.Image(label=t("quiz.right"), format="png", height=300, interactive=False, buttons=["fullscreen"], elem_id="quiz-right")
         # Only the current mode's two choices (each round's update sets them; the pipeline checks the choice fits).

@@ -50,6 +50,21 @@ def test_a_creation_is_kept_whole_and_listed_newest_first(db, tmp_path):
     assert len(first) >= 32 and first != second  # 192 random bits: not guessed, not counted up to
 
 
+def test_a_page_of_previews_reads_each_creations_first_png_alone(db, tmp_path):
+    history, user = History(db), Users(db).browser(None)[0]
+    files = [(name, a_file(tmp_path, name, 3000)) for name in ("piece.ogg", "piece.mid", "roll.png", "second.png")]
+    music = history.keep(user, KeepRequest("music", "a piece", {}, tuple(files))).item_id
+    silent = history.keep(user, KeepRequest("music", "no picture", {}, tuple(files[:2]))).item_id
+    previews = {c.id: [f.name for f in c.files] for c in history.list(user, ListRequest(files="preview"))[0]}
+    assert previews == {music: ["roll.png"], silent: []}
+    whole = {c.id: [f.name for f in c.files] for c in history.list(user)[0]}
+    assert whole[music] == ["piece.ogg", "piece.mid", "roll.png", "second.png"]
+    with pytest.raises(ValueError, match="files"):
+        ListRequest(files="thumbnails")
+    assert history.delete(user, music).files[2].data == (tmp_path / "roll.png").read_bytes()  # what was deleted
+    assert [c.id for c in history.list(user)[0]] == [silent]
+
+
 def test_no_one_sees_or_deletes_another_users_creation(db, tmp_path):
     history, users = History(db), Users(db)
     alice, bob = users.browser(None)[0], users.browser(None)[0]

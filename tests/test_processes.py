@@ -1,15 +1,19 @@
 """Work that holds the GIL runs in worker processes (pipelines/common/processes.py): a piece is played there (#22).
 
 The same piece, byte for byte, whichever process plays it; a worker killed mid-call costs nothing but time (the
-call is done here, the next starts a new pool); where no process can be started, everything runs here.
+call is done here, the next starts a new pool); the workers exit with the app, even killed; where no process can be
+started, everything runs here.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import soundfile
@@ -17,6 +21,9 @@ import soundfile
 from pipelines.common.processes import WorkerProcesses
 from pipelines.text_to_music.perform import Performance, perform
 from pipelines.text_to_music.tokens import Note, Piece
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def melody_piece() -> tuple[Piece, list]:
@@ -66,6 +73,27 @@ def test_a_worker_killed_mid_call_costs_only_time(workers):
     killer.start()
     assert workers.run(slow_pid, 3) == os.getpid()  # its worker was killed: done here instead
     assert workers.run(slow_pid, 0) not in (os.getpid(), first)  # then a new pool
+
+
+def test_the_workers_exit_when_the_app_is_killed():
+    script = ("import os, time\nfrom pipelines.common.processes import WorkerProcesses\nfrom tests.test_processes import slow_pid\n"
+              "pool = WorkerProcesses(processes=2)\nprint(pool.run(slow_pid, 0), flush=True)\ntime.sleep(600)\n")
+    app = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    worker = int(app.stdout.readline())
+    os.kill(app.pid, signal.SIGKILL)  # no atexit, no pool shutdown
+    app.wait()
+    deadline = time.monotonic() + 15
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(worker)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
 
 
 def test_where_no_process_can_start_the_work_is_done_here(monkeypatch):

@@ -3,12 +3,17 @@
     result = worker_processes.run(perform, piece, melody, how, folder)   # from any request's thread; blocks
 
 Threads share one interpreter: a Python-heavy step (a small model sampled step by step, a synthesizer, an encoder,
-drawing) runs one thread at a time, whatever the cores. `run` sends the call to one of `os.cpu_count()` processes
-and waits for its result; the arguments and the result travel pickled, so keep them small (paths, notes, settings).
+drawing) runs one thread at a time, whatever the cores. `run` sends the call to one of as many processes as the CPUs
+this process may use (at most MAX_PROCESSES) and waits for its result; the arguments and the result travel pickled,
+so keep them small (paths, notes, settings).
 
 - The workers are forked from a fork server that imports the modules named in PRELOAD and nothing of the app
   (forking the app itself would copy its threads mid-lock); each loads what it needs on first use, as the app does,
   with the app's environment (GS_* settings) as it was at the first call.
+- A worker exits when the app's process does, however it ends (SIGTERM and SIGKILL run no clean-up, and a worker
+  would otherwise wait for work forever).
+- The app's main script is run again in each worker, as multiprocessing does (named "__mp_main__"): app.py builds
+  nothing then.
 - A pool that breaks (a worker killed) is replaced on the next call; the call that met it runs in this process,
   as does every call where no process can be started. Nothing fails because a worker did.
 """
@@ -20,19 +25,23 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional, TypeVar
 
 log = logging.getLogger("generative_studio")
 T = TypeVar("T")
+MAX_PROCESSES = 4  # each holds torch and what it loads (about 300 MB): a big host's 64 CPUs would cost 20 GB
 PRELOAD = ["torch", "numpy", "PIL.Image"]  # imported once by the fork server, so each worker starts in milliseconds
+WATCH_EVERY = 1.0  # seconds between a worker's looks at whether the app is still there
 
 
 class WorkerProcesses:
     """A lazily started process pool with an in-process fallback (see the module's docstring)."""
 
     def __init__(self, processes: Optional[int] = None) -> None:
-        self.processes = processes or os.cpu_count() or 1
+        self.processes = processes or min(MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                          else os.cpu_count() or 1)
         self._pool: Optional[concurrent.futures.ProcessPoolExecutor] = None
         self._lock = threading.Lock()
 
@@ -41,7 +50,8 @@ class WorkerProcesses:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
-                self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context)
+                self._pool = concurrent.futures.ProcessPoolExecutor(self.processes, mp_context=context,
+                                                                    initializer=exit_with_the_app, initargs=(os.getpid(),))
             return self._pool
 
     def run(self, fn: Callable[..., T], *args) -> T:
@@ -72,6 +82,23 @@ class WorkerProcesses:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def exit_with_the_app(app: int) -> None:
+    """In each worker: exit once the app's process (pid `app`) has gone. Its end does not reach the workers by
+    itself: each holds the fork server's lifeline, so neither they nor the server notice."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_EVERY)
+            try:
+                os.kill(app, 0)  # signal 0: is it there?
+            except ProcessLookupError:
+                os._exit(0)  # noqa: SLF001 — nothing to clean up, and the task queue's threads must not hold the exit
+            except PermissionError:  # there, but someone else's: the pid was reused, so the app is gone
+                os._exit(0)  # noqa: SLF001
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-the-app").start()
 
 
 worker_processes = WorkerProcesses()  # one pool per app process, started by the first call

@@ -54,10 +54,12 @@ class KeepRequest:
 class ListRequest:
     page: int = 0
     page_size: int = PAGE_SIZE
+    files: str = "all"  # "all" of each creation's files, or its "preview" alone (its first PNG; none: no files)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "page", int(check_number(self.page, "page", 0, MAX_PAGE, whole=True)))
         object.__setattr__(self, "page_size", int(check_number(self.page_size, "page_size", 1, 100, whole=True)))
+        check_choice(self.files, "files", ("all", "preview"))
 
 
 @dataclass
@@ -124,22 +126,41 @@ class History:
         return len(doomed)
 
     def list(self, user_id: str, request: ListRequest = ListRequest()) -> tuple[list[Creation], int]:
-        """One page of the user's creations, newest first (files included), and how many they have in all."""
+        """One page of the user's creations, newest first, with their files (or their previews alone), and how many
+        they have in all."""
         with self.db.session() as s:
             total = s.scalar(select(func.count()).select_from(Item).where(Item.user_id == user_id))
-            items = s.scalars(select(Item).where(Item.user_id == user_id).options(selectinload(Item.files))
-                              .order_by(Item.created.desc(), Item.id)
-                              .offset(request.page * request.page_size).limit(request.page_size)).all()
-            return [_creation(i) for i in items], total
+            query = (select(Item).where(Item.user_id == user_id).order_by(Item.created.desc(), Item.id)
+                     .offset(request.page * request.page_size).limit(request.page_size))
+            if request.files == "all":
+                return [_creation(i) for i in s.scalars(query.options(selectinload(Item.files))).all()], total
+            creations = [_creation(i, with_files=False) for i in s.scalars(query).all()]
+            previews = self._previews(s, [c.id for c in creations])
+            for creation in creations:
+                creation.files = previews.get(creation.id, [])
+            return creations, total
+
+    @staticmethod
+    def _previews(s, item_ids: list[str]) -> dict[str, list[StoredFile]]:
+        """Each item's first PNG, read without its other files (a piece's audio is 20 times its roll)."""
+        first = (select(ItemFile.item_id, func.min(ItemFile.position).label("position"))
+                 .where(ItemFile.item_id.in_(item_ids), ItemFile.name.like("%.png")).group_by(ItemFile.item_id).subquery())
+        rows = s.execute(select(ItemFile.item_id, ItemFile.name, ItemFile.data)
+                         .join(first, (ItemFile.item_id == first.c.item_id) & (ItemFile.position == first.c.position)))
+        return {item_id: [StoredFile(name, data)] for item_id, name, data in rows}
 
     def get(self, user_id: str, item_id: Any) -> Creation:
         with self.db.session() as s:
             item = self._owned(s, user_id, item_id)
             return _creation(item)
 
-    def delete(self, user_id: str, item_id: Any) -> None:
+    def delete(self, user_id: str, item_id: Any) -> Creation:
+        """Delete one of the user's creations; returns what it was (read and deleted in one transaction)."""
         with self.db.session() as s:
-            s.delete(self._owned(s, user_id, item_id))
+            item = self._owned(s, user_id, item_id)
+            creation = _creation(item)
+            s.delete(item)
+            return creation
 
     def usage(self, user_id: str) -> tuple[int, int]:
         """(items, bytes) the user keeps."""
@@ -156,9 +177,9 @@ class History:
         return item
 
 
-def _creation(item: Item) -> Creation:
+def _creation(item: Item, with_files: bool = True) -> Creation:
     return Creation(item.id, item.kind, item.title, item.created, item.settings, item.size,
-                    [StoredFile(f.name, f.data) for f in item.files])
+                    [StoredFile(f.name, f.data) for f in item.files] if with_files else [])
 
 
 def _bounded(settings: dict[str, Any]) -> dict[str, Any]:
