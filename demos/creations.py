@@ -178,7 +178,7 @@ def api_history_delete(id: str, request: gr.Request = None) -> dict:  # noqa: A0
         {"deleted": the id, "remaining": how many creations the caller still keeps}
     """
     delete(request, id)
-    return {"deleted": id, "remaining": page_of(request, files="preview")[1]}
+    return {"deleted": id, "remaining": keeping.history().usage(keeping.who(request) or "")[0]}
 
 
 def build(tab: gr.Tab, tabs: gr.Tabs, token: gr.BrowserState) -> gr.Blocks:

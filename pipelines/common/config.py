@@ -49,8 +49,8 @@ class Settings:
     # in one pass of a model (pipelines/common/batching.py); 1 runs every request by itself.
     max_batch: int
     # GS_MODEL_WORKERS: passes of one model that run at the same time, each in a thread of its own with
-    # GS_TORCH_THREADS threads (on a CPU, what puts more than one core to work). Default: the CPUs over
-    # GS_TORCH_THREADS, at most 4.
+    # GS_TORCH_THREADS threads (on a CPU, what puts more than one core to work). Default: the CPUs this
+    # process may use (usable_cpus) over GS_TORCH_THREADS, at most 4.
     model_workers: int
     # GS_RAY_ADDRESS: a Ray cluster ("auto" on one of its nodes, or its head's host:port): the emoji model and the
     # music models then run there as Ray Serve deployments (pipelines/common/serving); unset (default): in this
@@ -136,6 +136,11 @@ def persistent_storage() -> bool:
     return bool(os.environ.get("SPACE_ID")) and os.path.ismount(SPACE_STORAGE)
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's share, where the system says; else all)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def default_data_dir() -> Path:
     """A Space's persistent storage when one is mounted (what is kept there survives a restart), else ./data."""
     return SPACE_STORAGE if persistent_storage() else REPO_ROOT / "data"
@@ -168,7 +173,7 @@ def get_settings() -> Settings:
         concurrency=max(1, _env_int("GS_CONCURRENCY", 4)),
         batch_concurrency=max(1, _env_int("GS_BATCH_CONCURRENCY", 16)),
         max_batch=max(1, _env_int("GS_MAX_BATCH", 32)),
-        model_workers=max(1, _env_int("GS_MODEL_WORKERS", min(4, (os.cpu_count() or 1) // threads))),
+        model_workers=max(1, _env_int("GS_MODEL_WORKERS", min(4, usable_cpus() // threads))),
         ray_address=_env("GS_RAY_ADDRESS", ""),
         face_generator=_env("GS_FACE_GENERATOR", str(ASSETS_DIR / "latent" / "digiface_dcgan")),
         fashion_generator=_env("GS_FASHION_GENERATOR", str(ASSETS_DIR / "latent" / "fashion_dcgan")),

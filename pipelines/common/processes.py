@@ -29,6 +29,8 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional, TypeVar
 
+from pipelines.common.config import usable_cpus
+
 log = logging.getLogger("generative_studio")
 T = TypeVar("T")
 MAX_PROCESSES = 4  # each holds torch and what it loads (about 300 MB): a big host's 64 CPUs would cost 20 GB
@@ -40,8 +42,7 @@ class WorkerProcesses:
     """A lazily started process pool with an in-process fallback (see the module's docstring)."""
 
     def __init__(self, processes: Optional[int] = None) -> None:
-        self.processes = processes or min(MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                          else os.cpu_count() or 1)
+        self.processes = processes or min(MAX_PROCESSES, usable_cpus())
         self._pool: Optional[concurrent.futures.ProcessPoolExecutor] = None
         self._lock = threading.Lock()
 
